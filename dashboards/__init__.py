@@ -1,0 +1,1 @@
+"""Plotly dashboards built only from result files into self-contained offline HTML pages."""

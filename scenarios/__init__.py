@@ -1,0 +1,1 @@
+"""Scenario files, their generator, the runner that strings the stages together, and the CLI."""

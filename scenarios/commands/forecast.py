@@ -1,0 +1,7 @@
+"""`fwdnet forecast …`: placeholder until its issue lands (owner replaces this module)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="forecast commands (not built yet).", no_args_is_help=True)

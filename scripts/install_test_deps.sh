@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond requirements.lock: Debian's headless chromium for page tests.
+set -euo pipefail
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+fi

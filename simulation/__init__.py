@@ -1,0 +1,1 @@
+"""SimPy replay of demand through network designs: engine, KPIs, replications and sweeps."""
