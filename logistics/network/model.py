@@ -1,0 +1,211 @@
+"""Frozen domain objects of a retail supply network: sites, SKUs, vehicles, costs, policies.
+
+Units: metres, seconds, RMB, units of stock, days; coordinates `[lon, lat]` (WGS84).
+Built once at the boundary (`logistics.network.load`); variants via `dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def frozen_array(values: npt.ArrayLike, dtype: Any = np.float64) -> Any:
+    """A read-only numpy copy of `values`, so domain objects cannot be mutated through arrays."""
+    arr = np.array(values, dtype=dtype)
+    arr.flags.writeable = False
+    return arr
+
+
+class SiteKind(StrEnum):
+    """What a site is in the network."""
+
+    CDC = "cdc"
+    FW = "fw"
+    STORE = "store"
+
+
+class Echelon(StrEnum):
+    """Which leg a vehicle type runs: CDC→FW replenishment or FW→store delivery."""
+
+    CDC_FW = "cdc_fw"
+    FW_STORE = "fw_store"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A CDC, forward-warehouse candidate or store at `[lon, lat]` in a sales region."""
+
+    id: str
+    kind: SiteKind
+    name: str
+    city: str
+    region: str
+    lon: float
+    lat: float
+    capacity_units: float = float("inf")
+    capacity_m3: float = float("inf")
+    fixed_cost_rmb: float = 0.0  # per year, for opening a FW
+    handling_rmb_per_unit: float = 0.0
+    weight: float = 1.0  # store size: demand multiplier relative to an average store
+    existing: bool = False  # FW already open (locked open in design)
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    """A stock-keeping unit with its category, unit size and value."""
+
+    id: str
+    name: str
+    category: str
+    unit_volume_m3: float
+    unit_weight_kg: float
+    unit_cost_rmb: float
+    price_rmb: float
+    base_daily_demand: float  # units per day at an average store, before season and promotions
+    hot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleType:
+    """A truck or van type used on one echelon."""
+
+    name: str
+    echelon: Echelon
+    capacity_units: int
+    capacity_m3: float
+    count: int
+    fixed_cost_rmb: float  # per trip (day) the vehicle is used
+    cost_per_km_rmb: float
+    cost_per_hour_rmb: float
+    speed_kmh: float
+    shift_hours: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """A sales event that multiplies demand of some categories in some regions."""
+
+    name: str
+    start: date
+    end: date  # inclusive
+    lift: float
+    categories: tuple[str, ...] = ()  # empty = all
+    regions: tuple[str, ...] = ()  # empty = all
+
+
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """Cost rates in RMB."""
+
+    holding_rate_per_year: float = 0.25  # fraction of unit cost per unit-year on hand
+    lost_sale_penalty_rate: float = 0.5  # fraction of price lost per unit not sold
+    cdc_fw_handling_rmb_per_unit: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Replenishment and design settings shared by the stages."""
+
+    service_level: float = 0.95
+    review_days: int = 7
+    cdc_fw_lead_days: int = 2
+    fw_store_lead_days: int = 1
+    cdc_direct_lead_days: int = 3
+    max_store_distance_km: float = 250.0
+    min_open_fw: int = 1
+    max_open_fw: int | None = None
+    lost_sales: bool = True  # False = backorders
+
+
+@dataclass(frozen=True)
+class DemandHistory:
+    """Weekly sales by region × SKU: `quantity[r, k, w]` for week starting `week_start[w]`."""
+
+    week_start: tuple[date, ...]
+    quantity: IntArray  # (regions, skus, weeks), read-only
+
+    @property
+    def weeks(self) -> int:
+        return len(self.week_start)
+
+
+@dataclass(frozen=True)
+class Network:
+    """Sites, SKUs, regions and seasonality: everything that describes the chain itself."""
+
+    sites: tuple[Site, ...]
+    skus: tuple[Sku, ...]
+    regions: tuple[str, ...]
+    categories: tuple[str, ...]
+    seasonality: FloatArray  # (regions, categories, 53): weekly multiplier, ISO week - 1
+    promotions: tuple[Promotion, ...] = ()
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {s.id: i for i, s in enumerate(self.sites)})
+
+    def site(self, site_id: str) -> Site:
+        return self.sites[self._index[site_id]]
+
+    def of_kind(self, kind: SiteKind) -> tuple[Site, ...]:
+        return tuple(s for s in self.sites if s.kind == kind)
+
+    @property
+    def cdc(self) -> Site:
+        return self.of_kind(SiteKind.CDC)[0]
+
+    @property
+    def fw_candidates(self) -> tuple[Site, ...]:
+        return self.of_kind(SiteKind.FW)
+
+    @property
+    def stores(self) -> tuple[Site, ...]:
+        return self.of_kind(SiteKind.STORE)
+
+    def lonlat(self, sites: tuple[Site, ...]) -> FloatArray:
+        """k×2 array of `[lon, lat]`."""
+        return np.array([[s.lon, s.lat] for s in sites], dtype=np.float64).reshape(-1, 2)
+
+    def region_index(self, sites: tuple[Site, ...]) -> IntArray:
+        pos = {r: i for i, r in enumerate(self.regions)}
+        return np.array([pos[s.region] for s in sites], dtype=np.int64)
+
+    def category_index(self) -> IntArray:
+        pos = {c: i for i, c in enumerate(self.categories)}
+        return np.array([pos[k.category] for k in self.skus], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One planning question: the network, its demand, fleet, costs, policy and seed."""
+
+    name: str
+    source: str  # path of the TOML file it came from
+    seed: int
+    start: date
+    horizon_days: int
+    road_factor: float
+    network: Network
+    history: DemandHistory
+    vehicles: tuple[VehicleType, ...]
+    costs: Costs
+    policy: Policy
+    routing_time_limit_s: float = 5.0
+    design_time_limit_s: float = 30.0
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A variant of this scenario with some fields changed (the original is untouched)."""
+        return dataclasses.replace(self, **changes)
+
+    def vehicles_for(self, echelon: Echelon) -> tuple[VehicleType, ...]:
+        return tuple(v for v in self.vehicles if v.echelon == echelon)
