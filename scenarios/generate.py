@@ -1,0 +1,339 @@
+"""Seeded generator of synthetic but realistic Sichuan/Chongqing apparel-chain scenarios.
+
+`python -m scenarios.generate --name default` rewrites `scenarios/default.toml` and
+`scenarios/data/default/*.csv`; sizes are options so tests can build tiny scenarios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+# Market regions: code → (coldness 0..1: north/mountain climates start winter earlier)
+REGIONS: dict[str, float] = {
+    "AB": 1.0, "CD": 0.2, "CQ": 0.05, "DZ": 0.3, "GY": 0.6, "LS": 0.25,
+    "LZ": 0.1, "MY": 0.35, "NC": 0.25, "WZ": 0.2, "XC": 0.0, "YB": 0.1,
+}
+
+# Store cities: name, region, lon, lat, relative market size
+CITIES: tuple[tuple[str, str, float, float, float], ...] = (
+    ("成都 Chengdu", "CD", 104.066, 30.572, 30), ("德阳 Deyang", "CD", 104.398, 31.127, 5),
+    ("眉山 Meishan", "CD", 103.848, 30.075, 4), ("资阳 Ziyang", "CD", 104.627, 30.129, 3),
+    ("雅安 Ya'an", "CD", 103.013, 29.980, 2), ("重庆 Chongqing", "CQ", 106.551, 29.563, 30),
+    ("永川 Yongchuan", "CQ", 105.927, 29.356, 3), ("合川 Hechuan", "CQ", 106.276, 29.972, 3),
+    ("涪陵 Fuling", "CQ", 107.390, 29.703, 3), ("绵阳 Mianyang", "MY", 104.679, 31.467, 6),
+    ("江油 Jiangyou", "MY", 104.745, 31.778, 2), ("南充 Nanchong", "NC", 106.110, 30.837, 6),
+    ("遂宁 Suining", "NC", 105.593, 30.533, 4), ("广安 Guang'an", "NC", 106.633, 30.456, 3),
+    ("宜宾 Yibin", "YB", 104.643, 28.752, 5), ("自贡 Zigong", "YB", 104.779, 29.339, 4),
+    ("内江 Neijiang", "YB", 105.058, 29.580, 3), ("乐山 Leshan", "LS", 103.766, 29.552, 5),
+    ("峨眉山 Emeishan", "LS", 103.484, 29.601, 2), ("达州 Dazhou", "DZ", 107.468, 31.209, 5),
+    ("巴中 Bazhong", "DZ", 106.747, 31.867, 3), ("泸州 Luzhou", "LZ", 105.443, 28.871, 5),
+    ("广元 Guangyuan", "GY", 105.843, 32.435, 3), ("西昌 Xichang", "XC", 102.264, 27.894, 3),
+    ("攀枝花 Panzhihua", "XC", 101.718, 26.582, 3), ("万州 Wanzhou", "WZ", 108.409, 30.808, 4),
+    ("黔江 Qianjiang", "WZ", 108.771, 29.533, 2), ("康定 Kangding", "AB", 101.964, 30.050, 1),
+    ("马尔康 Ma'erkang", "AB", 102.206, 31.906, 1), ("松潘 Songpan", "AB", 103.599, 32.655, 1),
+)
+
+CDC = ("CDC-CD", "成都青白江中央仓 Chengdu CDC", "成都 Chengdu", "CD", 104.251, 30.878)
+
+# FW candidates: id, name, city, region, lon, lat, capacity (units on hand), fixed RMB/year
+FW_CANDIDATES: tuple[tuple[str, str, str, str, float, float, int, float], ...] = (
+    ("FW-CDN", "新都前置仓", "成都 Chengdu", "CD", 104.158, 30.823, 160_000, 2_400_000),
+    ("FW-CDS", "双流前置仓", "成都 Chengdu", "CD", 103.923, 30.574, 140_000, 2_200_000),
+    ("FW-CQ", "重庆沙坪坝前置仓", "重庆 Chongqing", "CQ", 106.456, 29.541, 160_000, 2_300_000),
+    ("FW-MY", "绵阳前置仓", "绵阳 Mianyang", "MY", 104.731, 31.441, 60_000, 900_000),
+    ("FW-NC", "南充前置仓", "南充 Nanchong", "NC", 106.083, 30.795, 70_000, 950_000),
+    ("FW-YB", "宜宾前置仓", "宜宾 Yibin", "YB", 104.600, 28.780, 70_000, 950_000),
+    ("FW-LS", "乐山前置仓", "乐山 Leshan", "LS", 103.740, 29.580, 50_000, 800_000),
+    ("FW-DZ", "达州前置仓", "达州 Dazhou", "DZ", 107.500, 31.220, 60_000, 850_000),
+    ("FW-LZ", "泸州前置仓", "泸州 Luzhou", "LZ", 105.400, 28.900, 50_000, 800_000),
+    ("FW-GY", "广元前置仓", "广元 Guangyuan", "GY", 105.820, 32.430, 40_000, 700_000),
+    ("FW-XC", "西昌前置仓", "西昌 Xichang", "XC", 102.250, 27.900, 40_000, 750_000),
+    ("FW-WZ", "万州前置仓", "万州 Wanzhou", "WZ", 108.380, 30.780, 50_000, 800_000),
+)
+
+# Category: (peak ISO week, amplitude, harmonics 1 = yearly / 2 = spring+autumn,
+#            cold-shift weeks (earlier peak in cold regions), unit m³, unit kg, unit cost RMB)
+CATEGORIES: dict[str, tuple[float, float, int, float, float, float, float]] = {
+    "down_jacket": (1, 0.95, 1, 4.0, 0.020, 1.2, 420),
+    "heavy_coat": (50, 0.90, 1, 4.0, 0.018, 1.5, 380),
+    "sweater": (47, 0.60, 1, 3.0, 0.006, 0.6, 160),
+    "jacket": (14, 0.50, 2, 2.0, 0.008, 0.8, 220),
+    "jeans": (20, 0.10, 1, 0.0, 0.004, 0.7, 130),
+    "t_shirt": (28, 0.80, 1, -2.0, 0.002, 0.2, 45),
+    "dress": (26, 0.70, 1, -2.0, 0.003, 0.3, 150),
+    "shorts": (30, 0.90, 1, -2.0, 0.002, 0.2, 60),
+    "sportswear": (20, 0.30, 1, 0.0, 0.004, 0.5, 180),
+    "shoes": (40, 0.20, 1, 0.0, 0.010, 1.0, 260),
+    "kids": (34, 0.30, 1, 0.0, 0.003, 0.3, 90),
+    "accessories": (1, 0.05, 1, 0.0, 0.001, 0.1, 40),
+}
+
+# Promotions: name, month-day start, month-day end, lift, categories, regions
+YEARLY_PROMOTIONS: tuple[tuple[str, str, str, float, str, str], ...] = (
+    ("618", "06-01", "06-18", 1.8, "", ""),
+    ("National Day 国庆", "10-01", "10-07", 1.5, "", ""),
+    ("Double 11 双十一", "11-01", "11-11", 2.2, "", ""),
+    ("Double 12 双十二", "12-10", "12-12", 1.4, "", ""),
+    ("CQ summer sale 重庆夏促", "07-10", "07-20", 1.6, "t_shirt;shorts;dress", "CQ"),
+)
+SPRING_FESTIVAL = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
+                   2027: date(2027, 2, 6), 2028: date(2028, 1, 26)}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big a generated scenario is."""
+
+    stores: int = 300
+    skus: int = 2000
+    fw_candidates: int = 12
+    history_weeks: int = 52
+    hot_items: int = 5
+    new_sku_share: float = 0.05
+
+
+def seasonality(regions: list[str], categories: list[str]) -> np.ndarray:
+    """(regions, categories, 53) weekly multipliers with mean ≈ 1 per region and category."""
+    weeks = np.arange(1, 54, dtype=np.float64)
+    out = np.ones((len(regions), len(categories), 53))
+    for ci, cat in enumerate(categories):
+        peak, amp, harm, shift, *_ = CATEGORIES[cat]
+        for ri, reg in enumerate(regions):
+            cold = REGIONS[reg]
+            a = min(0.97, amp * (1 + 0.4 * cold * np.sign(shift))) if shift else amp
+            phase = 2 * np.pi * harm * (weeks - (peak - shift * cold)) / 52
+            curve = np.maximum(0.03, 1 + a * np.cos(phase))
+            out[ri, ci] = curve / curve.mean()
+    return out
+
+
+def promotions(years: list[int]) -> list[tuple[str, date, date, float, str, str]]:
+    rows = []
+    for y in years:
+        sf = SPRING_FESTIVAL.get(y)
+        if sf is not None:
+            rows.append((f"Spring Festival 春节 {y}", sf - timedelta(days=14),
+                         sf - timedelta(days=1), 1.4, "", ""))
+        for name, s, e, lift, cats, regs in YEARLY_PROMOTIONS:
+            rows.append((f"{name} {y}", date.fromisoformat(f"{y}-{s}"),
+                         date.fromisoformat(f"{y}-{e}"), lift, cats, regs))
+    return sorted(rows, key=lambda r: r[1])
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    if path.suffix == ".gz":
+        # mtime=0 keeps the gzip bytes identical for the same seed
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(data)
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
+             horizon_days: int = 365) -> Path:
+    """Write a scenario TOML in `out_dir` and its CSVs in `out_dir/data/<name>/`; returns the TOML."""
+    rng = np.random.default_rng(seed)
+    data_dir = out_dir / "data" / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- sites: CDC, FW candidates, stores on real city coordinates with jitter
+    fws = FW_CANDIDATES[: sizes.fw_candidates]
+    city_w = np.array([c[4] for c in CITIES], dtype=np.float64)
+    # every city gets a store when there are enough; the rest follow market size
+    n_base = min(len(CITIES), sizes.stores)
+    base = rng.choice(len(CITIES), size=n_base, replace=False, p=city_w / city_w.sum())
+    extra = rng.choice(len(CITIES), size=sizes.stores - n_base, p=city_w / city_w.sum())
+    city_of_store = np.sort(np.concatenate([base, extra]))
+    site_rows: list[list[object]] = [[CDC[0], "cdc", CDC[1], CDC[2], CDC[3], CDC[4], CDC[5],
+                                      "", "", 0, 0.2, "", "false"]]
+    for fid, fname, city, reg, lon, lat, cap, fixed in fws:
+        site_rows.append([fid, "fw", fname, city, reg, lon, lat, cap, round(cap * 0.012, 1),
+                          fixed, 0.5, "", "false"])
+    store_weight = rng.lognormal(mean=-0.08, sigma=0.4, size=sizes.stores)
+    for s, ci in enumerate(city_of_store):
+        cname, reg, lon, lat, size = CITIES[ci]
+        spread = 0.05 if size >= 20 else 0.025
+        jlon, jlat = rng.normal(0.0, spread, size=2)
+        site_rows.append([f"S{s + 1:04d}", "store", f"{cname.split()[0]}店{s + 1}", cname, reg,
+                          round(lon + jlon, 5), round(lat + jlat, 5), "", "", "", "",
+                          round(float(store_weight[s]), 3), "false"])
+    _write_csv(data_dir / "sites.csv",
+               ["id", "kind", "name", "city", "region", "lon", "lat", "capacity_units",
+                "capacity_m3", "fixed_cost_rmb", "handling_rmb_per_unit", "weight", "existing"],
+               site_rows)
+
+    # --- SKUs
+    cats = sorted(CATEGORIES)
+    cat_of_sku = rng.integers(0, len(cats), size=sizes.skus)
+    base_demand = rng.lognormal(mean=np.log(0.03), sigma=0.9, size=sizes.skus)
+    hot = np.zeros(sizes.skus, dtype=bool)
+    hot[rng.choice(sizes.skus, size=min(sizes.hot_items, sizes.skus), replace=False)] = True
+    base_demand[hot] *= 10
+    sku_rows: list[list[object]] = []
+    for k in range(sizes.skus):
+        cat = cats[cat_of_sku[k]]
+        *_, vol, kg, cost = CATEGORIES[cat]
+        c = float(cost * rng.lognormal(0, 0.3))
+        sku_rows.append([f"K{k + 1:05d}", f"{cat}-{k + 1}", cat, vol, kg, round(c, 2),
+                         round(c * 2.4, 2), round(float(base_demand[k]), 5),
+                         "true" if hot[k] else "false"])
+    _write_csv(data_dir / "skus.csv",
+               ["id", "name", "category", "unit_volume_m3", "unit_weight_kg", "unit_cost_rmb",
+                "price_rmb", "base_daily_demand", "hot"], sku_rows)
+
+    # --- seasonality and promotions
+    regions = sorted({CITIES[ci][1] for ci in city_of_store} | {f[3] for f in fws} | {CDC[3]})
+    season = seasonality(regions, cats)
+    _write_csv(data_dir / "seasonality.csv", ["region", "category", "week", "factor"],
+               [[r, c, w + 1, round(float(season[ri, ci, w]), 4)]
+                for ri, r in enumerate(regions) for ci, c in enumerate(cats) for w in range(53)])
+    hist_start = start - timedelta(days=start.weekday()) - timedelta(weeks=sizes.history_weeks)
+    end = start + timedelta(days=horizon_days)
+    promos = promotions(list(range(hist_start.year, end.year + 1)))
+    _write_csv(data_dir / "promotions.csv",
+               ["name", "start", "end", "lift", "categories", "regions"],
+               [[n, s.isoformat(), e.isoformat(), lift, c, r] for n, s, e, lift, c, r in promos])
+
+    # --- weekly history by region × SKU (Poisson–gamma: noisier than the Poisson future)
+    reg_pos = {r: i for i, r in enumerate(regions)}
+    store_reg = np.array([reg_pos[CITIES[ci][1]] for ci in city_of_store])
+    region_size = np.bincount(store_reg, weights=store_weight, minlength=len(regions))
+    days = sizes.history_weeks * 7
+    rate = np.zeros((len(regions), sizes.skus, sizes.history_weeks))
+    for d in range(days):
+        day = hist_start + timedelta(days=d)
+        f = season[:, :, min(day.isocalendar()[1], 53) - 1].copy()
+        for _, ps, pe, lift, pc, pr in promos:
+            if ps <= day <= pe:
+                ci = [cats.index(c) for c in pc.split(";")] if pc else list(range(len(cats)))
+                ri = [reg_pos[r] for r in pr.split(";") if r in reg_pos] if pr else \
+                    list(range(len(regions)))
+                f[np.ix_(ri, ci)] *= lift
+        rate[:, :, d // 7] += f[:, cat_of_sku] * region_size[:, None] * base_demand[None, :]
+    launch = np.zeros(sizes.skus, dtype=np.int64)
+    new = rng.random(sizes.skus) < sizes.new_sku_share
+    launch[new] = rng.integers(sizes.history_weeks // 2, sizes.history_weeks, size=int(new.sum()))
+    rate[:, np.arange(sizes.history_weeks)[None, :] < launch[:, None]] = 0.0
+    noise = rng.gamma(shape=8.0, scale=1 / 8.0, size=rate.shape)
+    qty = rng.poisson(rate * noise)
+    week_starts = [(hist_start + timedelta(weeks=w)).isoformat()
+                   for w in range(sizes.history_weeks)]
+    rows: list[list[object]] = []
+    for ri, r in enumerate(regions):
+        for k in range(sizes.skus):
+            sku_id = f"K{k + 1:05d}"
+            for w in range(launch[k], sizes.history_weeks):
+                rows.append([week_starts[w], r, sku_id, int(qty[ri, k, w])])
+    _write_csv(data_dir / "demand_history.csv.gz", ["week_start", "region", "sku", "quantity"],
+               rows)
+
+    toml = out_dir / f"{name}.toml"
+    toml.write_text(SCENARIO_TOML.format(name=name, seed=seed, start=start.isoformat(),
+                                         horizon=horizon_days, data=f"data/{name}"),
+                    encoding="utf-8")
+    return toml
+
+
+SCENARIO_TOML = """\
+# fwdnet scenario: a Sichuan/Chongqing apparel chain (generated by scenarios/generate.py).
+# Units: metres, seconds, RMB, units of stock, days; coordinates [lon, lat].
+
+[scenario]
+name = "{name}"
+seed = {seed}
+start = {start}
+horizon_days = {horizon}
+
+[data]
+sites = "{data}/sites.csv"
+skus = "{data}/skus.csv"
+seasonality = "{data}/seasonality.csv"
+promotions = "{data}/promotions.csv"
+demand_history = "{data}/demand_history.csv.gz"
+
+[network]
+road_factor = 1.3                 # road metres per great-circle metre
+
+[costs]
+holding_rate_per_year = 0.25      # share of unit cost per unit-year on hand
+lost_sale_penalty_rate = 0.5      # share of price lost per unit not sold
+cdc_fw_handling_rmb_per_unit = 0.3
+
+[policy]
+service_level = 0.95              # target cycle service level at FWs
+review_days = 7                   # order-up-to review period
+cdc_fw_lead_days = 2
+fw_store_lead_days = 1
+cdc_direct_lead_days = 3          # stores no open FW can reach are served from the CDC
+max_store_distance_km = 300       # road km from FW to store
+min_open_fw = 1
+lost_sales = true
+
+[[vehicles]]
+name = "truck 9.6 m"
+echelon = "cdc_fw"
+capacity_units = 12000
+capacity_m3 = 55
+count = 12
+fixed_cost_rmb = 800              # per truck-day used
+cost_per_km_rmb = 4.5
+cost_per_hour_rmb = 60
+speed_kmh = 60
+shift_hours = 14
+
+[[vehicles]]
+name = "van 4.2 m"
+echelon = "fw_store"
+capacity_units = 1500
+capacity_m3 = 16
+count = 40
+fixed_cost_rmb = 300
+cost_per_km_rmb = 2.2
+cost_per_hour_rmb = 40
+speed_kmh = 45
+shift_hours = 10
+
+[solver]
+routing_time_limit_s = 2
+design_time_limit_s = 20
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--name", default="default")
+    ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--stores", type=int, default=Sizes.stores)
+    ap.add_argument("--skus", type=int, default=Sizes.skus)
+    ap.add_argument("--fw-candidates", type=int, default=Sizes.fw_candidates)
+    ap.add_argument("--history-weeks", type=int, default=Sizes.history_weeks)
+    ap.add_argument("--seed", type=int, default=20260101)
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 1))
+    ap.add_argument("--horizon-days", type=int, default=365)
+    a = ap.parse_args()
+    sizes = Sizes(stores=a.stores, skus=a.skus, fw_candidates=a.fw_candidates,
+                  history_weeks=a.history_weeks)
+    path = generate(a.out, a.name, sizes, a.seed, a.start, a.horizon_days)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
