@@ -1,0 +1,138 @@
+"""`fwdnet run`: the only place that strings the stages together, with progress per stage.
+
+Writes results/<scenario>/results.json (deterministic for a seed), run_meta.json (timings)
+and dashboard.html, each atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dashboards.page import write_dashboard
+from logistics.network import Scenario, load_scenario
+from scenarios import stages
+from simulation.engine import SimulationInput, SimulationResult, simulate
+from simulation.results import (
+    DailySeries,
+    KpiSummary,
+    Results,
+    ScenarioInfo,
+    write_json_atomic,
+    write_results,
+)
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SCENARIO = HERE / "default.toml"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    results_json: Path
+    dashboard_html: Path
+    results: Results
+
+
+class StageReporter:
+    """Prints one line per finished stage ('[3/7] design … 1.2 s'); timings go to run_meta."""
+
+    def __init__(self, total: int, console: Console) -> None:
+        self.total, self.console, self.done = total, console, 0
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.done += 1
+        t0 = time.perf_counter()
+        self.console.print(f"[{self.done}/{self.total}] {name} …", highlight=False)
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+        self.console.print(f"      {name} done in {self.timings[name]:.1f} s", highlight=False)
+
+    def call(self, name: str, fn: Callable[[], T]) -> T:
+        with self.stage(name):
+            return fn()
+
+
+def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console
+                            ) -> SimulationResult:
+    rng = np.random.default_rng(seed)
+    with Progress(TextColumn("      simulating day"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("sim", total=inp.days)
+        last = [time.perf_counter()]
+
+        def tick(day: int) -> None:
+            bar.update(task, completed=day + 1)
+            if not console.is_terminal and time.perf_counter() - last[0] > 5:
+                last[0] = time.perf_counter()
+                console.print(f"      simulated {day + 1}/{inp.days} days", highlight=False)
+
+        return simulate(inp, rng, on_day=tick)
+
+
+def build_results(scn: Scenario, plan: stages.DesignPlan, routes: stages.RoutingPlan,
+                  sim: SimulationResult) -> Results:
+    s = sim.summary()
+    fixed = plan.out.fixed_cost_rmb
+    k = sim.kpis
+    dates = [(scn.start + timedelta(days=d)).isoformat() for d in range(scn.horizon_days)]
+    return Results(
+        scenario=ScenarioInfo(
+            name=scn.name, source=Path(scn.source).name, seed=scn.seed,
+            start=scn.start.isoformat(), horizon_days=scn.horizon_days,
+            stores=len(scn.network.stores), skus=len(scn.network.skus),
+            fw_candidates=len(scn.network.fw_candidates)),
+        sites=stages.sites_out(scn),
+        design=plan.out,
+        routing=list(routes.echelons),
+        kpis=KpiSummary(
+            fill_rate=s["fill_rate"], demand_units=s["demand_units"],
+            sales_units=s["sales_units"], lost_sales_units=s["lost_sales_units"],
+            average_stock_units=s["average_stock_units"],
+            transport_cost_rmb=s["transport_cost_rmb"], holding_cost_rmb=s["holding_cost_rmb"],
+            fixed_cost_rmb=fixed,
+            total_cost_rmb=fixed + s["transport_cost_rmb"] + s["holding_cost_rmb"]),
+        node_fill_rate={n: float(f) for n, f in zip(plan.node_ids, k.node_fill_rate,
+                                                      strict=True)},
+        daily=DailySeries(date=dates, demand=k.demand.tolist(), sales=k.sales.tolist(),
+                          lost=k.lost.tolist(), on_hand=k.on_hand.tolist(),
+                          transport_cost_rmb=k.transport_cost.tolist(),
+                          holding_cost_rmb=k.holding_cost.tolist()),
+    )
+
+
+def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
+                 console: Console | None = None) -> RunOutput:
+    """Load → network → design → routing → simulation → results.json → dashboard.html."""
+    console = console or Console(stderr=True)
+    rep = StageReporter(7, console)
+    scn = rep.call("load scenario", lambda: load_scenario(path))
+    net = rep.call("network matrices", lambda: stages.network_stage(scn))
+    plan = rep.call("design (OR-Tools MIP)", lambda: stages.design_stage(scn, net))
+    weekly = stages.demand_by_week(scn, plan)
+    routes = rep.call("routing (OR-Tools/PyVRP)",
+                      lambda: stages.routing_stage(scn, net, plan, weekly))
+    with rep.stage("simulation (SimPy)"):
+        inp = stages.simulation_input(scn, plan, weekly, routes)
+        sim = _simulate_with_progress(inp, scn.seed, console)
+    out_dir = out_root / scn.name
+    results_json = out_dir / "results.json"
+    results = rep.call("results.json", lambda: build_results(scn, plan, routes, sim))
+    write_results(results_json, results)
+    page = rep.call("dashboard.html",
+                    lambda: write_dashboard(results_json, out_dir / "dashboard.html"))
+    write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path),
+                                                  "stage_seconds": rep.timings})
+    return RunOutput(results_json, page, results)

@@ -1,0 +1,262 @@
+"""The stages of `fwdnet run`, each turning frozen inputs into a frozen output.
+
+network → design (OR-Tools MIP) → routing (typical day per echelon) → simulation input.
+The runner (`scenarios.runner`) calls them in order and reports progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from logistics.design.location import LocationProblem, LocationResult, SolveStatus, solve_location
+from logistics.errors import InputError
+from logistics.geo import road_matrices
+from logistics.inventory.safety import order_up_to_level
+from logistics.network import DemandModel, Echelon, Scenario, Site, VehicleType
+from logistics.network.history import node_daily_mean_by_week, store_annual_units
+from logistics.network.model import FloatArray, IntArray
+from logistics.routing.model import Depot, RoutingModel, Stop
+from logistics.routing.model import VehicleType as RouteVehicle
+from logistics.routing.solve import solve
+from logistics.routing.stop import AnyOf, MaxRuntime, NoImprovement
+from simulation.engine import SimulationInput
+from simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
+
+LOAD_FACTOR = 0.8  # average fill of a vehicle when estimating per-unit transport cost
+COVER_DAYS_EXTRA = 3  # safety days on top of review + lead when turning storage into throughput
+DEMAND_OVERDISPERSION = 1.5  # daily σ ≈ 1.5·√μ: store demand is noisier than Poisson
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    """All sites in one order with road distance and per-echelon travel-time matrices."""
+
+    sites: tuple[Site, ...]
+    index: dict[str, int]
+    distance_m: IntArray
+    truck_s: IntArray
+    van_s: IntArray
+
+
+@dataclass(frozen=True)
+class DesignPlan:
+    """The chosen design: stocking nodes (open FWs, then the CDC if it serves stores directly)."""
+
+    result: LocationResult
+    node_ids: tuple[str, ...]
+    store_node: IntArray  # (stores,) index into node_ids
+    out: DesignOut
+
+
+def _vehicle(scn: Scenario, echelon: Echelon) -> VehicleType:
+    vs = scn.vehicles_for(echelon)
+    return max(vs, key=lambda v: v.capacity_units)
+
+
+def network_stage(scn: Scenario) -> NetworkData:
+    """Road distances (haversine × road factor) and travel times for every site pair."""
+    sites = scn.network.sites
+    lonlat = scn.network.lonlat(sites)
+    dist, truck = road_matrices(lonlat, scn.road_factor, _vehicle(scn, Echelon.CDC_FW).speed_kmh)
+    _, van = road_matrices(lonlat, scn.road_factor, _vehicle(scn, Echelon.FW_STORE).speed_kmh)
+    return NetworkData(sites, {s.id: i for i, s in enumerate(sites)}, dist, truck, van)
+
+
+def design_stage(scn: Scenario, net: NetworkData) -> DesignPlan:
+    """Open FWs and assign stores (single source) at least fixed + transport + handling cost."""
+    fws, stores, cdc = scn.network.fw_candidates, scn.network.stores, scn.network.cdc
+    years = scn.horizon_days / 365.0
+    fi = np.array([net.index[f.id] for f in fws])
+    si = np.array([net.index[s.id] for s in stores])
+    km_fw_store = net.distance_m[np.ix_(fi, si)] / 1000.0
+    km_cdc_fw = net.distance_m[net.index[cdc.id], fi] / 1000.0
+    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
+    van_unit_km = van.cost_per_km_rmb / (van.capacity_units * LOAD_FACTOR)
+    truck_unit_km = truck.cost_per_km_rmb / (truck.capacity_units * LOAD_FACTOR)
+    handling = np.array([f.handling_rmb_per_unit for f in fws])
+    trunk_unit = 2 * km_cdc_fw * truck_unit_km + handling
+    unit_cost = 2 * km_fw_store * van_unit_km + trunk_unit[:, None]
+    demand = store_annual_units(scn, stores) * years
+    reach = km_fw_store <= scn.policy.max_store_distance_km
+    served = reach.any(axis=0)
+    cover = scn.policy.review_days + scn.policy.cdc_fw_lead_days + COVER_DAYS_EXTRA
+    problem = LocationProblem(
+        fixed_cost=np.array([f.fixed_cost_rmb for f in fws]) * years,
+        capacity=np.array([f.capacity_units for f in fws]) * scn.horizon_days / cover,
+        demand=demand[served],
+        assign_cost=(unit_cost * demand[None, :])[:, served],
+        reachable=reach[:, served],
+        single_source=True,
+        min_open=scn.policy.min_open_fw,
+        max_open=scn.policy.max_open_fw,
+        locked_open=tuple(i for i, f in enumerate(fws) if f.existing),
+    )
+    res = solve_location(problem, time_limit_s=scn.design_time_limit_s)
+    if res.status in (SolveStatus.INFEASIBLE,) or not res.open:
+        raise InputError(f"design: no feasible network ({res.reason or res.status.value})",
+                         source=scn.source)
+    open_idx = list(res.open)
+    node_ids = tuple(fws[i].id for i in open_idx)
+    unreachable = [s.id for s, ok in zip(stores, served, strict=True) if not ok]
+    if unreachable:
+        node_ids = (*node_ids, cdc.id)
+    node_of_fw = {i: n for n, i in enumerate(open_idx)}
+    chosen = np.argmax(res.assignment, axis=0)  # candidate index per served store
+    store_node = np.full(len(stores), len(node_ids) - 1, dtype=np.int64)
+    store_node[served] = [node_of_fw[int(i)] for i in chosen]
+    fixed = float(problem.fixed_cost[open_idx].sum())
+    out = DesignOut(
+        status=res.status.value,
+        objective_rmb=float(res.objective),
+        bound_rmb=float(res.bound),
+        gap=float(res.gap),
+        open_fw=[fws[i].id for i in open_idx],
+        closed_fw=[f.id for i, f in enumerate(fws) if i not in node_of_fw],
+        assignment={s.id: node_ids[int(store_node[j])] for j, s in enumerate(stores)},
+        unreachable_stores=unreachable,
+        fixed_cost_rmb=fixed,
+        transport_cost_estimate_rmb=float(res.objective) - fixed,
+    )
+    return DesignPlan(res, node_ids, store_node, out)
+
+
+def demand_by_week(scn: Scenario, plan: DesignPlan) -> FloatArray:
+    """(53, nodes, skus) expected daily units per stocking node and SKU, by ISO week."""
+    return node_daily_mean_by_week(scn, scn.network.stores, plan.store_node, len(plan.node_ids))
+
+
+def _split(qty: int, capacity: int) -> list[int]:
+    """A load larger than a vehicle becomes several full drops plus the rest."""
+    full, rest = divmod(max(qty, 1), capacity)
+    return [capacity] * full + ([rest] if rest else [])
+
+
+def _solve_day(scn: Scenario, net: NetworkData, depot: str, drops: list[tuple[str, int]],
+               vehicle: VehicleType, times: IntArray, echelon: Echelon, seed: int
+               ) -> tuple[RoutingOut, list[dict[str, int]]]:
+    """One depot's CVRP for a typical day; also each route's load per visited site."""
+    locs = [depot, *dict.fromkeys(sid for sid, _ in drops)]
+    pos = {sid: i for i, sid in enumerate(locs)}
+    idx = np.array([net.index[s] for s in locs])
+    model = RoutingModel(name=f"{echelon.value}:{depot}")
+    model.add_depot(Depot(location=0, name=depot))
+    for sid, q in drops:
+        model.add_client(Stop(location=pos[sid], delivery=(q,), name=sid))
+    model.add_vehicle_type(RouteVehicle(
+        capacity=(vehicle.capacity_units,), num_available=vehicle.count,
+        fixed_cost=vehicle.fixed_cost_rmb, cost_per_km=vehicle.cost_per_km_rmb,
+        cost_per_hour=vehicle.cost_per_hour_rmb, max_duration_s=int(vehicle.shift_hours * 3600),
+        name=vehicle.name))
+    model.set_matrices(net.distance_m[np.ix_(idx, idx)], times[np.ix_(idx, idx)])
+    problem = model.problem()
+    # deterministic stop (iterations without improvement) capped by the scenario's time limit
+    stop = AnyOf(NoImprovement(200), MaxRuntime(scn.routing_time_limit_s))
+    res = solve(problem, stop=stop, seed=seed)
+    site = net.sites
+    routes = []
+    loads: list[dict[str, int]] = []
+    for r in res.routes:
+        per_site: dict[str, int] = {}
+        for c in r.stops:
+            per_site[drops[c][0]] = per_site.get(drops[c][0], 0) + drops[c][1]
+        loads.append(per_site)
+        stop_ids = [drops[c][0] for c in r.stops]
+        path_ids = [depot, *stop_ids, depot]
+        load = float(sum(drops[c][1] for c in r.stops))
+        per_km = vehicle.cost_per_km_rmb * r.distance_m / 1000.0
+        cost = vehicle.fixed_cost_rmb + per_km + vehicle.cost_per_hour_rmb * r.duration_s / 3600
+        routes.append(RouteOut(
+            echelon=echelon.value, depot=depot, vehicle=vehicle.name, stops=stop_ids,
+            load_units=load, distance_m=float(r.distance_m), cost_rmb=float(cost),
+            path=[(site[net.index[s]].lon, site[net.index[s]].lat) for s in path_ids]))
+    out = RoutingOut(echelon=echelon.value, status=res.status.value, cost_rmb=float(res.cost),
+                     distance_m=float(res.distance_m), routes=routes,
+                     unassigned=[drops[u.client][0] for u in res.unassigned])
+    return out, loads
+
+
+@dataclass(frozen=True)
+class RoutingPlan:
+    """Typical-day routes of both echelons and the per-delivery / per-day costs they imply."""
+
+    echelons: tuple[RoutingOut, ...]
+    cost_per_delivery: FloatArray  # (nodes,) RMB for one CDC → node replenishment drop
+    van_cost_per_day: float
+
+
+def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: FloatArray
+                  ) -> RoutingPlan:
+    """CDC → FW replenishment routes (one review's orders) and FW → store routes (one day)."""
+    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
+    cdc = scn.network.cdc.id
+    node_daily = weekly.mean(axis=0).sum(axis=1)  # (nodes,) mean daily units
+    fw_nodes = [(n, nid) for n, nid in enumerate(plan.node_ids) if nid != cdc]
+    drops = [(nid, q) for n, nid in fw_nodes
+             for q in _split(round(float(node_daily[n]) * scn.policy.review_days),
+                             truck.capacity_units)]
+    out: list[RoutingOut] = []
+    cost_per_delivery = np.zeros(len(plan.node_ids))
+    if drops:
+        trunk, loads = _solve_day(scn, net, cdc, drops, truck, net.truck_s, Echelon.CDC_FW,
+                                  scn.seed)
+        out.append(trunk)
+        # each route's cost is shared by the FWs it visits in proportion to their load
+        for r, per_site in zip(trunk.routes, loads, strict=True):
+            for sid, q in per_site.items():
+                cost_per_delivery[plan.node_ids.index(sid)] += r.cost_rmb * q / r.load_units
+    stores = scn.network.stores
+    store_daily = store_annual_units(scn, stores) / 365.0
+    van_cost = 0.0
+    for n, nid in enumerate(plan.node_ids):
+        members = np.flatnonzero(plan.store_node == n)
+        if members.size == 0:
+            continue
+        store_drops = [(stores[j].id, q) for j in members
+                       for q in _split(int(np.ceil(store_daily[j])), van.capacity_units)]
+        day, _ = _solve_day(scn, net, nid, store_drops, van, net.van_s, Echelon.FW_STORE,
+                               scn.seed + n + 1)
+        out.append(day)
+        van_cost += day.cost_rmb
+    if cdc in plan.node_ids:  # the CDC restocks itself from suppliers: no truck leg
+        cost_per_delivery[plan.node_ids.index(cdc)] = 0.0
+    return RoutingPlan(tuple(out), cost_per_delivery, van_cost)
+
+
+def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
+                     routes: RoutingPlan) -> SimulationInput:
+    """(R, S) levels per node × SKU and week from the history, and the costs of the design."""
+    p = scn.policy
+    cdc = scn.network.cdc.id
+    lead = np.array([p.cdc_direct_lead_days if nid == cdc else p.cdc_fw_lead_days
+                     for nid in plan.node_ids], dtype=np.int64)
+    sigma = DEMAND_OVERDISPERSION * np.sqrt(weekly)
+    level, _ = order_up_to_level(weekly, sigma, lead[None, :, None], p.review_days,
+                                 p.service_level)
+    level = np.ceil(level)
+    level.flags.writeable = False
+    skus = scn.network.skus
+    start_week = min(scn.start.isocalendar()[1], 53) - 1
+    return SimulationInput(
+        start=scn.start,
+        days=scn.horizon_days,
+        demand=DemandModel.from_network(scn.network),
+        store_node=plan.store_node,
+        node_ids=plan.node_ids,
+        order_up_to_by_week=level,
+        review_days=p.review_days,
+        lead_days=lead,
+        initial_on_hand=level[start_week],
+        unit_cost=np.array([k.unit_cost_rmb for k in skus]),
+        price=np.array([k.price_rmb for k in skus]),
+        holding_rate_per_year=scn.costs.holding_rate_per_year,
+        replenishment_cost_per_delivery=routes.cost_per_delivery,
+        delivery_cost_per_day=routes.van_cost_per_day,
+        lost_sales=p.lost_sales,
+    )
+
+
+def sites_out(scn: Scenario) -> list[SiteOut]:
+    return [SiteOut(id=s.id, kind=s.kind.value, name=s.name, region=s.region, lon=s.lon,
+                    lat=s.lat) for s in scn.network.sites]

@@ -1,0 +1,147 @@
+"""The results.json schema (the contract between engines and dashboards) and its atomic I/O.
+
+Everything here is plain data: dashboards import only this module. Results are deterministic
+for a seed (timings live in run_meta.json, not here), so two runs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScenarioInfo(_Out):
+    name: str
+    source: str
+    seed: int
+    start: str  # ISO date of the first simulated day
+    horizon_days: int
+    stores: int
+    skus: int
+    fw_candidates: int
+
+
+class SiteOut(_Out):
+    id: str
+    kind: str  # cdc | fw | store
+    name: str
+    region: str
+    lon: float
+    lat: float
+
+
+class DesignOut(_Out):
+    """Which FWs are open and which stocking node serves each store (`CDC` = direct)."""
+
+    status: str
+    objective_rmb: float
+    bound_rmb: float
+    gap: float
+    open_fw: list[str]
+    closed_fw: list[str]
+    assignment: dict[str, str]  # store id → FW id or the CDC id
+    unreachable_stores: list[str]  # no candidate FW within reach: served from the CDC
+    fixed_cost_rmb: float
+    transport_cost_estimate_rmb: float
+
+
+class RouteOut(_Out):
+    echelon: str  # cdc_fw | fw_store
+    depot: str
+    vehicle: str
+    stops: list[str]  # site ids in visiting order, depot excluded
+    load_units: float
+    distance_m: float
+    cost_rmb: float
+    path: list[tuple[float, float]]  # [lon, lat] from depot through the stops back to the depot
+
+
+class RoutingOut(_Out):
+    """The routes of one echelon for a typical day, as planned by the routing engine."""
+
+    echelon: str
+    status: str
+    cost_rmb: float
+    distance_m: float
+    routes: list[RouteOut]
+    unassigned: list[str]
+
+
+class KpiSummary(_Out):
+    fill_rate: float
+    demand_units: float
+    sales_units: float
+    lost_sales_units: float
+    average_stock_units: float
+    transport_cost_rmb: float
+    holding_cost_rmb: float
+    fixed_cost_rmb: float
+    total_cost_rmb: float
+
+
+class DailySeries(_Out):
+    """Network totals per simulated day; every list has `horizon_days` entries."""
+
+    date: list[str]
+    demand: list[float]
+    sales: list[float]
+    lost: list[float]
+    on_hand: list[float]
+    transport_cost_rmb: list[float]
+    holding_cost_rmb: list[float]
+
+
+class Results(_Out):
+    schema_version: int = SCHEMA_VERSION
+    scenario: ScenarioInfo
+    sites: list[SiteOut]
+    design: DesignOut
+    routing: list[RoutingOut]
+    kpis: KpiSummary
+    node_fill_rate: dict[str, float]
+    daily: DailySeries
+
+
+def _rounded(value: Any, digits: int = 6) -> Any:
+    """Round floats so the JSON text is stable and compact."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to a temp file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(_rounded(payload), ensure_ascii=False, sort_keys=True, indent=1)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_results(path: Path, results: Results) -> None:
+    write_json_atomic(path, results.model_dump(mode="json"))
+
+
+def read_results(path: Path) -> Results:
+    """Parse and validate a results.json (raises ValueError with the field path when invalid)."""
+    return Results.model_validate_json(Path(path).read_text(encoding="utf-8"))
