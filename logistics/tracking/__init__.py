@@ -1,1 +1,82 @@
-"""logistics.tracking"""
+"""E-waybill tracking: an append-only, deduplicated event log with derived waybill status.
+
+Public API (stable; documented in docs/tracking.md):
+- schema: `EventIn`, `WaybillIn`, `LocationIn`, `EventType` (pydantic, the JSON contract)
+- domain: `TrackingEvent`, `Waybill`, `StoredEvent`, `IngestCounts` (frozen dataclasses)
+- storage: `open_engine(url)` (migrates), `ingest_events(target, items)`, `ingest_lines(...)`
+- queries: `get_trace`, `get_waybill`, `events_of`, `iter_events`, `list_waybills`,
+  `late_waybills`; status: `derive_status`
+"""
+
+from logistics.tracking.db import open_engine, resolve_url
+from logistics.tracking.ingest import ingest_events, ingest_lines, parse_line
+from logistics.tracking.model import (
+    IngestCounts,
+    Location,
+    Party,
+    Reject,
+    StoredEvent,
+    TrackingEvent,
+    Waybill,
+    key_for_content,
+    key_for_event_id,
+)
+from logistics.tracking.queries import (
+    WaybillSummary,
+    WaybillTrace,
+    count_events,
+    events_of,
+    get_trace,
+    get_waybill,
+    is_late,
+    iter_events,
+    late_waybills,
+    list_waybills,
+)
+from logistics.tracking.schema import (
+    CorrectsIn,
+    EventIn,
+    EventType,
+    LocationIn,
+    ParcelsIn,
+    PartyIn,
+    WaybillIn,
+)
+from logistics.tracking.status import Anomaly, DerivedStatus, derive_status
+
+__all__ = [
+    "Anomaly",
+    "CorrectsIn",
+    "DerivedStatus",
+    "EventIn",
+    "EventType",
+    "IngestCounts",
+    "Location",
+    "LocationIn",
+    "ParcelsIn",
+    "Party",
+    "PartyIn",
+    "Reject",
+    "StoredEvent",
+    "TrackingEvent",
+    "Waybill",
+    "WaybillIn",
+    "WaybillSummary",
+    "WaybillTrace",
+    "count_events",
+    "derive_status",
+    "events_of",
+    "get_trace",
+    "get_waybill",
+    "ingest_events",
+    "ingest_lines",
+    "is_late",
+    "iter_events",
+    "key_for_content",
+    "key_for_event_id",
+    "late_waybills",
+    "list_waybills",
+    "open_engine",
+    "parse_line",
+    "resolve_url",
+]

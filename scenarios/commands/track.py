@@ -1,7 +1,270 @@
-"""`fwdnet track …`: placeholder until its issue lands (owner replaces this module)."""
+"""`fwdnet track …`: ingest carrier event feeds, show a waybill's timeline, list late ones,
+export all events (JSONL or EPCIS 2.0), print a waybill label.
+
+SQLAlchemy and pydantic are imported inside the commands so `fwdnet --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
 import typer
 
-app = typer.Typer(help="track commands (not built yet).", no_args_is_help=True)
+from logistics.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+app = typer.Typer(
+    help="E-waybill tracking: ingest event feeds, show timelines, late waybills, export, labels.",
+    no_args_is_help=True,
+)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $FWDNET_DB, else sqlite:///fwdnet.db)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _engine(db: str | None) -> Engine:
+    """Open (and migrate) the database; a connection failure is bad input, not a crash."""
+    from sqlalchemy.exc import OperationalError
+
+    from logistics.tracking.db import open_engine, resolve_url
+
+    try:
+        return open_engine(db)
+    except OperationalError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise InputError(f"database {resolve_url(db)!r}: cannot open: {first}") from None
+
+
+@contextmanager
+def _atomic_text(path: Path) -> Iterator[IO[str]]:
+    """Write a text file via a temp file in the same folder, renamed into place at the end."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _progress(total_bytes: int) -> tuple[Callable[[Any, int], None], Callable[[], None]]:
+    """A progress reporter: rich bar on a terminal, a log line per 100k lines otherwise."""
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        task = bar.add_task("ingest", total=total_bytes)
+        bar.start()
+        return (lambda counts, pos: bar.update(task, completed=pos,
+                                               description=f"ingest {counts.read:,} lines"),
+                bar.stop)
+    last = [0]
+
+    def log(counts: Any, pos: int) -> None:
+        if counts.read - last[0] >= 100_000:
+            last[0] = counts.read
+            typer.echo(f"ingest: {counts.read:,} lines read, {counts.stored:,} stored", err=True)
+
+    return log, lambda: None
+
+
+@app.command("ingest")
+def ingest(
+    feed: Annotated[Path, typer.Argument(help="JSONL feed: one event (or waybill) per line.")],
+    db: DbOpt = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Reject events whose waybill is not registered.")] = False,
+    rejects: Annotated[Path | None, typer.Option(
+        "--rejects", help="Rejects file (default: FEED.rejects.jsonl).")] = None,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Events per committed transaction.")] = 20_000,
+) -> None:
+    """Store every event of FEED exactly once (re-runs and overlaps are safe); bad lines go to
+    the rejects file with line number and reason. Prints read, stored, duplicates, rejected."""
+    from logistics.tracking.ingest import ingest_lines
+    from logistics.tracking.model import Reject
+
+    if not feed.is_file():
+        raise InputError(f"{feed}: no such file (expected a JSONL event feed)")
+    rej_path = rejects or feed.with_name(feed.name + ".rejects.jsonl")
+    engine = _engine(db)
+    size = feed.stat().st_size
+    with feed.open("rb") as f, _atomic_text(rej_path) as rej:
+        def on_reject(r: Reject) -> None:
+            rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
+                                 ensure_ascii=False) + "\n")
+
+        update, stop = _progress(size)
+        try:
+            counts = ingest_lines(engine, f, strict=strict, batch_size=batch_size,
+                                  on_reject=on_reject,
+                                  on_batch=lambda c: update(c, f.tell()))
+        finally:
+            stop()
+    engine.dispose()
+    typer.echo(f"read {counts.read}  stored {counts.stored}  duplicates {counts.duplicates}  "
+               f"rejected {counts.rejected}")
+    if counts.rejected:
+        typer.echo(f"rejects: {rej_path}")
+
+
+def _iso(t: datetime | None) -> str:
+    return "" if t is None else t.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@app.command("show")
+def show(
+    waybill: Annotated[str, typer.Argument(help="Waybill number.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A waybill's timeline (by event time, UTC), its derived status and any anomalies."""
+    from logistics.tracking.queries import get_trace
+
+    trace = get_trace(_engine(db), waybill)
+    if trace is None:
+        raise InputError(f"waybill {waybill!r}: no such waybill and no events for it")
+    st = trace.status
+    corrected = {s.event.corrects for s in trace.events if s.event.corrects}
+    if as_json:
+        typer.echo(json.dumps({
+            "waybill": None if trace.waybill is None else trace.waybill.to_json_dict(),
+            "status": None if st.status is None else st.status.value,
+            "anomalies": [{"event_key": a.event_key, "reason": a.reason} for a in st.anomalies],
+            "events": [dict(s.to_json_dict(), corrected=s.event.key in corrected)
+                       for s in trace.events],
+        }, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    wb = trace.waybill
+    title = f"{waybill}: {st.status.value if st.status else 'no events'}"
+    if wb is not None:
+        title += f" · {wb.sender_site} → {wb.receiver_site} · promised {_iso(wb.promised_at)}"
+    table = Table(title=title)
+    for col in ("event time (UTC)", "type", "location", "carrier", "recorded", "key", "note"):
+        table.add_column(col)
+    flagged = {a.event_key: a.reason for a in st.anomalies}
+    for s in trace.events:
+        e = s.event
+        loc = "" if e.location is None else (e.location.code or e.location.name or "")
+        note = "corrected" if e.key in corrected else flagged.get(e.key, "")
+        if e.corrects:
+            note = (note + " corrects " + e.corrects[:8]).strip()
+        table.add_row(_iso(e.event_time), e.event_type.value, loc, e.carrier,
+                      _iso(s.recorded_at), e.key[:8], note)
+    Console(width=160).print(table)
+    for a in st.anomalies:
+        typer.echo(f"anomaly: {a.reason} (event {a.event_key[:8]} at {_iso(a.event_time)})")
+
+
+@app.command("late")
+def late(
+    db: DbOpt = None,
+    region: Annotated[str | None, typer.Option("--region", help="Only this region.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="ISO 8601 time with zone (default: now).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registered waybills past their promise: delivered late, or undelivered past it."""
+    from logistics.tracking.queries import late_waybills
+
+    when = None
+    if as_of is not None:
+        try:
+            when = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of: {as_of!r} is not an ISO 8601 time") from None
+        if when.tzinfo is None:
+            raise InputError(f"--as-of: {as_of!r} needs a time zone (e.g. +08:00 or Z)")
+    rows = late_waybills(_engine(db), region=region, as_of=when)
+    if as_json:
+        typer.echo(json.dumps([{
+            "waybill_no": r.waybill.waybill_no, "region": r.waybill.region,
+            "promised_at": _iso(r.waybill.promised_at),
+            "status": None if r.status.status is None else r.status.status.value,
+            "lateness_s": round(r.lateness_s, 3),
+        } for r in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} late waybill(s)")
+    for col in ("waybill", "region", "carrier", "promised (UTC)", "status", "late by (h)"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.waybill.waybill_no, r.waybill.region or "", r.waybill.carrier,
+                      _iso(r.waybill.promised_at),
+                      r.status.status.value if r.status.status else "no events",
+                      f"{r.lateness_s / 3600:.1f}")
+    Console(width=160).print(table)
+
+
+@app.command("export")
+def export(
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or epcis (EPCIS 2.0 JSON-LD).")]
+    = "jsonl",
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: stdout).")]
+    = None,
+) -> None:
+    """All stored events, by waybill and event time, with event_key and recorded_at."""
+    from logistics.tracking.epcis import write_epcis
+    from logistics.tracking.queries import iter_events
+
+    if fmt not in ("jsonl", "epcis"):
+        raise InputError(f"--format: {fmt!r} (expected jsonl or epcis)")
+    engine = _engine(db)
+
+    def write(f: IO[str]) -> int:
+        events = iter_events(engine)
+        if fmt == "epcis":
+            return write_epcis(events, f)
+        n = 0
+        for s in events:
+            f.write(json.dumps(s.to_json_dict(), ensure_ascii=False) + "\n")
+            n += 1
+        return n
+
+    if out is None:
+        write(sys.stdout)
+        return
+    with _atomic_text(out) as f:
+        n = write(f)
+    typer.echo(f"wrote {n} events to {out}", err=True)
+
+
+@app.command("label")
+def label(
+    waybill: Annotated[str, typer.Argument(help="Waybill number (must be registered).")],
+    out: Annotated[Path, typer.Option("--out", help="Output SVG file.")] = Path("label.svg"),
+    db: DbOpt = None,
+) -> None:
+    """Render the waybill's e-waybill label (Code 128 barcode + printed fields) as SVG."""
+    from logistics.tracking.label import render_label_svg
+    from logistics.tracking.queries import get_waybill
+
+    if out.suffix.lower() != ".svg":
+        raise InputError(f"--out {out}: only .svg labels are rendered")
+    wb = get_waybill(_engine(db), waybill)
+    if wb is None:
+        raise InputError(f"waybill {waybill!r}: not registered (ingest its waybill line first)")
+    with _atomic_text(out) as f:
+        f.write(render_label_svg(wb))
+    typer.echo(f"label: {out}")

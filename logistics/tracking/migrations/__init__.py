@@ -1,0 +1,1 @@
+"""Alembic migrations of the tracking tables, run programmatically (no alembic.ini)."""

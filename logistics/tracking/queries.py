@@ -1,0 +1,213 @@
+"""Read side of the event log: a waybill's trace, late waybills, all events in order.
+
+Every function takes an Engine, Connection or Session and returns frozen objects; status is
+derived on read (never stored), so it always reflects every event received so far.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, select
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.orm import Session
+
+from logistics.tracking.model import Location, Party, StoredEvent, TrackingEvent, Waybill
+from logistics.tracking.schema import EventType
+from logistics.tracking.status import DerivedStatus, derive_status
+from logistics.tracking.tables import events as ev_t
+from logistics.tracking.tables import waybills as wb_t
+
+Target = Engine | Connection | Session
+
+
+@dataclass(frozen=True, slots=True)
+class WaybillTrace:
+    """Everything known about one waybill: registration (if any), events, derived status."""
+
+    waybill_no: str
+    waybill: Waybill | None
+    events: tuple[StoredEvent, ...]
+    status: DerivedStatus
+
+
+@dataclass(frozen=True, slots=True)
+class WaybillSummary:
+    """A registered waybill with its status and lateness at time `as_of` (UTC).
+
+    `lateness_s`: seconds past the promise (delivery time, or `as_of` while undelivered);
+    negative when still inside the promise.
+    """
+
+    waybill: Waybill
+    status: DerivedStatus
+    late: bool
+    lateness_s: float
+    as_of: datetime
+
+
+@contextmanager
+def _conn(target: Target) -> Iterator[Connection]:
+    if isinstance(target, Session):
+        yield target.connection()
+    elif isinstance(target, Connection):
+        yield target
+    else:
+        with target.connect() as c:
+            yield c
+
+
+def _utc(t: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back naive."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _event(m: RowMapping) -> StoredEvent:
+    loc = None
+    if any(m[c] is not None for c in ("loc_code", "loc_name", "lon", "lat")):
+        loc = Location(m["loc_code"], m["loc_name"], m["lon"], m["lat"])
+    t = _utc(m["event_time"])
+    rec = _utc(m["recorded_at"])
+    ev = TrackingEvent(m["event_key"], m["waybill_no"], EventType(m["event_type"]), t,
+                       m["carrier"], loc, m["event_id"], m["details"], m["corrects"])
+    return StoredEvent(ev, rec)
+
+
+def _waybill(m: RowMapping) -> Waybill:
+    label: dict[str, Any] = json.loads(m["label"]) if m["label"] else {}
+
+    def party(key: str) -> Party | None:
+        p = label.get(key)
+        return None if p is None else Party(p["name"], p.get("phone"), p.get("address"))
+
+    promised = _utc(m["promised_at"])
+    return Waybill(
+        waybill_no=m["waybill_no"], order_ref=m["order_ref"], sender_site=m["sender_site"],
+        receiver_site=m["receiver_site"], carrier=m["carrier"],
+        service_level=m["service_level"], parcel_count=m["parcel_count"],
+        weight_kg=m["weight_kg"], volume_m3=m["volume_m3"], promised_at=promised,
+        region=m["region"], sender=party("sender"), receiver=party("receiver"),
+        sort_code=label.get("sort_code"),
+        created_at=None if m["created_at"] is None else _utc(m["created_at"]),
+    )
+
+
+_EVENT_ORDER = (ev_t.c.waybill_no, ev_t.c.event_time, ev_t.c.event_key)
+
+
+def get_waybill(target: Target, waybill_no: str) -> Waybill | None:
+    """The registered waybill, or None if it was never registered."""
+    with _conn(target) as c:
+        m = c.execute(select(wb_t).where(wb_t.c.waybill_no == waybill_no)).mappings().first()
+    return None if m is None else _waybill(m)
+
+
+def events_of(target: Target, waybill_no: str) -> tuple[StoredEvent, ...]:
+    """All stored events of one waybill, by event time (corrected ones included)."""
+    q = select(ev_t).where(ev_t.c.waybill_no == waybill_no).order_by(*_EVENT_ORDER)
+    with _conn(target) as c:
+        return tuple(_event(m) for m in c.execute(q).mappings())
+
+
+def get_trace(target: Target, waybill_no: str) -> WaybillTrace | None:
+    """A waybill's registration, timeline and derived status; None if nothing is known."""
+    with _conn(target) as c:
+        wb = get_waybill(c, waybill_no)
+        evs = events_of(c, waybill_no)
+    if wb is None and not evs:
+        return None
+    return WaybillTrace(waybill_no, wb, evs, derive_status(e.event for e in evs))
+
+
+def iter_events(
+    target: Target, *, waybill_no: str | None = None, batch: int = 10_000
+) -> Iterator[StoredEvent]:
+    """Every stored event (or one waybill's), by waybill, event time and key; streamed."""
+    q: Select[Any] = select(ev_t).order_by(*_EVENT_ORDER)
+    if waybill_no is not None:
+        q = q.where(ev_t.c.waybill_no == waybill_no)
+    with _conn(target) as c:
+        result = c.execution_options(stream_results=True, yield_per=batch).execute(q)
+        for m in result.mappings():
+            yield _event(m)
+
+
+def count_events(target: Target) -> int:
+    """How many events the log holds."""
+    from sqlalchemy import func
+
+    with _conn(target) as c:
+        return int(c.execute(select(func.count()).select_from(ev_t)).scalar_one())
+
+
+def is_late(waybill: Waybill, status: DerivedStatus, as_of: datetime) -> tuple[bool, float]:
+    """Late = delivered after the promise, or not delivered (nor cancelled) past it."""
+    if status.status is EventType.CANCELLED:
+        return False, 0.0
+    end = status.delivered_at if status.delivered_at is not None else as_of
+    lateness = (end - waybill.promised_at).total_seconds()
+    return lateness > 0, lateness
+
+
+def list_waybills(
+    target: Target,
+    *,
+    late: bool | None = None,
+    region: str | None = None,
+    as_of: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[WaybillSummary]:
+    """Registered waybills (by promise time, then number) with status and lateness.
+
+    `late=True` keeps only late ones, `late=False` only on-time ones; `region` filters.
+    """
+    now = (as_of or datetime.now(UTC)).astimezone(UTC)
+    q: Select[Any] = select(wb_t).order_by(wb_t.c.promised_at, wb_t.c.waybill_no)
+    if region is not None:
+        q = q.where(wb_t.c.region == region)
+    if late:
+        q = q.where(wb_t.c.promised_at < now)
+    out: list[WaybillSummary] = []
+    skipped = 0
+    with _conn(target) as c:
+        rows = [_waybill(m) for m in c.execute(q).mappings()]
+        for chunk in _chunked(rows, 1000):
+            evs = _events_for(c, [w.waybill_no for w in chunk])
+            for wb in chunk:
+                st = derive_status(e.event for e in evs.get(wb.waybill_no, ()))
+                is_l, lateness = is_late(wb, st, now)
+                if late is not None and is_l != late:
+                    continue
+                if skipped < offset:
+                    skipped += 1
+                    continue
+                out.append(WaybillSummary(wb, st, is_l, lateness, now))
+                if limit is not None and len(out) >= limit:
+                    return out
+    return out
+
+
+def late_waybills(
+    target: Target, *, region: str | None = None, as_of: datetime | None = None
+) -> list[WaybillSummary]:
+    """Waybills past their promise at `as_of` (default now), oldest promise first."""
+    return list_waybills(target, late=True, region=region, as_of=as_of)
+
+
+def _events_for(c: Connection, numbers: Sequence[str]) -> dict[str, list[StoredEvent]]:
+    q = select(ev_t).where(ev_t.c.waybill_no.in_(numbers)).order_by(*_EVENT_ORDER)
+    out: dict[str, list[StoredEvent]] = {}
+    for m in c.execute(q).mappings():
+        out.setdefault(m["waybill_no"], []).append(_event(m))
+    return out
+
+
+def _chunked(xs: Sequence[Waybill], n: int) -> Iterator[Sequence[Waybill]]:
+    for i in range(0, len(xs), n):
+        yield xs[i:i + n]

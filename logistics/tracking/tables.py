@@ -1,0 +1,73 @@
+"""The two tables of the event log (SQLAlchemy Core); the Alembic migrations create them.
+
+Append-only: code in this package only ever INSERTs into them. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+EVENT_COLUMNS = (
+    "event_key", "waybill_no", "event_type", "event_time", "carrier", "event_id",
+    "loc_code", "loc_name", "lon", "lat", "details", "corrects",
+)
+WAYBILL_COLUMNS = (
+    "waybill_no", "order_ref", "sender_site", "receiver_site", "carrier", "service_level",
+    "parcel_count", "weight_kg", "volume_m3", "promised_at", "region", "label", "created_at",
+)
+
+events = Table(
+    "tracking_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("event_key", String(32), nullable=False),
+    Column("waybill_no", String(200), nullable=False),
+    Column("event_type", String(20), nullable=False),
+    Column("event_time", DateTime(timezone=True), nullable=False),
+    Column("carrier", String(200), nullable=False),
+    Column("event_id", String(200)),
+    Column("loc_code", String(200)),
+    Column("loc_name", String(200)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("details", Text),
+    Column("corrects", String(32)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("event_key", name="uq_tracking_events_event_key"),
+    Index("ix_tracking_events_waybill_time", "waybill_no", "event_time"),
+)
+
+waybills = Table(
+    "tracking_waybills",
+    metadata,
+    Column("waybill_no", String(64), primary_key=True),
+    Column("order_ref", String(200), nullable=False),
+    Column("sender_site", String(200), nullable=False),
+    Column("receiver_site", String(200), nullable=False),
+    Column("carrier", String(200), nullable=False),
+    Column("service_level", String(200), nullable=False),
+    Column("parcel_count", Integer, nullable=False),
+    Column("weight_kg", Float, nullable=False),
+    Column("volume_m3", Float, nullable=False),
+    Column("promised_at", DateTime(timezone=True), nullable=False),
+    Column("region", String(200)),
+    Column("label", Text),
+    Column("created_at", DateTime(timezone=True)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_tracking_waybills_promised", "promised_at"),
+)
