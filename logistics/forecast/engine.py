@@ -1,0 +1,261 @@
+"""Rolling-origin backtests and forecasts over a validated `History`.
+
+statsforecast runs the per-series models on `unique_id, ds, y` only; mlforecast runs the
+global LightGBM with calendar features, the history's numeric (known-future) features and its
+text (static) features. Series too short for the setup are routed to the cold-start profile
+(`logistics.forecast.coldstart`) instead of failing.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from logistics.errors import InputError
+from logistics.forecast.features import CALENDAR_FEATURES, calendar_features
+from logistics.forecast.history import DS, ID, History, Y
+from logistics.forecast.models import ModelName, global_model, stat_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Rolling-origin forecasts: `frame` has unique_id, ds, cutoff, y and one column per model."""
+
+    frame: pd.DataFrame
+    models: tuple[ModelName, ...]
+    horizon: int
+    season: int
+    excluded: tuple[str, ...]  # series too short for every origin (not scored)
+    notes: tuple[str, ...]  # models skipped and why
+
+
+def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
+    """History frame + calendar features, text features as pandas categories."""
+    cal = calendar_features(history.frame[DS].unique(), history.freq,
+                            month_end=history.pandas_freq == "ME")
+    df = history.frame.merge(cal, on=DS, how="left")
+    static = history.static_features
+    for c in static:
+        df[c] = df[c].astype("category")
+    return df, static
+
+
+def _lengths(history: History) -> pd.Series:
+    return history.frame.groupby(ID, sort=False).size()
+
+
+MIN_FIT = 8  # periods a model fits on before the earliest conformal/backtest origin
+
+
+def min_length(horizon: int) -> int:
+    """Shortest history a series needs to be forecast by its own model (else: cold start)."""
+    return 2 * horizon + MIN_FIT
+
+
+def cross_validate(
+    history: History,
+    *,
+    horizon: int,
+    n_windows: int = 4,
+    step: int | None = None,
+    season: int | None = None,
+    models: Sequence[ModelName] = (ModelName.NAIVE, ModelName.SEASONAL_NAIVE,
+                                   ModelName.WINDOW_AVERAGE, ModelName.ETS, ModelName.LGBM),
+    num_threads: int = 1,
+    seed: int = 0,
+    n_estimators: int = 300,
+) -> Backtest:
+    """Forecast `horizon` periods from `n_windows` origins `step` apart, refitting at each."""
+
+    if horizon < 1 or n_windows < 1:
+        raise InputError("horizon and number of windows must be >= 1", source=history.source)
+    step = step or horizon
+    m = season or history.freq.season
+    test_span = (n_windows - 1) * step + horizon
+    lengths = _lengths(history)
+    need = test_span + MIN_FIT
+    keep = lengths[lengths >= need].index
+    excluded = tuple(str(x) for x in lengths.index.difference(keep))
+    if len(keep) == 0:
+        raise InputError(
+            f"no series has the {need} periods this backtest needs ({n_windows} windows of "
+            f"{horizon}, step {step}, plus {MIN_FIT} to fit); longest has "
+            f"{int(lengths.max())}: use a smaller --horizon or fewer windows",
+            source=history.source)
+    df, static = _prepare(history)
+    df = df[df[ID].isin(keep)].reset_index(drop=True)
+    notes: list[str] = []
+    chosen = list(dict.fromkeys(models))
+    shortest_train = int(lengths[keep].min()) - test_span
+    if ModelName.SEASONAL_NAIVE in chosen and shortest_train < m:
+        chosen.remove(ModelName.SEASONAL_NAIVE)
+        notes.append(f"seasonal_naive skipped: season {m} needs {m} periods before the first "
+                     f"origin, the shortest series has {shortest_train}")
+
+    parts: list[pd.DataFrame] = []
+    stat = [n for n in chosen if not n.is_global]
+    if stat:
+        from statsforecast import StatsForecast
+
+        sf = StatsForecast(models=[stat_model(n, m) for n in stat],
+                           freq=history.pandas_freq, n_jobs=num_threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cv = sf.cross_validation(h=horizon, df=df[[ID, DS, Y]], n_windows=n_windows,
+                                     step_size=step)
+        parts.append(cv.reset_index(drop=True) if ID in cv.columns else cv.reset_index())
+    if ModelName.LGBM in chosen:
+        mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
+                           seed=seed, n_estimators=n_estimators)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "null values in lag52": NaN lags are intended
+            cv = mlf.cross_validation(df, n_windows=n_windows, h=horizon, step_size=step,
+                                      static_features=static, dropna=False)
+        parts.append(cv)
+    frame = parts[0]
+    for extra in parts[1:]:
+        frame = frame.merge(extra.drop(columns=[Y]), on=[ID, DS, "cutoff"], how="inner")
+    frame[ID] = frame[ID].astype(str)
+    frame = frame.sort_values([ID, "cutoff", DS]).reset_index(drop=True)
+    cols = [n.value for n in chosen]
+    frame[cols] = frame[cols].clip(lower=0.0)  # demand is never negative
+    return Backtest(frame=frame[[ID, DS, "cutoff", Y, *cols]], models=tuple(chosen),
+                    horizon=horizon, season=m, excluded=excluded, notes=tuple(notes))
+
+
+def quantile_columns(levels: Sequence[int]) -> list[str]:
+    """Output names for central intervals: level 80 → p10 and p90."""
+    out = []
+    for lv in sorted(levels):
+        lo = (100 - lv) / 2
+        out += [f"p{lo:g}", f"p{100 - lo:g}"]
+    return sorted(out, key=lambda c: float(c[1:]))
+
+
+def _rename_levels(fc: pd.DataFrame, model: str, levels: Sequence[int]) -> pd.DataFrame:
+    out = fc[[ID, DS]].copy()
+    out["forecast"] = fc[model].clip(lower=0.0)
+    for lv in levels:
+        lo = (100 - lv) / 2
+        out[f"p{lo:g}"] = fc[f"{model}-lo-{lv}"].clip(lower=0.0)
+        out[f"p{100 - lo:g}"] = fc[f"{model}-hi-{lv}"].clip(lower=0.0)
+    return out
+
+
+def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
+                  ids: Sequence[str]) -> pd.DataFrame:
+    """unique_id × future dates with calendar features and the user's future features."""
+    import pandas as pd
+
+    last = history.frame.groupby(ID, sort=False)[DS].max()
+    rows = []
+    for uid in ids:
+        dates = pd.date_range(last[uid], periods=horizon + 1, freq=history.pandas_freq)[1:]
+        rows.append(pd.DataFrame({ID: uid, DS: dates}))
+    grid = pd.concat(rows, ignore_index=True)
+    cal = calendar_features(grid[DS].unique(), history.freq,
+                            month_end=history.pandas_freq == "ME")
+    grid = grid.merge(cal, on=DS, how="left")
+    dynamic = [c for c in history.dynamic_features if c not in CALENDAR_FEATURES]
+    if dynamic:
+        if future is None:
+            raise InputError(
+                f"the history has feature column(s) {', '.join(dynamic)}; pass their future "
+                "values with --features FUTURE.csv (unique_id,date,<features>)",
+                source=history.source)
+        fut = future.rename(columns={"date": DS}).copy()
+        missing = [c for c in (ID, DS, *dynamic) if c not in fut.columns]
+        if missing:
+            raise InputError(f"missing column(s) {', '.join(missing)} in the future features",
+                             source="features")
+        fut[ID] = fut[ID].astype(str)
+        fut[DS] = pd.to_datetime(fut[DS], errors="coerce")
+        grid = grid.merge(fut[[ID, DS, *dynamic]], on=[ID, DS], how="left")
+        gap = grid[dynamic].isna().any(axis=1).to_numpy()
+        if gap.any():
+            r = grid.loc[gap].iloc[0]
+            raise InputError(
+                f"no future value for unique_id {r[ID]!r} at {r[DS].date()}; expected a row "
+                f"for every series and each of the {horizon} future dates", source="features")
+    return grid
+
+
+def predict(
+    history: History,
+    *,
+    horizon: int,
+    model: ModelName = ModelName.LGBM,
+    season: int | None = None,
+    levels: Sequence[int] = (80, 90),
+    future: pd.DataFrame | None = None,
+    num_threads: int = 1,
+    seed: int = 0,
+    n_estimators: int = 300,
+) -> pd.DataFrame:
+    """Forecast `horizon` periods for every series: `unique_id, ds, forecast, p5, p10, …`.
+
+    Quantiles come from conformal intervals (statsforecast / mlforecast); series shorter than
+    `min_length(horizon)` get the cold-start category profile.
+    """
+    import pandas as pd
+
+    from logistics.forecast.coldstart import cold_start
+
+    m = season or history.freq.season
+    lengths = _lengths(history)
+    established = [str(x) for x in lengths[lengths >= min_length(horizon)].index]
+    short = [str(x) for x in lengths.index if str(x) not in set(established)]
+    df, static = _prepare(history)
+    qcols = quantile_columns(levels)
+    windows = max(2, min(5, (int(lengths.max()) - horizon) // horizon))
+    if established:
+        est = df[df[ID].isin(established)].reset_index(drop=True)
+        shortest = int(lengths[established].min())
+        windows = max(2, min(windows, (shortest - MIN_FIT) // horizon))
+        if model.is_global:
+            from mlforecast.utils import PredictionIntervals
+
+            mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
+                               seed=seed, n_estimators=n_estimators)
+            x_df = _future_frame(history, horizon, future, established)
+            x_df = x_df.drop(columns=[c for c in static if c in x_df.columns])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # NaN seasonal lags are intended
+                mlf.fit(est, static_features=static, dropna=False,
+                        prediction_intervals=PredictionIntervals(n_windows=windows, h=horizon))
+                fc = mlf.predict(horizon, X_df=x_df, level=list(levels))
+        else:
+            from statsforecast import StatsForecast
+
+            mdl = stat_model(model, m, conformal_h=horizon, conformal_windows=windows)
+            sf = StatsForecast(models=[mdl], freq=history.pandas_freq, n_jobs=num_threads)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fc = sf.forecast(h=horizon, df=est[[ID, DS, Y]], level=list(levels))
+            fc = fc.reset_index() if ID not in fc.columns else fc
+        out = _rename_levels(fc, model.value, levels)
+        out[ID] = out[ID].astype(str)
+        if model is ModelName.SEASONAL_NAIVE and out["forecast"].isna().any():
+            raise InputError(f"seasonal_naive needs {m} periods of history per series; use "
+                             "--season or another --model", source=history.source)
+    else:
+        out = pd.DataFrame(columns=[ID, DS, "forecast", *qcols])
+    if short:
+        out = pd.concat([out, cold_start(history, out, short, horizon, qcols)],
+                        ignore_index=True)
+    return out.sort_values([ID, DS]).reset_index(drop=True)[[ID, DS, "forecast", *qcols]]
+
+
+def select_model(backtest: Backtest) -> ModelName:
+    """The model with the lowest total WAPE over all backtest windows (ties: first listed)."""
+    f = backtest.frame
+    denom = float(f[Y].abs().sum()) or 1.0
+    scores = {n: float((f[n.value] - f[Y]).abs().sum()) / denom for n in backtest.models}
+    return min(backtest.models, key=lambda n: scores[n])
+
+
