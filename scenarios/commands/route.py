@@ -1,7 +1,64 @@
-"""`fwdnet route …`: placeholder until its issue lands (owner replaces this module)."""
+"""`fwdnet route …`: solve a routing instance file and print the plan as one JSON object."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="route commands (not built yet).", no_args_is_help=True)
+from logistics.errors import InputError
+
+app = typer.Typer(help="Plan vehicle routes (CVRPLIB, Solomon, Cordeau or fwdnet JSON files).",
+                  no_args_is_help=True)
+
+
+@app.command("solve")
+def solve_file(
+    file: Annotated[Path, typer.Argument(help="instance file")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="vrplib | solomon | cordeau | json (default: from the file name)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="hard limit, seconds")
+                          ] = 10.0,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="auto | pyvrp | ortools | ortools-plain")] = "auto",
+) -> None:
+    """Solve FILE and print {status, cost, runtime_s, routes, unassigned} with the file's ids.
+
+    cost follows the file's convention (CVRPLIB nint, Solomon one decimal, Cordeau double);
+    for JSON files it is the RMB objective. Bad input: one line on stderr, exit code 2.
+    """
+    from logistics.routing import MaxRuntime, solve
+    from logistics.routing.readers import read_instance
+
+    try:
+        if time_limit <= 0:
+            raise InputError(f"--time-limit: positive number of seconds expected, got {time_limit}")
+        if backend not in ("auto", "pyvrp", "ortools", "ortools-plain"):
+            raise InputError(f"--backend: auto, pyvrp, ortools or ortools-plain expected, "
+                             f"got {backend!r}")
+        inst = read_instance(file, fmt)
+        res = solve(inst.problem, MaxRuntime(time_limit), seed, backend=backend)  # type: ignore[arg-type]
+    except InputError as exc:
+        # same contract as scenarios.cli.main, also when the app is invoked directly
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    out = {
+        "status": res.status.value,
+        "cost": inst.cost(res),
+        "runtime_s": res.runtime_s,
+        "backend": res.backend,
+        "routes": [{"depot": inst.depot_ids[r.start_depot],
+                    "stops": [inst.client_ids[c] for c in r.stops],
+                    "vehicle_type": r.vehicle_type,
+                    "trips": [[inst.client_ids[c] for c in t] for t in r.trips]}
+                   for r in res.routes],
+        "unassigned": [{"id": inst.client_ids[u.client], "reason": u.reason.value}
+                       for u in res.unassigned],
+    }
+    if res.message:
+        out["message"] = res.message
+    typer.echo(json.dumps(out))

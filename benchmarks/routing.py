@@ -1,0 +1,167 @@
+"""Routing quality benchmark: our solve() vs plain OR-Tools on CVRP, VRPTW and MDVRP instances.
+
+Runs every instance in ../shared/benchmarks/{cvrp,vrptw,mdvrp} per time limit and engine,
+re-checks each plan with the independent checker, records cost, best-known value and gap, and
+writes benchmarks/results/routing.json atomically (records of earlier runs with other keys
+are kept, so the 10 s and 60 s sets can run as separate commands). Also times the first
+feasible solution of a seeded 1,000-stop instance with time windows (`--scale`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from logistics.routing import (
+    AnyOf,
+    FirstFeasible,
+    MaxRuntime,
+    RoutingModel,
+    Stop,
+    TimeWindow,
+    VehicleType,
+    solve,
+)
+from logistics.routing.checker import violations
+from logistics.routing.readers import bks_table, read_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "benchmarks"
+OUT = ROOT / "benchmarks" / "results" / "routing.json"
+FAMILIES = {"cvrp": "*.vrp", "vrptw": "*.txt", "mdvrp": "p*.txt"}
+ENGINES = {"fwdnet": "auto", "ortools": "ortools-plain"}
+log = logging.getLogger("bench.routing")
+
+
+def instances(family: str, names: set[str] | None) -> list[Path]:
+    files = sorted(p for p in (SHARED / family).glob(FAMILIES[family])
+                   if not p.name.endswith(".sintef.txt") and p.name != "README.md")
+    return [p for p in files if names is None or p.stem in names]
+
+
+def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> dict[str, Any]:
+    inst = read_instance(path)
+    bks = bks_table(SHARED / family / "bks.csv").get(path.stem)
+    res = solve(inst.problem, MaxRuntime(limit), seed, backend=ENGINES[engine])  # type: ignore[arg-type]
+    bad = violations(inst.problem, res)
+    cost = inst.cost(res) if res.is_feasible else None
+    return {
+        "instance": path.stem, "family": family, "time_limit_s": limit, "engine": engine,
+        "backend": res.backend, "status": res.status.value, "cost": cost, "bks": bks,
+        "gap_pct": None if cost is None or not bks else round(100 * (cost - bks) / bks, 3),
+        "feasible": res.is_feasible and not bad, "checker_violations": bad[:5],
+        "routes": len(res.routes), "runtime_s": res.runtime_s, "seed": seed,
+    }
+
+
+def scale_check(n: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """First feasible plan for n stops with 2-hour windows in an 8-hour day (seeded)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 50_000, size=(n + 1, 2))  # metres
+    dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    dur = np.rint(dist / 10.0)  # 36 km/h
+    m = RoutingModel(f"scale{n}")
+    m.add_depot(0)
+    for i in range(1, n + 1):
+        open_s = int(rng.integers(0, 6)) * 3600
+        m.add_client(Stop(location=i, delivery=(int(rng.integers(1, 10)),), service_s=300,
+                          time_windows=(TimeWindow(open_s, open_s + 2 * 3600),)))
+    m.add_vehicle_type(VehicleType(capacity=(100,), num_available=n // 5, shift_end_s=10 * 3600))
+    m.set_matrices(dist.astype(np.int64), dur.astype(np.int64))
+    p = m.problem()
+    t0 = time.perf_counter()
+    res = solve(p, AnyOf(FirstFeasible(), MaxRuntime(30)), seed)
+    wall = time.perf_counter() - t0
+    return {"stops": n, "status": res.status.value, "backend": res.backend,
+            "first_feasible_s": round(wall, 2), "feasible": res.is_feasible
+            and not violations(p, res), "routes": len(res.routes), "target_s": 5.0}
+
+
+def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, float, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["family"], r["time_limit_s"], r["engine"]), []).append(r)
+    out = []
+    for (fam, tl, eng), rs in sorted(groups.items()):
+        gaps = [r["gap_pct"] for r in rs if r["gap_pct"] is not None and r["feasible"]]
+        out.append({"family": fam, "time_limit_s": tl, "engine": eng, "instances": len(rs),
+                    "feasible": sum(r["feasible"] for r in rs),
+                    "mean_gap_pct": round(statistics.fmean(gaps), 3) if gaps else None,
+                    "max_gap_pct": round(max(gaps), 3) if gaps else None})
+    return out
+
+
+def write_atomic(path: Path, doc: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".routing.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--time-limits", default="10,60", help="seconds per instance, e.g. 10,60")
+    ap.add_argument("--families", default="cvrp,vrptw,mdvrp")
+    ap.add_argument("--instances", default=None, help="comma-separated names (default all)")
+    ap.add_argument("--engines", default="fwdnet,ortools", help="fwdnet and/or ortools")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scale", action="store_true", help="also time 1,000 stops with windows")
+    ap.add_argument("--quick", action="store_true", help="2 s, two instances per family")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--fresh", action="store_true", help="drop earlier records in --out")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    limits = [float(x) for x in args.time_limits.split(",")] if not args.quick else [2.0]
+    names = set(args.instances.split(",")) if args.instances else None
+    engines = args.engines.split(",")
+    families = args.families.split(",")
+    doc: dict[str, Any] = {"records": [], "scale": None}
+    if args.out.exists() and not args.fresh:
+        doc = json.loads(args.out.read_text(encoding="utf-8"))
+    records: list[dict[str, Any]] = doc.get("records", [])
+    plan = [(tl, fam, p, eng) for tl in limits for fam in families
+            for p in (instances(fam, names)[:2] if args.quick else instances(fam, names))
+            for eng in engines]
+    log.info("%d runs planned (%.0f s of solving)", len(plan), sum(t for t, *_ in plan))
+    for k, (tl, fam, path, eng) in enumerate(plan, 1):
+        rec = run_one(path, fam, eng, tl, args.seed)
+        key = (rec["instance"], rec["time_limit_s"], rec["engine"])
+        records = [r for r in records
+                   if (r["instance"], r["time_limit_s"], r["engine"]) != key] + [rec]
+        log.info("[%d/%d] %s %s %gs: cost %s bks %s gap %s%% feasible %s", k, len(plan),
+                 eng, path.stem, tl, rec["cost"], rec["bks"], rec["gap_pct"], rec["feasible"])
+        doc.update(records=records, summary=summarise(records), meta=_meta())
+        write_atomic(args.out, doc)
+    if args.scale:
+        doc["scale"] = scale_check(seed=args.seed)
+        log.info("scale: %s", doc["scale"])
+        doc.update(meta=_meta())
+        write_atomic(args.out, doc)
+    for row in doc.get("summary", []):
+        print(f"{row['family']:6} {row['time_limit_s']:>5g}s {row['engine']:8} "
+              f"mean gap {row['mean_gap_pct']}% max {row['max_gap_pct']}% "
+              f"feasible {row['feasible']}/{row['instances']}")
+    return 0
+
+
+def _meta() -> dict[str, Any]:
+    return {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
+            "note": "2-core machine shared with other agents; one solve at a time (1 core)",
+            "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
