@@ -143,7 +143,6 @@ def solve_pyvrp(problem: RoutingProblem, check: Check, time_limit_s: float, seed
         used[t] += 1
     if not feasible:
         # an infeasible best solution is not a plan: report nothing served
-        return BackendOutput(tuple(routes), tuple(i for i in range(len(problem.clients))
-                                                  if i not in served), False, False, False)
+        return BackendOutput((), tuple(range(len(problem.clients))), False, False, False)
     unserved = tuple(i for i in range(len(problem.clients)) if i not in served)
     return BackendOutput(tuple(routes), unserved, True, False, False)

@@ -70,3 +70,10 @@ def unassigned_reason(problem: RoutingProblem, client: int) -> Reason:
             return Reason.CAPACITY
         return Reason.FLEET_EXHAUSTED
     return max((f for f in fails if f is not None), key=_ORDER.index)
+
+
+def serves_alone(problem: RoutingProblem, client: int) -> bool:
+    """True when some vehicle type could serve the stop on a route of its own."""
+    c = problem.clients[client]
+    return any(_single_visit_failure(problem, c, client, vt) is None
+               for vt in problem.vehicle_types if vt.num_available > 0)

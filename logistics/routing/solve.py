@@ -1,13 +1,17 @@
 """`solve()`: one entry point; picks the engine, attaches status and unassigned reasons.
 
 Dispatch rule: PyVRP (iterated local search, ~0.5% from best-known on CVRP in 10 s) answers
-every problem it can model (`pyvrp_backend.supports`); OR-Tools answers the rest (several
-time windows per stop, breaks, skills, locked routes, pickup & delivery pairs, open routes).
+every problem it can model (`pyvrp_backend.supports`) whose required stops fit the fleet's
+total capacity; OR-Tools answers the rest (several time windows per stop, breaks, skills,
+locked routes, pickup & delivery pairs, open routes, fleets too small for the demand, where
+it may drop stops). Required stops that no vehicle could serve even alone are taken out
+first and reported as unassigned with their reason; the rest is still planned.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Literal
 
 from logistics.routing.model import PlannedRoute, RoutingProblem
@@ -21,9 +25,42 @@ from logistics.routing.stop import MaxRuntime, StopCriterion, hard_limit
 Backend = Literal["auto", "pyvrp", "ortools", "ortools-plain"]
 
 
+def _fleet_too_small(problem: RoutingProblem) -> bool:
+    """True when required deliveries exceed what the whole fleet can carry in all its trips."""
+    for d in range(problem.num_dimensions):
+        need = sum(c.delivery[d] for c in problem.clients if c.required)
+        have = sum(vt.capacity[d] * vt.num_available * vt.max_trips
+                   for vt in problem.vehicle_types)
+        if need > have:
+            return True
+    return False
+
+
 def choose_backend(problem: RoutingProblem) -> str:
-    """'pyvrp' when PyVRP can model every feature of the problem, else 'ortools'."""
-    return "pyvrp" if not supports(problem) else "ortools"
+    """'pyvrp' when PyVRP can model every feature and the fleet can carry the demand."""
+    return "pyvrp" if not supports(problem) and not _fleet_too_small(problem) else "ortools"
+
+
+def _restrict(problem: RoutingProblem, keep: list[int]) -> RoutingProblem:
+    """The problem with only the clients in `keep` (renumbered in that order)."""
+    new = {old: k for k, old in enumerate(keep)}
+    shipments = tuple(replace(s, pickup=new[s.pickup], delivery=new[s.delivery])
+                      for s in problem.shipments if s.pickup in new and s.delivery in new)
+    locked = tuple(PlannedRoute(r.vehicle, tuple(new[c] for c in r.stops if c in new))
+                   for r in problem.locked)
+    return problem.replace(clients=tuple(problem.clients[c] for c in keep),
+                           shipments=shipments, locked=locked)
+
+
+def _unservable(problem: RoutingProblem) -> list[int]:
+    """Required stops that no vehicle type can serve even on a route of their own."""
+    from logistics.routing.reasons import serves_alone
+
+    out = [i for i, c in enumerate(problem.clients) if c.required
+           and not serves_alone(problem, i)]
+    partner = {s.pickup: s.delivery for s in problem.shipments}
+    partner.update({s.delivery: s.pickup for s in problem.shipments})
+    return sorted(set(out) | {partner[i] for i in out if i in partner})
 
 
 def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int = 0, *,
@@ -33,16 +70,37 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
     stop = stop if stop is not None else MaxRuntime(10.0)
     limit = hard_limit(stop)
     check = stop.start()
-    name = choose_backend(problem) if backend == "auto" else backend
-    if name == "pyvrp":
-        missing = supports(problem)
+    dropped = _unservable(problem) if backend != "ortools-plain" else []
+    sub = problem
+    keep = list(range(len(problem.clients)))
+    if dropped:
+        keep = [i for i in keep if i not in set(dropped)]
+        sub = _restrict(problem, keep)
+        new = {old: k for k, old in enumerate(keep)}
+        initial = tuple(PlannedRoute(r.vehicle, tuple(new[c] for c in r.stops if c in new))
+                        for r in initial)
+    name = choose_backend(sub) if backend == "auto" else backend
+    if not sub.clients:
+        out = BackendOutput((), (), True, True, False)
+    elif name == "pyvrp":
+        missing = supports(sub)
         if missing:
             raise ValueError(f"pyvrp backend cannot model: {', '.join(missing)}")
-        out = solve_pyvrp(problem, check, limit, seed, initial)
+        out = solve_pyvrp(sub, check, limit, seed, initial)
     else:
-        out = solve_ortools(problem, check, limit - (time.perf_counter() - t0), seed, initial,
+        out = solve_ortools(sub, check, limit - (time.perf_counter() - t0), seed, initial,
                             plain=name == "ortools-plain")
+    if dropped:
+        out = _lift(out, keep, dropped)
     return _result(problem, out, name, time.perf_counter() - t0, limit)
+
+
+def _lift(out: BackendOutput, keep: list[int], dropped: list[int]) -> BackendOutput:
+    """Map a sub-problem answer back to the original client numbering."""
+    routes = tuple(replace(r, trips=tuple(tuple(keep[c] for c in t) for t in r.trips))
+                   for r in out.routes)
+    unserved = tuple(sorted([keep[c] for c in out.unserved] + dropped))
+    return replace(out, routes=routes, unserved=unserved)
 
 
 def _result(problem: RoutingProblem, out: BackendOutput, backend: str, runtime: float,
