@@ -1,8 +1,8 @@
 """Frozen domain objects of the event log and the event key that makes ingest idempotent.
 
-An event's key is a 128-bit BLAKE2b digest: of (carrier, event_id) when the carrier gave an id,
-else of the content (waybill, type, event time in UTC, location, corrected key). Equal keys
-mean the same event, so storing by a unique key stores every event exactly once.
+An event's key is a 128-bit BLAKE2b digest: of (waybill, carrier, event_id) when the carrier
+gave an id, else of the content (waybill, type, event time in UTC, location, corrected key).
+Equal keys mean the same event, so a unique (waybill, key) stores every event exactly once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from logistics.tracking.schema import EventIn, EventType, LocationIn, WaybillIn
 _SEP = "\x1f"
 
 
-def key_for_event_id(carrier: str, event_id: str) -> str:
-    """The key of an event the carrier identified by its own `event_id`."""
-    raw = f"i{_SEP}{carrier}{_SEP}{event_id}"
+def key_for_event_id(waybill_no: str, carrier: str, event_id: str) -> str:
+    """The key of an event the carrier identified by its own `event_id` (on this waybill)."""
+    raw = f"i{_SEP}{waybill_no}{_SEP}{carrier}{_SEP}{event_id}"
     return blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
@@ -53,13 +53,20 @@ def key_for_content(
 ) -> str:
     """The key of an event without a carrier id: a hash of what it says."""
     loc = location or Location()
-    parts = (
-        "c", waybill_no, event_type, utc_iso(event_time),
-        loc.code or "", loc.name or "",
-        "" if loc.lon is None else repr(loc.lon), "" if loc.lat is None else repr(loc.lat),
-        corrects or "",
-    )
-    return blake2b(_SEP.join(parts).encode(), digest_size=16).hexdigest()
+    return content_key(waybill_no, event_type, utc_iso(event_time), loc.code, loc.name,
+                       loc.lon, loc.lat, corrects)
+
+
+def content_key(
+    waybill_no: str, event_type: str, utc_time: str, code: str | None, name: str | None,
+    lon: float | None, lat: float | None, corrects: str | None,
+) -> str:
+    """`key_for_content` on primitives (`utc_time` from `utc_iso`): the ingest fast path."""
+    raw = _SEP.join((
+        "c", waybill_no, event_type, utc_time, code or "", name or "",
+        "" if lon is None else repr(lon), "" if lat is None else repr(lat), corrects or "",
+    ))
+    return blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +109,7 @@ class TrackingEvent:
             raise ValueError("event_time must carry a time zone")
         etype = EventType(event_type)
         t = event_time.astimezone(UTC)
-        key = (key_for_event_id(carrier, event_id) if event_id is not None
+        key = (key_for_event_id(waybill_no, carrier, event_id) if event_id is not None
                else key_for_content(waybill_no, etype.value, t, location, corrects))
         dj = None if details is None else json.dumps(details, ensure_ascii=False,
                                                       separators=(",", ":"))
@@ -114,7 +121,8 @@ class TrackingEvent:
         corrects = None
         if item.corrects is not None:
             corrects = (item.corrects.event_key if item.corrects.event_key is not None
-                        else key_for_event_id(item.carrier, str(item.corrects.event_id)))
+                        else key_for_event_id(item.waybill_no, item.carrier,
+                                         str(item.corrects.event_id)))
         return cls.create(
             waybill_no=item.waybill_no, event_type=item.event_type, event_time=item.event_time,
             carrier=item.carrier, location=_location(item.location), event_id=item.event_id,

@@ -67,14 +67,20 @@ def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
+def _hex(key: str) -> str:
+    """Keys are 32 hex digits; PostgreSQL's uuid type hands them back with dashes."""
+    return key.replace("-", "")
+
+
 def _event(m: RowMapping) -> StoredEvent:
     loc = None
     if any(m[c] is not None for c in ("loc_code", "loc_name", "lon", "lat")):
         loc = Location(m["loc_code"], m["loc_name"], m["lon"], m["lat"])
     t = _utc(m["event_time"])
     rec = _utc(m["recorded_at"])
-    ev = TrackingEvent(m["event_key"], m["waybill_no"], EventType(m["event_type"]), t,
-                       m["carrier"], loc, m["event_id"], m["details"], m["corrects"])
+    corrects = None if m["corrects"] is None else _hex(m["corrects"])
+    ev = TrackingEvent(_hex(m["event_key"]), m["waybill_no"], EventType(m["event_type"]), t,
+                       m["carrier"], loc, m["event_id"], m["details"], corrects)
     return StoredEvent(ev, rec)
 
 

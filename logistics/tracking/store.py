@@ -2,8 +2,9 @@
 
 Both insert a batch so that a key already stored (by an earlier batch, an earlier run killed
 mid-way, or a concurrent process) is skipped: SQLite `INSERT OR IGNORE` via executemany,
-PostgreSQL `COPY` into a temporary staging table, then `INSERT … SELECT … ORDER BY key
-ON CONFLICT DO NOTHING`. Rows are inserted in key order so concurrent writers never deadlock.
+PostgreSQL `COPY` into a temporary staging table, then `INSERT … SELECT … ORDER BY
+waybill_no, event_key ON CONFLICT DO NOTHING`. Every writer inserts in that one order, so
+concurrent writers never wait on each other in a cycle (no deadlocks).
 """
 
 from __future__ import annotations
@@ -74,9 +75,9 @@ class PostgresStore:
             if not info.get(_STAGE):
                 cur.execute(
                     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
-                    "event_key text, waybill_no text, event_type text, event_time timestamptz, "
+                    "event_key uuid, waybill_no text, event_type text, event_time timestamptz, "
                     "carrier text, event_id text, loc_code text, loc_name text, "
-                    "lon double precision, lat double precision, details text, corrects text)"
+                    "lon double precision, lat double precision, details text, corrects uuid)"
                 )
                 info[_STAGE] = True
             with cur.copy(f"COPY {_STAGE} ({_EV}) FROM STDIN") as copy:
@@ -84,8 +85,8 @@ class PostgresStore:
                     copy.write_row(r)
             cur.execute(
                 f"INSERT INTO tracking_events ({_EV}, recorded_at) "
-                f"SELECT {_EV}, %s FROM {_STAGE} ORDER BY event_key "
-                "ON CONFLICT (event_key) DO NOTHING",
+                f"SELECT {_EV}, %s FROM {_STAGE} ORDER BY waybill_no, event_key "
+                "ON CONFLICT (waybill_no, event_key) DO NOTHING",
                 (recorded_at,),
             )
             stored = cur.rowcount
@@ -115,7 +116,11 @@ def _executemany(conn: Connection, sql: str, rows: list[Row]) -> int:
 
 def store_for(conn: Connection) -> Store:
     """The writer for this connection's dialect."""
-    name = conn.dialect.name
+    return store_for_dialect(conn.dialect.name)
+
+
+def store_for_dialect(name: str) -> Store:
+    """The writer for a SQLAlchemy dialect name."""
     if name == "sqlite":
         return SqliteStore()
     if name == "postgresql":

@@ -6,7 +6,6 @@ Append-only: code in this package only ever INSERTs into them. Times are stored 
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
     Float,
@@ -16,7 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
+    Uuid,
 )
 
 metadata = MetaData()
@@ -33,10 +32,8 @@ WAYBILL_COLUMNS = (
 events = Table(
     "tracking_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("event_key", String(32), nullable=False),
-    Column("waybill_no", String(200), nullable=False),
+    Column("waybill_no", String(200), primary_key=True),
+    Column("event_key", Uuid(as_uuid=False), primary_key=True),
     Column("event_type", String(20), nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
     Column("carrier", String(200), nullable=False),
@@ -46,10 +43,9 @@ events = Table(
     Column("lon", Float),
     Column("lat", Float),
     Column("details", Text),
-    Column("corrects", String(32)),
+    Column("corrects", Uuid(as_uuid=False)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("event_key", name="uq_tracking_events_event_key"),
-    Index("ix_tracking_events_waybill_time", "waybill_no", "event_time"),
+    sqlite_with_rowid=False,
 )
 
 waybills = Table(

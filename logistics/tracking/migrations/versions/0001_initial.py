@@ -1,4 +1,7 @@
-"""Initial tracking schema: append-only events (unique event_key) and waybills.
+"""Initial tracking schema: append-only events and waybills.
+
+One index per table: events are keyed by (waybill_no, event_key), which both deduplicates
+(the key hashes the waybill or the carrier's event id) and serves per-waybill queries.
 
 Revision ID: 0001
 Revises:
@@ -21,10 +24,8 @@ def upgrade() -> None:
     """Create tracking_events and tracking_waybills with their indexes."""
     op.create_table(
         "tracking_events",
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                  autoincrement=True),
-        sa.Column("event_key", sa.String(32), nullable=False),
-        sa.Column("waybill_no", sa.String(200), nullable=False),
+        sa.Column("waybill_no", sa.String(200), primary_key=True),
+        sa.Column("event_key", sa.Uuid(as_uuid=False), primary_key=True),
         sa.Column("event_type", sa.String(20), nullable=False),
         sa.Column("event_time", _TZ, nullable=False),
         sa.Column("carrier", sa.String(200), nullable=False),
@@ -34,12 +35,10 @@ def upgrade() -> None:
         sa.Column("lon", sa.Float),
         sa.Column("lat", sa.Float),
         sa.Column("details", sa.Text),
-        sa.Column("corrects", sa.String(32)),
+        sa.Column("corrects", sa.Uuid(as_uuid=False)),
         sa.Column("recorded_at", _TZ, nullable=False),
-        sa.UniqueConstraint("event_key", name="uq_tracking_events_event_key"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_tracking_events_waybill_time", "tracking_events",
-                    ["waybill_no", "event_time"])
     op.create_table(
         "tracking_waybills",
         sa.Column("waybill_no", sa.String(64), primary_key=True),

@@ -1,0 +1,195 @@
+"""Tracking ingest throughput: durable events/s into PostgreSQL and SQLite vs. plain COPY.
+
+Builds a JSONL feed (default 1,000,000 lines, 5 % exact duplicates, shuffled), ingests it
+with `logistics.tracking.ingest_lines` (parse + validate + dedup + committed batches) into a
+fresh PostgreSQL schema and a fresh SQLite file, and times PostgreSQL's own COPY of the same
+rows into a plain table (no indexes) in the same run. Writes benchmarks/results/tracking.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from logistics.tracking import count_events, ingest_lines, open_engine, parse_line
+from logistics.tracking.ingest import event_row
+from logistics.tracking.model import TrackingEvent
+from logistics.tracking.schema import EventType
+
+RESULT = Path(__file__).resolve().parent / "results" / "tracking.json"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TYPES = [t.value for t in EventType if t.value not in ("cancelled", "returned")]
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def make_feed(path: Path, n: int, dup_share: float, seed: int) -> int:
+    """Write n lines like a carrier feed: (1 - dup_share)·n unique events in roughly
+    chronological order (each line displaced by up to 2,000 lines), plus exact duplicates
+    re-sent up to 20,000 lines after the original."""
+    rng = random.Random(seed)
+    unique = round(n * (1 - dup_share))
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    evs: list[tuple[float, str]] = []
+    for i in range(unique):
+        wb = i // 8
+        secs = wb * 3 + (i % 8) * 3600
+        ev: dict[str, Any] = {
+            "waybill_no": f"SF{wb:010d}",
+            "event_type": TYPES[i % 8],
+            "event_time": (t0 + timedelta(seconds=secs)).isoformat(),
+            "carrier": rng.choice(("sf", "zto", "yto", "own-fleet")),
+            "location": {"code": f"HUB{rng.randrange(200):03d}", "lon": 121.47, "lat": 31.23},
+        }
+        if i % 2:
+            ev["event_id"] = f"e{i:09d}"
+        if i % 5 == 0:
+            ev["details"] = {"scan": "auto", "operator": f"op{i % 97}"}
+        evs.append((secs, json.dumps(ev, separators=(",", ":"))))
+    evs.sort()
+    keyed = [(i + rng.uniform(0, 2000), line) for i, (_, line) in enumerate(evs)]
+    for _ in range(n - unique):
+        j = rng.randrange(unique)
+        keyed.append((j + rng.uniform(0, 20000), evs[j][1]))
+    keyed.sort()
+    path.write_text("\n".join(line for _, line in keyed) + "\n", encoding="utf-8")
+    return unique
+
+
+def ingest_file(url: str, feed: Path, batch: int) -> dict[str, Any]:
+    engine = open_engine(url)
+    t = time.perf_counter()
+    with feed.open("rb") as f:
+        counts = ingest_lines(engine, f, batch_size=batch)
+    secs = time.perf_counter() - t
+    stored_total = count_events(engine)
+    engine.dispose()
+    return {"seconds": round(secs, 3), "events_per_s": round(counts.read / secs),
+            "read": counts.read, "stored": counts.stored, "duplicates": counts.duplicates,
+            "rejected": counts.rejected, "rows_in_table": stored_total}
+
+
+def copy_baseline(url: str, feed: Path) -> dict[str, Any]:
+    """COPY the same rows (as ingest would write them, duplicates included) into a plain table."""
+    import psycopg
+
+    from logistics.tracking.store import PostgresStore
+
+    fmt = PostgresStore().time
+    buf = io.StringIO()
+    n = 0
+    with feed.open("rb") as f:
+        for line in f:
+            ev = parse_line(line)
+            assert isinstance(ev, TrackingEvent)
+            row = event_row(ev, fmt)
+            buf.write("\t".join(_copy_text(v) for v in row) + "\n")
+            n += 1
+    data = buf.getvalue().encode()
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute(
+            "CREATE TABLE bench_copy (event_key text, waybill_no text, event_type text, "
+            "event_time timestamptz, carrier text, event_id text, loc_code text, loc_name text, "
+            "lon double precision, lat double precision, details text, corrects text)")
+        conn.commit()
+        t = time.perf_counter()
+        with conn.cursor() as cur, cur.copy("COPY bench_copy FROM STDIN") as cp:
+            for i in range(0, len(data), 1 << 20):
+                cp.write(data[i:i + (1 << 20)])
+        conn.commit()
+        secs = time.perf_counter() - t
+        conn.execute("DROP TABLE bench_copy")
+        conn.commit()
+    return {"seconds": round(secs, 3), "rows_per_s": round(n / secs), "rows": n}
+
+
+def _copy_text(v: Any) -> str:
+    if v is None:
+        return "\\N"
+    if isinstance(v, datetime):
+        return v.isoformat()
+    s = str(v)
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=1_000_000, help="feed lines (default 1e6)")
+    ap.add_argument("--quick", action="store_true", help="100,000 lines instead")
+    ap.add_argument("--duplicates", type=float, default=0.05, help="duplicate share")
+    ap.add_argument("--batch-size", type=int, default=20_000)
+    ap.add_argument("--pg", default=os.environ.get("FWDNET_BENCH_PG", DEFAULT_PG),
+                    help="PostgreSQL URL (a scratch schema is created and dropped)")
+    ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--out", type=Path, default=RESULT)
+    args = ap.parse_args()
+    n = 100_000 if args.quick else args.events
+    schema = f"fwdnet_bench_{os.getpid()}"
+    with tempfile.TemporaryDirectory() as tmp:
+        feed = Path(tmp) / "feed.jsonl"
+        log(f"building feed of {n:,} lines ({args.duplicates:.0%} duplicates)")
+        unique = make_feed(feed, n, args.duplicates, seed=7)
+        admin = open_engine(args.pg, migrate=False)
+        with admin.begin() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        pg_url = f"{args.pg}{'&' if '?' in args.pg else '?'}options=-csearch_path%3D{schema}"
+        try:
+            log("PostgreSQL ingest")
+            pg = ingest_file(pg_url, feed, args.batch_size)
+            log(f"  {pg['events_per_s']:,} events/s")
+            log("PostgreSQL COPY baseline")
+            cp = copy_baseline(pg_url, feed)
+            log(f"  {cp['rows_per_s']:,} rows/s")
+        finally:
+            with admin.begin() as c:
+                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+        result: dict[str, Any] = {
+            "command": "python benchmarks/tracking.py" + (" --quick" if args.quick else ""),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "loadavg_1m_at_end": None,
+                        "python": platform.python_version(), "note": "shared, loaded machine"},
+            "feed": {"lines": n, "unique_events": unique, "duplicate_lines": n - unique,
+                     "batch_size": args.batch_size},
+            "postgresql": pg,
+            "postgresql_copy_plain_table": cp,
+            "postgresql_share_of_copy": round(pg["events_per_s"] / cp["rows_per_s"], 3),
+            "targets": {"postgresql_events_per_s": 50_000, "share_of_copy": 0.30,
+                        "sqlite_events_per_s": 20_000},
+        }
+        if not args.no_sqlite:
+            log("SQLite ingest")
+            sq = ingest_file(f"sqlite:///{tmp}/bench.db", feed, args.batch_size)
+            log(f"  {sq['events_per_s']:,} events/s")
+            result["sqlite"] = sq
+    result["machine"]["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    result["meets_targets"] = {
+        "postgresql": pg["events_per_s"] >= 50_000,
+        "share_of_copy": result["postgresql_share_of_copy"] >= 0.30,
+        "sqlite": None if "sqlite" not in result else result["sqlite"]["events_per_s"] >= 20_000,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = args.out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    tmp_out.replace(args.out)
+    log(f"wrote {args.out}")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
