@@ -212,7 +212,7 @@ def predict(
     short = [str(x) for x in lengths.index if str(x) not in set(established)]
     df, static = _prepare(history)
     qcols = quantile_columns(levels)
-    windows = max(2, min(5, (int(lengths.max()) - horizon) // horizon))
+    windows = max(2, min(3, (int(lengths.max()) - horizon) // horizon))
     if established:
         est = df[df[ID].isin(established)].reset_index(drop=True)
         shortest = int(lengths[established].min())

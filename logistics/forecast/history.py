@@ -201,15 +201,19 @@ def _fill_gaps(df: pd.DataFrame, alias: str) -> tuple[pd.DataFrame, tuple[tuple[
     import pandas as pd
 
     spans = df.groupby(ID, sort=False)[DS].agg(["min", "max", "size"])
-    expected = [len(pd.date_range(a, b, freq=alias)) for a, b in zip(spans["min"], spans["max"],
-                                                                       strict=True)]
-    if all(e == n for e, n in zip(expected, spans["size"], strict=True)):
+    calendar = pd.date_range(df[DS].min(), df[DS].max(), freq=alias)
+    lo = calendar.get_indexer(spans["min"])
+    hi = calendar.get_indexer(spans["max"])
+    gappy = (hi - lo + 1) != spans["size"].to_numpy()
+    if not gappy.any():
         return df, ()
     grid = pd.concat(
-        [pd.DataFrame({ID: uid, DS: pd.date_range(a, b, freq=alias)})
-         for uid, a, b in zip(spans.index, spans["min"], spans["max"], strict=True)],
+        [pd.DataFrame({ID: uid, DS: calendar[a : b + 1]})
+         for uid, a, b in zip(spans.index[gappy], lo[gappy], hi[gappy], strict=True)],
         ignore_index=True,
     )
+    grid = pd.concat([grid, df.loc[~df[ID].isin(spans.index[gappy]), [ID, DS]]],
+                     ignore_index=True)
     full = grid.merge(df, on=[ID, DS], how="left", indicator=True)
     added = full["_merge"] == "left_only"
     filled = tuple(
@@ -225,4 +229,5 @@ def _fill_gaps(df: pd.DataFrame, alias: str) -> tuple[pd.DataFrame, tuple[tuple[
         full[static] = full.groupby(ID, sort=False)[static].transform("first")
     for c in dynamic:
         full[c] = full[c].fillna(0.0)  # a missing period carries no promotion/feature signal
-    return full.reset_index(drop=True), filled
+    full = full.sort_values([ID, DS], kind="stable").reset_index(drop=True)
+    return full, filled

@@ -87,7 +87,8 @@ def plan_orders(
     rate = np.asarray(demand_rate, dtype=np.float64)
     position = state.position
     shape = np.broadcast(position, rate, policy.order_up_to()).shape
-    requested = np.broadcast_to(policy.order(state, period), shape).astype(np.float64)
+    # orders are whole units: round the policy's quantity up before the constraints
+    requested = np.ceil(np.broadcast_to(policy.order(state, period), shape) - 1e-9)
     reason = np.where(requested > 0, int(Reason.POLICY), 0).astype(np.int64)
     reason |= np.where(np.broadcast_to(rate, shape) <= 0, int(Reason.NO_DEMAND), 0)
 

@@ -1,0 +1,117 @@
+"""Replenishment suggestions for a scenario: region × SKU forecasts → FW × SKU (R, S) orders.
+
+Each store is served by its nearest open FW (great circle), so a FW's demand is its share of
+each region's store weight times the region forecast. The order-up-to level covers the
+review period plus the CDC→FW lead time at the scenario's cycle service level; the forecast
+error σ comes from the forecast's 80 % interval (p10..p90), floored at the Poisson √mean.
+Units: stock in units, time in days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from logistics.inventory.constraints import Allocation
+from logistics.inventory.policies import RS, InventoryState
+from logistics.inventory.safety import order_up_to_level
+from logistics.inventory.suggest import OrderPlan, plan_orders
+from logistics.network.model import Network, Site
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+Z80 = 1.2815515655446004  # Φ⁻¹(0.90): half-width of a central 80 % interval in σ
+
+
+@dataclass(frozen=True)
+class ReplenishmentSettings:
+    """Targets and constraints for the suggestion (days, units)."""
+
+    service_level: float = 0.95  # cycle service level
+    review_days: int = 7
+    lead_days: int = 2
+    case_pack: float = 1.0
+    moq: float = 0.0
+    allocation: Allocation = Allocation.FAIR_SHARE
+
+
+def _great_circle_m(a: FloatArray, b: FloatArray) -> FloatArray:
+    """(len(a), len(b)) metres between [lon, lat] points (haversine, R = 6,371 km)."""
+    lon1, lat1 = np.radians(a[:, 0])[:, None], np.radians(a[:, 1])[:, None]
+    lon2, lat2 = np.radians(b[:, 0])[None, :], np.radians(b[:, 1])[None, :]
+    h = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return np.asarray(2 * 6_371_000.0 * np.arcsin(np.sqrt(h)))
+
+
+def region_shares(network: Network, fws: Sequence[Site]) -> FloatArray:
+    """(fw, region): share of each region's store weight whose nearest FW is that FW."""
+    stores = network.stores
+    nearest = _great_circle_m(network.lonlat(stores), network.lonlat(tuple(fws))).argmin(axis=1)
+    reg = network.region_index(stores)
+    w = np.array([s.weight for s in stores])
+    share = np.zeros((len(fws), len(network.regions)))
+    np.add.at(share, (nearest, reg), w)
+    total = share.sum(axis=0)
+    return np.asarray(np.divide(share, total, out=np.zeros_like(share), where=total > 0))
+
+
+def region_sku_rates(
+    forecast: pd.DataFrame, network: Network, weeks: int, sep: str = "|"
+) -> tuple[FloatArray, FloatArray]:
+    """(region, sku) mean weekly demand and σ over the first `weeks` forecast weeks."""
+    import pandas as pd
+
+    fc = forecast.sort_values(["unique_id", "ds"])
+    fc = fc[fc.groupby("unique_id").cumcount() < weeks]
+    sigma = ((fc["p90"] - fc["p10"]) / (2 * Z80)).clip(lower=0.0)
+    agg = pd.DataFrame({"unique_id": fc["unique_id"], "mu": fc["forecast"], "sd": sigma})
+    agg = agg.groupby("unique_id")[["mu", "sd"]].mean()
+    parts = agg.index.str.split(sep, n=1)
+    r_pos = {r: i for i, r in enumerate(network.regions)}
+    k_pos = {k.id: i for i, k in enumerate(network.skus)}
+    ri = np.array([r_pos.get(p[0], -1) for p in parts])
+    ki = np.array([k_pos.get(p[1], -1) for p in parts])
+    ok = (ri >= 0) & (ki >= 0)
+    mu = np.zeros((len(network.regions), len(network.skus)))
+    sd = np.zeros_like(mu)
+    mu[ri[ok], ki[ok]] = agg["mu"].to_numpy()[ok]
+    sd[ri[ok], ki[ok]] = agg["sd"].to_numpy()[ok]
+    return mu, np.maximum(sd, np.sqrt(mu))
+
+
+def plan_replenishment(
+    network: Network,
+    forecast: pd.DataFrame,
+    settings: ReplenishmentSettings,
+    *,
+    fws: Sequence[Site] | None = None,
+    state: InventoryState | None = None,
+    cdc_available: npt.ArrayLike | None = None,
+) -> tuple[OrderPlan, tuple[Site, ...]]:
+    """FW × SKU (R, S) order plan at a review day from weekly region × SKU forecasts."""
+    fw_sites = tuple(fws) if fws is not None else (
+        tuple(s for s in network.fw_candidates if s.existing) or network.fw_candidates)
+    weeks = max(1, math.ceil((settings.lead_days + settings.review_days) / 7))
+    mu_w, sd_w = region_sku_rates(forecast, network, weeks)
+    share = region_shares(network, fw_sites)
+    mu_d = share @ mu_w / 7.0  # (fw, sku) units per day
+    sd_d = np.sqrt((share**2) @ (sd_w**2)) / math.sqrt(7.0)  # independent days within a week
+    level, _ = order_up_to_level(mu_d, sd_d, settings.lead_days, settings.review_days,
+                                 settings.service_level)
+    policy = RS.of(settings.review_days, level)
+    if state is None:
+        state = InventoryState.of(np.zeros_like(mu_d))
+    capacity = np.array([s.capacity_units for s in fw_sites])
+    plan = plan_orders(policy, state, mu_d, period=0, case_pack=settings.case_pack,
+                       moq=settings.moq, capacity=capacity, cdc_available=cdc_available,
+                       allocation=settings.allocation,
+                       priority=mu_d.sum(axis=1))  # PRIORITY: the busiest FW first
+    return plan, fw_sites
