@@ -1,0 +1,55 @@
+"""`fwdnet route solve` through the real CLI app, and same-seed determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from logistics.routing import AnyOf, MaxRuntime, NoImprovement, solve
+from logistics.routing.readers import read_instance
+from scenarios.cli import app
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+
+def test_cli_solves_tiny_vrp_with_file_ids():
+    res = runner.invoke(app, ["route", "solve", str(DATA / "tiny.vrp"), "--time-limit", "0.5"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["status"] == "feasible"
+    assert out["cost"] == 30
+    assert sorted(sorted(r["stops"]) for r in out["routes"]) == [[2, 3], [4]]
+    assert all(r["depot"] == 1 for r in out["routes"])
+    assert out["unassigned"] == []
+
+
+def test_cli_json_format_option():
+    res = runner.invoke(app, ["route", "solve", str(DATA / "tiny.json"), "--format", "json",
+                              "--time-limit", "0.5", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["cost"] == 58.0
+
+
+def test_cli_bad_input_exits_2_with_one_line():
+    res = runner.invoke(app, ["route", "solve", str(DATA / "demand_above_capacity.vrp")])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: ")
+    assert res.stderr.count("\n") == 1
+
+
+def test_cli_rejects_unknown_format():
+    res = runner.invoke(app, ["route", "solve", str(DATA / "tiny.vrp"), "--format", "csv"])
+    assert res.exit_code == 2
+    assert "unknown format" in res.stderr
+
+
+def test_same_seed_same_routes():
+    """With an iteration-based stop the search is deterministic for a given seed."""
+    inst = read_instance(DATA.parents[3] / "shared" / "benchmarks" / "cvrp" / "A-n32-k5.vrp")
+    stop = AnyOf(NoImprovement(2000), MaxRuntime(20))
+    a, b = (solve(inst.problem, stop, seed=7) for _ in range(2))
+    assert [r.stops for r in a.routes] == [r.stops for r in b.routes]
+    assert a.cost == b.cost
