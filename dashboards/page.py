@@ -6,6 +6,7 @@ Reads only `simulation.results`: never calls an engine.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -20,14 +21,18 @@ def _rmb(x: float) -> str:
 
 
 def network_map(res: Results) -> go.Figure:
-    """CDC, open/closed FWs, stores coloured by serving node, and typical-day truck routes."""
+    """CDC, open/closed FWs, stores coloured by serving node, and typical-day truck routes.
+
+Plain lon/lat axes (equal scale at the network's latitude), not a geo layout: plotly's geo
+base map downloads topojson from a CDN, and the page must render with no internet.
+"""
     fig = go.Figure()
     by_id = {s.id: s for s in res.sites}
     nodes = sorted(set(res.design.assignment.values()))
     for node in nodes:
         members = [by_id[sid] for sid, n in res.design.assignment.items() if n == node]
-        fig.add_trace(go.Scattergeo(
-            lon=[s.lon for s in members], lat=[s.lat for s in members], mode="markers",
+        fig.add_trace(go.Scatter(
+            x=[s.lon for s in members], y=[s.lat for s in members], mode="markers",
             marker={"size": 5}, name=f"stores of {node}", text=[s.name for s in members],
             hoverinfo="text"))
     for echelon, colour, width in (("cdc_fw", "black", 2.5), ("fw_store", "grey", 0.8)):
@@ -40,7 +45,7 @@ def network_map(res: Results) -> go.Figure:
                 lon += [p[0] for p in r.path] + [None]
                 lat += [p[1] for p in r.path] + [None]
         if lon:
-            fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="lines", name=f"routes {echelon}",
+            fig.add_trace(go.Scatter(x=lon, y=lat, mode="lines", name=f"routes {echelon}",
                                         line={"width": width, "color": colour}))
     open_fw = [by_id[f] for f in res.design.open_fw]
     closed_fw = [by_id[f] for f in res.design.closed_fw]
@@ -48,15 +53,16 @@ def network_map(res: Results) -> go.Figure:
     for group, name, symbol, colour in ((open_fw, "FW open", "square", "#d62728"),
                                         (closed_fw, "FW closed", "square-open", "#7f7f7f"),
                                         (cdc, "CDC", "star", "#1f77b4")):
-        fig.add_trace(go.Scattergeo(
-            lon=[s.lon for s in group], lat=[s.lat for s in group], mode="markers",
+        fig.add_trace(go.Scatter(
+            x=[s.lon for s in group], y=[s.lat for s in group], mode="markers",
             marker={"size": 13, "symbol": symbol, "color": colour}, name=name,
             text=[f"{s.id} {s.name}" for s in group], hoverinfo="text"))
     lons = [s.lon for s in res.sites]
     lats = [s.lat for s in res.sites]
-    fig.update_geos(lonaxis_range=[min(lons) - 0.5, max(lons) + 0.5],
-                    lataxis_range=[min(lats) - 0.5, max(lats) + 0.5],
-                    showcountries=True, showsubunits=True, resolution=50)
+    mid_lat = (min(lats) + max(lats)) / 2
+    fig.update_xaxes(title="longitude °E", range=[min(lons) - 0.3, max(lons) + 0.3])
+    fig.update_yaxes(title="latitude °N", range=[min(lats) - 0.3, max(lats) + 0.3],
+                     scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
     fig.update_layout(title="Network design and typical-day routes", height=620,
                       margin={"l": 0, "r": 0, "t": 40, "b": 0})
     return fig

@@ -149,7 +149,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
              horizon_days: int = 365) -> Path:
-    """Write a scenario TOML in `out_dir` and its CSVs in `out_dir/data/<name>/`; returns the TOML."""
+    """Write `out_dir/<name>.toml` and its CSVs in `out_dir/data/<name>/`; returns the TOML."""
     rng = np.random.default_rng(seed)
     data_dir = out_dir / "data" / name
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -202,15 +202,25 @@ def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
     # --- seasonality and promotions
     regions = sorted({CITIES[ci][1] for ci in city_of_store} | {f[3] for f in fws} | {CDC[3]})
     season = seasonality(regions, cats)
+    used = sorted(set(cat_of_sku.tolist()))  # tiny scenarios may not use every category
     _write_csv(data_dir / "seasonality.csv", ["region", "category", "week", "factor"],
-               [[r, c, w + 1, round(float(season[ri, ci, w]), 4)]
-                for ri, r in enumerate(regions) for ci, c in enumerate(cats) for w in range(53)])
+               [[r, cats[ci], w + 1, round(float(season[ri, ci, w]), 4)]
+                for ri, r in enumerate(regions) for ci in used for w in range(53)])
     hist_start = start - timedelta(days=start.weekday()) - timedelta(weeks=sizes.history_weeks)
     end = start + timedelta(days=horizon_days)
-    promos = promotions(list(range(hist_start.year, end.year + 1)))
+    # promotions name only the categories and regions this scenario has
+    promos: list[tuple[str, date, date, float, str, str]] = []
+    for n, ps, pe, lift, want_c, want_r in promotions(
+            list(range(hist_start.year, end.year + 1))):
+        pc = ";".join(x for x in want_c.split(";") if cats.index(x) in used) if want_c else ""
+        pr = ";".join(x for x in want_r.split(";") if x in regions) if want_r else ""
+        if (want_c and not pc) or (want_r and not pr):
+            continue
+        promos.append((n, ps, pe, lift, pc, pr))
     _write_csv(data_dir / "promotions.csv",
                ["name", "start", "end", "lift", "categories", "regions"],
-               [[n, s.isoformat(), e.isoformat(), lift, c, r] for n, s, e, lift, c, r in promos])
+               [[n, ps.isoformat(), pe.isoformat(), lift, pc, pr]
+                for n, ps, pe, lift, pc, pr in promos])
 
     # --- weekly history by region × SKU (Poisson–gamma: noisier than the Poisson future)
     reg_pos = {r: i for i, r in enumerate(regions)}
@@ -223,10 +233,11 @@ def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
         f = season[:, :, min(day.isocalendar()[1], 53) - 1].copy()
         for _, ps, pe, lift, pc, pr in promos:
             if ps <= day <= pe:
-                ci = [cats.index(c) for c in pc.split(";")] if pc else list(range(len(cats)))
-                ri = [reg_pos[r] for r in pr.split(";") if r in reg_pos] if pr else \
+                cat_cols = [cats.index(x) for x in pc.split(";")] if pc else \
+                    list(range(len(cats)))
+                reg_rows = [reg_pos[x] for x in pr.split(";")] if pr else \
                     list(range(len(regions)))
-                f[np.ix_(ri, ci)] *= lift
+                f[np.ix_(reg_rows, cat_cols)] *= lift
         rate[:, :, d // 7] += f[:, cat_of_sku] * region_size[:, None] * base_demand[None, :]
     launch = np.zeros(sizes.skus, dtype=np.int64)
     new = rng.random(sizes.skus) < sizes.new_sku_share

@@ -79,7 +79,9 @@ def design_stage(scn: Scenario, net: NetworkData) -> DesignPlan:
     trunk_unit = 2 * km_cdc_fw * truck_unit_km + handling
     unit_cost = 2 * km_fw_store * van_unit_km + trunk_unit[:, None]
     demand = store_annual_units(scn, stores) * years
-    reach = km_fw_store <= scn.policy.max_store_distance_km
+    # reachable: within the service radius and a van can drive there and back in one shift
+    round_trip_h = 2 * net.van_s[np.ix_(fi, si)] / 3600.0
+    reach = (km_fw_store <= scn.policy.max_store_distance_km) & (round_trip_h <= van.shift_hours)
     served = reach.any(axis=0)
     cover = scn.policy.review_days + scn.policy.cdc_fw_lead_days + COVER_DAYS_EXTRA
     problem = LocationProblem(

@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import math
+import os
 import tomllib
 from collections.abc import Iterator
 from datetime import date
@@ -110,7 +111,7 @@ class ScenarioFile(_Strict):
     network: NetworkSection = NetworkSection()
     costs: CostsSection = CostsSection()
     policy: PolicySection = PolicySection()
-    vehicles: list[VehicleSection] = Field(default_factory=list)
+    vehicles: list[VehicleSection] = Field(default_factory=list, validate_default=True)
     solver: SolverSection = SolverSection()
 
     @field_validator("vehicles")
@@ -328,7 +329,7 @@ def load_history(path: Path, regions: tuple[str, ...], skus: tuple[Sku, ...]) ->
         bad = np.flatnonzero(np.asarray(mask))
         if bad.size:
             i = int(bad[0])
-            raise InputError(f"row {i + 2}: field '{field}': {what} (got {df[field].iloc[i]!r})",
+            raise InputError(f"row {i + 2}: field '{field}': {what} (got '{df[field].iloc[i]}')",
                              source=str(path))
 
     qty = pd.to_numeric(df["quantity"], errors="coerce")
@@ -377,7 +378,7 @@ def load_scenario(path: str | Path) -> Scenario:
     base = path.parent
 
     def data(name: str) -> Path:
-        return base / name
+        return Path(os.path.normpath(base / name))
 
     sites = load_sites(data(cfg.data.sites))
     skus = load_skus(data(cfg.data.skus))
