@@ -45,18 +45,39 @@ class _Layout:
     vehicles: tuple[int, ...]  # fleet index of every OR-Tools vehicle
 
 
-def _fleet_subset(problem: RoutingProblem) -> tuple[int, ...]:
-    """Fleet vehicles given to OR-Tools: at most one per client per type (more never help)."""
+def _fleet_subset(problem: RoutingProblem, plain: bool) -> tuple[int, ...]:
+    """Fleet vehicles given to OR-Tools: at most one per client per type (more never help).
+
+    Unless `plain`, capacity-only problems get at most 2 x (lower bound on routes) + 5
+    vehicles per type: hundreds of idle vehicles slow guided local search down.
+    """
     n = max(len(problem.clients), 1)
+    caps = [n] * len(problem.vehicle_types)
+    if not plain and not _has_time_limits(problem):
+        for t, vt in enumerate(problem.vehicle_types):
+            lb = max((math.ceil(sum(c.delivery[d] + c.pickup[d] for c in problem.clients)
+                                / max(vt.capacity[d], 1) / vt.max_trips)
+                      for d in range(problem.num_dimensions)), default=1)
+            caps[t] = min(n, 2 * lb + 5)
     needed = {r.vehicle for r in problem.locked}
     out: list[int] = []
     k = 0
-    for vt in problem.vehicle_types:
+    for t, vt in enumerate(problem.vehicle_types):
         for j in range(vt.num_available):
-            if j < n or k in needed:
+            if j < caps[t] or k in needed:
                 out.append(k)
             k += 1
     return tuple(out)
+
+
+def _has_time_limits(problem: RoutingProblem) -> bool:
+    """Any time window, shift, duration or distance limit, break or skill."""
+    if any(c.time_windows or c.skills for c in problem.clients):
+        return True
+    return any(vt.max_duration_s is not None or vt.max_distance_m is not None or vt.breaks
+               or vt.shift_end_s < HORIZON_S or vt.shift_start_s > 0 or vt.skills
+               or (vt.end_depot is not None and problem.depots[vt.end_depot].close_s
+                   < HORIZON_S) for vt in problem.vehicle_types)
 
 
 def _layout(problem: RoutingProblem, vehicles: tuple[int, ...]) -> _Layout:
@@ -116,7 +137,7 @@ def solve_ortools(problem: RoutingProblem, check: Check, time_limit_s: float, se
     """
     del seed
     t0 = time.perf_counter()
-    vehicles = _fleet_subset(problem)
+    vehicles = _fleet_subset(problem, plain)
     types = problem.vehicle_types_of_fleet
     lay = _layout(problem, vehicles)
     costs = integer_costs(problem)
@@ -144,8 +165,8 @@ def solve_ortools(problem: RoutingProblem, check: Check, time_limit_s: float, se
     tdim = routing.GetDimensionOrDie("time")
     _time_constraints(problem, routing, manager, tdim, lay, costs)
     _load_dimensions(problem, routing, manager, lay)
-    dist_eval = routing.RegisterTransitMatrix(dist.tolist())
     if any(problem.vehicle_types[types[v]].max_distance_m is not None for v in vehicles):
+        dist_eval = routing.RegisterTransitMatrix(dist.tolist())
         caps = [problem.vehicle_types[types[v]].max_distance_m or HORIZON_S for v in vehicles]
         routing.AddDimensionWithVehicleCapacity(dist_eval, 0, caps, True, "distance")
     _skills_and_reloads(problem, routing, manager, lay)
