@@ -102,6 +102,136 @@ class DailySeries(_Out):
     holding_cost_rmb: list[float]
 
 
+class Interval(_Out):
+    """A mean with its 95% confidence interval over replications."""
+
+    mean: float
+    low: float
+    high: float
+
+
+class DesignRow(_Out):
+    """One simulated network design, averaged over replications (after the warm-up cut)."""
+
+    design: str
+    open_fw: list[str]
+    fill_rate: Interval
+    lead_time_days: Interval  # order-to-delivery at the store
+    total_cost_rmb: Interval
+    cost_breakdown_rmb: dict[str, float]  # fixed, transport_cdc_fw, transport_fw_store, handling,
+    #                                       holding (means)
+    lost_sales_units: float
+    average_stock_units: float
+    co2_kg: float
+
+
+class PairedDifference(_Out):
+    """design − baseline on the same demand (common random numbers), with its 95% CI."""
+
+    design: str
+    baseline: str
+    metric: str  # fill_rate | total_cost_rmb | lead_time_days | …
+    difference: Interval
+
+
+class Comparison(_Out):
+    baseline: str
+    replications: int
+    warmup_days: int
+    designs: list[DesignRow]
+    paired: list[PairedDifference]
+
+
+class RegionKpi(_Out):
+    region: str
+    category: str | None = None  # None = all categories
+    fill_rate: float
+    lost_sales_units: float
+    average_stock_units: float
+    days_of_cover: float
+    stockout_days: float
+
+
+class HotItem(_Out):
+    """Where a SKU is short and where it piles up at the end of the run."""
+
+    sku: str
+    name: str
+    site: str
+    region: str
+    on_hand_units: float
+    days_of_cover: float
+    status: str  # short | ok | excess
+
+
+class Transfer(_Out):
+    sku: str
+    from_site: str
+    to_site: str
+    units: float
+    cost_rmb: float
+
+
+class StockView(_Out):
+    regions: list[RegionKpi]  # region × category rows (heatmap) and region totals
+    stockout_pairs_by_day: list[float]  # node × SKU pairs out of stock, per simulated day
+    hot_items: list[HotItem]
+    transfers: list[Transfer]
+
+
+class ForecastSeries(_Out):
+    """Weekly actual and forecast units for one SKU (or category) in one region."""
+
+    key: str  # SKU id or category
+    region: str
+    dates: list[str]
+    actual: list[float | None]  # None where the future is not known
+    forecast: list[float | None]
+    low: list[float | None]  # prediction interval (e.g. 80%)
+    high: list[float | None]
+
+
+class AccuracyRow(_Out):
+    level: str  # sku | category | region | total
+    key: str
+    wape: float
+    mase: float | None
+    bias: float
+
+
+class ForecastView(_Out):
+    model: str
+    series: list[ForecastSeries]
+    accuracy: list[AccuracyRow]
+
+
+class WaybillEventOut(_Out):
+    event_type: str
+    event_time: str  # ISO 8601 with zone
+    location: str | None = None
+
+
+class WaybillTimeline(_Out):
+    waybill_no: str
+    carrier: str
+    status: str
+    events: list[WaybillEventOut]
+
+
+class LateRow(_Out):
+    carrier: str
+    region: str
+    late: int
+    total: int
+
+
+class WaybillView(_Out):
+    status_counts: dict[str, int]  # derived status → waybills
+    on_time_rate: float
+    late: list[LateRow]
+    timelines: list[WaybillTimeline]  # a sample for the timeline view
+
+
 class Results(_Out):
     schema_version: int = SCHEMA_VERSION
     scenario: ScenarioInfo
@@ -111,6 +241,11 @@ class Results(_Out):
     kpis: KpiSummary
     node_fill_rate: dict[str, float]
     daily: DailySeries
+    # optional sections, filled by the stages that produce them (None = not run)
+    comparison: Comparison | None = None
+    stock: StockView | None = None
+    forecast: ForecastView | None = None
+    waybills: WaybillView | None = None
 
 
 def _rounded(value: Any, digits: int = 6) -> Any:
