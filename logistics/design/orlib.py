@@ -99,5 +99,10 @@ def read_cap(path: str | Path, capacity: float | None = None) -> LocationProblem
             raise InputError(f"--capacity must be > 0, got {capacity}", source=str(p))
         cap[:] = capacity
     return LocationProblem(
-        fixed_cost=fixed, capacity=cap, demand=demand, assign_cost=cost, single_source=False
+        fixed_cost=fixed,
+        capacity=cap,
+        demand=demand,
+        assign_cost=cost,
+        single_source=False,
+        store_labels=tuple(f"customer {j + 1}" for j in range(n)),
     )

@@ -1,7 +1,76 @@
-"""`fwdnet design …`: placeholder until its issue lands (owner replaces this module)."""
+"""`fwdnet design …`: network design from a scenario, OR-Library CFL files, Perboli 2E-VRP files."""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="design commands (not built yet).", no_args_is_help=True)
+from logistics.errors import InputError
+
+app = typer.Typer(
+    help="Network design: which FWs to open, which stores they serve, which stock they hold.",
+    no_args_is_help=True,
+)
+
+
+def _fail(exc: InputError) -> typer.Exit:
+    """Same contract as scenarios.cli.main, also when the typer app is invoked directly."""
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2)
+
+
+def _num(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+@app.command("cfl")
+def cfl(
+    file: Annotated[Path, typer.Argument(help="OR-Library capNN.txt / capa.txt file")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
+    capacity: Annotated[
+        float | None,
+        typer.Option("--capacity", help="capacity of every warehouse (required for capa/b/c)"),
+    ] = None,
+    single_source: Annotated[
+        bool, typer.Option("--single-source", help="each customer served by one warehouse")
+    ] = False,
+) -> None:
+    """Solve a capacitated warehouse location file and print the design as JSON.
+
+    Warehouses are numbered from 1 in file order; `assignment` lists, per customer, the
+    [warehouse, fraction] pairs serving it (split demand as in OR-Library's optima).
+    """
+    import dataclasses
+
+    from logistics.design.location import solve_location
+    from logistics.design.orlib import read_cap
+
+    try:
+        if not time_limit > 0:
+            raise InputError(f"--time-limit: positive seconds expected, got {time_limit}")
+        problem = read_cap(file, capacity=capacity)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if single_source:
+        problem = dataclasses.replace(problem, single_source=True)
+    res = solve_location(problem, time_limit_s=time_limit)
+    assignment: list[list[list[float]]] = []
+    for j in range(problem.n_customers):
+        col = res.assignment[:, j]
+        assignment.append([[int(i) + 1, round(float(col[i]), 9)] for i in col.nonzero()[0]])
+    out: dict[str, Any] = {
+        "status": res.status.value,
+        "objective": _num(res.objective),
+        "bound": _num(res.bound),
+        "gap": _num(res.gap),
+        "runtime_s": round(res.runtime_s, 3),
+        "open": [i + 1 for i in res.open],
+        "assignment": assignment,
+    }
+    if res.reason:
+        out["reason"] = res.reason
+    typer.echo(json.dumps(out))
