@@ -44,7 +44,7 @@ class LocationIn(BaseModel):
     @model_validator(mode="after")
     def _lon_lat_together(self) -> LocationIn:
         if (self.lon is None) != (self.lat is None):
-            raise ValueError("location: give both lon and lat, or neither")
+            raise ValueError("give both lon and lat, or neither")
         return self
 
 
@@ -58,7 +58,7 @@ class CorrectsIn(BaseModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> CorrectsIn:
         if (self.event_id is None) == (self.event_key is None):
-            raise ValueError("corrects: give exactly one of event_id or event_key")
+            raise ValueError("give exactly one of event_id or event_key")
         return self
 
 

@@ -100,6 +100,8 @@ def derive_status(events: Iterable[TrackingEvent]) -> DerivedStatus:
             continue
         if t in _MOVING and not picked:
             reason = f"{t.value} before picked_up"
+        elif t is E.CANCELLED and picked:
+            reason = "cancelled after picked_up"
         elif t not in ALLOWED[state]:
             reason = f"{t.value} cannot follow {state.value if state else 'nothing'}"
         if reason is not None:
