@@ -133,8 +133,9 @@ def test_late_waybills_by_promise_region_and_delivery(db: Db) -> None:
 def test_ingest_events_in_a_session_is_the_callers_transaction(db: Db) -> None:
     """With a Session nothing is committed by us: rollback leaves nothing, commit keeps all."""
     _, engine = db
-    items: list[EventIn | WaybillIn] = [EventIn.model_validate(ev("S1", "picked_up", "2026-11-19T09:00:00Z")),
-             WaybillIn.model_validate(waybill("S1", "2026-11-20T10:00:00Z"))]
+    items: list[EventIn | WaybillIn] = [
+        EventIn.model_validate(ev("S1", "picked_up", "2026-11-19T09:00:00Z")),
+        WaybillIn.model_validate(waybill("S1", "2026-11-20T10:00:00Z"))]
     with Session(engine) as s:
         c = ingest_events(s, items)
         assert c.stored == 2
