@@ -1,0 +1,190 @@
+"""Rebalancing: move excess stock of a SKU to FWs where it is short, as a min-cost flow.
+
+One flow per SKU (OR-Tools `SimpleMinCostFlow`): excess at a FW may move to a short FW (truck cost
+per unit on that lane), go back to the CDC, or stay; a shortage may stay unmet at the SKU's
+shortage value. Transfers smaller than the minimum size are forbidden and the flow re-solved.
+Units: units of stock, RMB; node `n_fw` is the CDC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from logistics.design.status import SolveStatus
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+COST_SCALE = 100  # RMB → fen: min-cost flow needs integer unit costs
+
+
+def _ro(values: object, dtype: type, name: str, shape: tuple[int, ...]) -> NDArray[np.generic]:
+    arr: NDArray[np.generic] = np.array(values, dtype=dtype, copy=True)
+    if arr.shape != shape:
+        raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True)
+class RebalanceProblem:
+    """Stock and targets at the FWs for each SKU, and what moving or missing a unit costs."""
+
+    on_hand: IntArray  # (f, k) units at each FW
+    target: IntArray  # (f, k) units each FW should hold now
+    truck_cost: FloatArray  # (f+1, f+1) RMB per truck trip between nodes; index f = CDC
+    truck_capacity_units: int
+    shortage_value: FloatArray  # (k,) RMB lost per unit short at a FW (margin of a lost sale)
+    excess_cost: FloatArray  # (k,) RMB per unit of excess left at a FW (holding, markdown risk)
+    min_transfer_units: int = 1
+    return_to_cdc: bool = True
+    fw_labels: tuple[str, ...] = ()
+    sku_labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        on_hand = np.asarray(self.on_hand)
+        if on_hand.ndim != 2:
+            raise ValueError("on_hand must be (fws, skus)")
+        f, k = on_hand.shape
+        object.__setattr__(self, "on_hand", _ro(self.on_hand, np.int64, "on_hand", (f, k)))
+        object.__setattr__(self, "target", _ro(self.target, np.int64, "target", (f, k)))
+        object.__setattr__(
+            self, "truck_cost", _ro(self.truck_cost, np.float64, "truck_cost", (f + 1, f + 1))
+        )
+        for name in ("shortage_value", "excess_cost"):
+            object.__setattr__(self, name, _ro(getattr(self, name), np.float64, name, (k,)))
+        if self.truck_capacity_units < 1 or self.min_transfer_units < 1:
+            raise ValueError("truck_capacity_units and min_transfer_units must be >= 1")
+        if np.any(self.on_hand < 0) or np.any(self.target < 0):
+            raise ValueError("on_hand and target must be >= 0")
+
+    def fw_name(self, i: int) -> str:
+        if i == self.on_hand.shape[0]:
+            return "CDC"
+        return self.fw_labels[i] if i < len(self.fw_labels) else f"FW{i}"
+
+    def sku_name(self, k: int) -> str:
+        return self.sku_labels[k] if k < len(self.sku_labels) else f"SKU{k}"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Move `units` of SKU `sku` from node `src` to node `dst` (index f = CDC)."""
+
+    sku: int
+    src: int
+    dst: int
+    units: int
+
+
+@dataclass(frozen=True)
+class RebalanceResult:
+    """Transfers, trucks per lane and the cost picture before and after."""
+
+    status: SolveStatus
+    transfers: tuple[Transfer, ...]
+    trucks: dict[tuple[int, int], int]  # (src, dst) → trucks needed for all SKUs on the lane
+    transport_cost: float  # RMB, trucks × lane cost
+    shortage_covered_units: int
+    shortage_left_units: int
+    objective: float  # RMB: per-unit transport + shortage left + excess left (the flow's cost)
+
+
+def rebalance(problem: RebalanceProblem) -> RebalanceResult:
+    """Min-cost flow per SKU; lanes below the minimum transfer size are closed and re-solved."""
+    from ortools.graph.python import min_cost_flow
+
+    f, n_sku = problem.on_hand.shape
+    cdc = f
+    per_unit = problem.truck_cost / problem.truck_capacity_units
+    excess = np.maximum(problem.on_hand - problem.target, 0)
+    short = np.maximum(problem.target - problem.on_hand, 0)
+    transfers: list[Transfer] = []
+    objective = 0.0
+    covered = 0
+    for k in range(n_sku):
+        ex, sh = excess[:, k], short[:, k]
+        if sh.sum() == 0 and (not problem.return_to_cdc or ex.sum() == 0):
+            objective += float(ex.sum() * problem.excess_cost[k])
+            continue
+        lanes = [(i, j) for i in range(f) if ex[i] > 0 for j in range(f) if sh[j] > 0 and i != j]
+        if problem.return_to_cdc:
+            lanes += [(i, cdc) for i in range(f) if ex[i] > 0]
+        closed: set[tuple[int, int]] = set()
+        while True:
+            flows, cost = _solve_sku(min_cost_flow, problem, k, ex, sh, per_unit, lanes, closed)
+            small = {ln for ln, q in flows.items() if 0 < q < problem.min_transfer_units}
+            if not small:
+                break
+            closed |= small
+        objective += cost
+        for (i, j), q in sorted(flows.items()):
+            if q > 0:
+                transfers.append(Transfer(sku=k, src=i, dst=j, units=q))
+                if j != cdc:
+                    covered += q
+    load: dict[tuple[int, int], int] = {}
+    for t in transfers:
+        load[(t.src, t.dst)] = load.get((t.src, t.dst), 0) + t.units
+    trucks = {ln: math.ceil(q / problem.truck_capacity_units) for ln, q in load.items()}
+    transport = float(sum(n * problem.truck_cost[ln] for ln, n in trucks.items()))
+    return RebalanceResult(
+        status=SolveStatus.OPTIMAL,
+        transfers=tuple(transfers),
+        trucks=trucks,
+        transport_cost=transport,
+        shortage_covered_units=covered,
+        shortage_left_units=int(short.sum()) - covered,
+        objective=objective,
+    )
+
+
+def _solve_sku(
+    mcf_mod: object,
+    problem: RebalanceProblem,
+    k: int,
+    ex: IntArray,
+    sh: IntArray,
+    per_unit: FloatArray,
+    lanes: list[tuple[int, int]],
+    closed: set[tuple[int, int]],
+) -> tuple[dict[tuple[int, int], int], float]:
+    """One SKU's flow: FW/CDC nodes 0..f, KEEP (excess stays) f+1, UNMET (shortage stays) f+2."""
+    f = ex.shape[0]
+    keep, unmet = f + 1, f + 2
+    mcf = mcf_mod.SimpleMinCostFlow()  # type: ignore[attr-defined]
+    big = int(ex.sum() + sh.sum())
+    arcs: dict[int, tuple[int, int]] = {}
+    for ln in lanes:
+        if ln in closed:
+            continue
+        i, j = ln
+        cost = per_unit[i, j] - (problem.excess_cost[k] if j == f else 0.0)
+        # back at the CDC the unit no longer carries the FW's excess cost: cost may be negative
+        a = mcf.add_arc_with_capacity_and_unit_cost(i, j, big, round(cost * COST_SCALE))
+        arcs[a] = ln
+    if problem.return_to_cdc:
+        mcf.add_arc_with_capacity_and_unit_cost(f, keep, big, 0)
+    # UNMET's supply covers every shortage; what transfers cover instead drains to KEEP, whose
+    # demand is then exactly the total excess (without this arc no transfer could ever happen).
+    mcf.add_arc_with_capacity_and_unit_cost(unmet, keep, big, 0)
+    ex_cost = round(float(problem.excess_cost[k]) * COST_SCALE)
+    sh_cost = round(float(problem.shortage_value[k]) * COST_SCALE)
+    for i in range(f):
+        if ex[i] > 0:
+            mcf.add_arc_with_capacity_and_unit_cost(i, keep, int(ex[i]), ex_cost)
+        if sh[i] > 0:
+            mcf.add_arc_with_capacity_and_unit_cost(unmet, i, int(sh[i]), sh_cost)
+        mcf.set_node_supply(i, int(ex[i]) - int(sh[i]))
+    mcf.set_node_supply(f, 0)
+    mcf.set_node_supply(keep, -int(ex.sum()))
+    mcf.set_node_supply(unmet, int(sh.sum()))
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:  # pragma: no cover - balanced by construction
+        raise RuntimeError(f"min cost flow for SKU {k} ended with status {status}")
+    flows = {arcs[a]: int(mcf.flow(a)) for a in arcs}
+    return flows, float(mcf.optimal_cost()) / COST_SCALE
