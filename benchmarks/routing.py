@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
 OUT = ROOT / "benchmarks" / "results" / "routing.json"
 FAMILIES = {"cvrp": "*.vrp", "vrptw": "*.txt", "mdvrp": "p*.txt"}
-ENGINES = {"fwdnet": "auto", "ortools": "ortools-plain"}
+ENGINES = {"fwdnet": ("auto", 1), "fwdnet2": ("auto", 2), "ortools": ("ortools-plain", 1)}
+"""engine name → (solve backend, workers); fwdnet2 is the two-core PyVRP portfolio."""
 log = logging.getLogger("bench.routing")
 
 
@@ -53,7 +54,9 @@ def instances(family: str, names: set[str] | None) -> list[Path]:
 def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> dict[str, Any]:
     inst = read_instance(path)
     bks = bks_table(SHARED / family / "bks.csv").get(path.stem)
-    res = solve(inst.problem, MaxRuntime(limit), seed, backend=ENGINES[engine])  # type: ignore[arg-type]
+    backend, workers = ENGINES[engine]
+    res = solve(inst.problem, MaxRuntime(limit), seed, backend=backend,  # type: ignore[arg-type]
+                workers=workers)
     bad = violations(inst.problem, res)
     cost = inst.cost(res) if res.is_feasible else None
     return {
@@ -62,6 +65,7 @@ def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> di
         "gap_pct": None if cost is None or not bks else round(100 * (cost - bks) / bks, 3),
         "feasible": res.is_feasible and not bad, "checker_violations": bad[:5],
         "routes": len(res.routes), "runtime_s": res.runtime_s, "seed": seed,
+        "workers": workers,
     }
 
 
@@ -119,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limits", default="10,60", help="seconds per instance, e.g. 10,60")
     ap.add_argument("--families", default="cvrp,vrptw,mdvrp")
     ap.add_argument("--instances", default=None, help="comma-separated names (default all)")
-    ap.add_argument("--engines", default="fwdnet,ortools", help="fwdnet and/or ortools")
+    ap.add_argument("--engines", default="fwdnet,ortools",
+                    help="fwdnet (1 core), fwdnet2 (2-core portfolio), ortools (plain)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scale", action="store_true", help="also time 1,000 stops with windows")
     ap.add_argument("--quick", action="store_true", help="2 s, two instances per family")

@@ -16,6 +16,7 @@ from typing import Literal
 
 from logistics.routing.model import PlannedRoute, RoutingProblem
 from logistics.routing.ortools_backend import BackendOutput, solve_ortools
+from logistics.routing.portfolio import solve_pyvrp_portfolio
 from logistics.routing.pyvrp_backend import solve_pyvrp, supports
 from logistics.routing.reasons import unassigned_reason
 from logistics.routing.result import Route, RoutingResult, Status, Unassigned
@@ -64,8 +65,14 @@ def _unservable(problem: RoutingProblem) -> list[int]:
 
 
 def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int = 0, *,
-          initial: tuple[PlannedRoute, ...] = (), backend: Backend = "auto") -> RoutingResult:
-    """Plan routes for `problem` until `stop` (default MaxRuntime(10)); the time limit is hard."""
+          initial: tuple[PlannedRoute, ...] = (), backend: Backend = "auto",
+          workers: int = 1) -> RoutingResult:
+    """Plan routes for `problem` until `stop` (default MaxRuntime(10)); the time limit is hard.
+
+    `workers > 1` runs that many PyVRP searches (seeds seed, seed+1, …) on as many cores.
+    """
+    if workers < 1:
+        raise ValueError("workers >= 1 expected")
     t0 = time.perf_counter()
     stop = stop if stop is not None else MaxRuntime(10.0)
     limit = hard_limit(stop)
@@ -86,7 +93,9 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
         missing = supports(sub)
         if missing:
             raise ValueError(f"pyvrp backend cannot model: {', '.join(missing)}")
-        out = solve_pyvrp(sub, check, limit, seed, initial)
+        remaining = limit - (time.perf_counter() - t0)
+        out = (solve_pyvrp(sub, check, remaining, seed, initial) if workers == 1 else
+               solve_pyvrp_portfolio(sub, check, remaining, seed, initial, workers))
     else:
         out = solve_ortools(sub, check, limit - (time.perf_counter() - t0), seed, initial,
                             plain=name == "ortools-plain")

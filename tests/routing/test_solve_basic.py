@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from logistics.routing import MaxRuntime, RoutingModel, Status, Stop, VehicleType, solve
+from logistics.routing.checker import assert_valid
 
 # depot (0,0); stops (10,0) (10,10) (0,10) (20,0); capacity 2, unit demands.
 # Pairings: {A,D}+{B,C} = 40+34 = 74; {A,B}+{C,D} = 34+52 = 86; {A,C}+{B,D} = 34+48 = 82.
@@ -32,3 +33,11 @@ def test_hand_checked_cvrp_optimum(backend):
     assert res.cost == pytest.approx(0.074)
     assert sorted(sorted(r.stops) for r in res.routes) == [[0, 3], [1, 2]]
     assert res.unassigned == ()
+
+
+def test_two_worker_portfolio_finds_the_same_optimum():
+    """Two PyVRP searches in parallel processes; the best (the 74 m optimum) is returned."""
+    res = solve(square_problem(), MaxRuntime(0.5), workers=2)
+    assert res.backend == "pyvrp"
+    assert res.distance_m == 74
+    assert_valid(square_problem(), res)
