@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from logistics.forecast.hierarchy import aggregate
 from logistics.forecast.history import DS, ID, Y
 
 if TYPE_CHECKING:
@@ -30,20 +31,6 @@ class Score:
     mase: float
     bias: float
     series: int
-
-
-def aggregate(frame: pd.DataFrame, tags: pd.DataFrame | None, key: str | None,
-              value_cols: Sequence[str], extra_keys: Sequence[str] = ()) -> pd.DataFrame:
-    """Sum `value_cols` of bottom series into the level `key` (a column of `tags`; None = total)."""
-    df = frame
-    if key is None:
-        df = df.assign(**{ID: "total"})
-    elif key != ID:
-        if tags is None or key not in tags.columns:
-            raise ValueError(f"no tag column {key!r} to aggregate by")
-        df = df.merge(tags[[ID, key]], on=ID, how="left").drop(columns=ID)
-        df = df.rename(columns={key: ID})
-    return df.groupby([ID, *extra_keys, DS], observed=True)[list(value_cols)].sum().reset_index()
 
 
 def _mase_scale(train: pd.DataFrame, season: int) -> pd.Series:

@@ -9,7 +9,8 @@ import pytest
 
 from logistics.forecast.features import PromotionWindow, calendar_features, promotion_lift
 from logistics.forecast.frequency import Frequency
-from logistics.forecast.metrics import aggregate, score_levels
+from logistics.forecast.hierarchy import aggregate, bottom_up
+from logistics.forecast.metrics import score_levels
 
 
 def _backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -51,6 +52,10 @@ def test_bottom_up_levels_are_coherent() -> None:
     reg = aggregate(bt, tags, "region", ["y", "m"], extra_keys=["cutoff"])
     assert reg["m"].tolist() == [19.0, 21.0]
     assert reg["y"].tolist() == [15.0, 25.0]
+    fc = bt[["unique_id", "ds", "m"]].rename(columns={"m": "forecast"})
+    up = bottom_up(fc, tags, {"region": "region", "total": None})
+    assert up["region"]["forecast"].tolist() == [19.0, 21.0]
+    assert up["total"]["forecast"].sum() == fc["forecast"].sum()
 
 
 def test_calendar_features_share_of_days() -> None:
