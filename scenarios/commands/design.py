@@ -74,3 +74,52 @@ def cfl(
     if res.reason:
         out["reason"] = res.reason
     typer.echo(json.dumps(out))
+
+
+@app.command("two-echelon")
+def two_echelon(
+    file: Annotated[Path, typer.Argument(help="Perboli 2ECVRP .dat file")],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 30.0,
+    seed: Annotated[int, typer.Option("--seed", help="random seed of the routing engine")] = 0,
+) -> None:
+    """Plan both echelons (depot→satellite trucks, satellite→customer vans); print JSON.
+
+    Satellites and customers keep the file's ids (satellites from 1, customers 1..n).
+    """
+    from logistics.design.two_echelon import read_perboli, solve_two_echelon
+
+    try:
+        if not time_limit > 0:
+            raise InputError(f"--time-limit: positive seconds expected, got {time_limit}")
+        inst = read_perboli(file)
+    except InputError as exc:
+        raise _fail(exc) from None
+    res = solve_two_echelon(inst, time_limit_s=time_limit, seed=seed)
+    out: dict[str, Any] = {
+        "status": res.status.value,
+        "cost": _num(round(res.cost, 6)),
+        "l1_cost": _num(round(res.l1_cost, 6)),
+        "l2_cost": _num(round(res.l2_cost, 6)),
+        "runtime_s": round(res.runtime_s, 3),
+        "satellite_load": list(res.satellite_load),
+        "trucks": [
+            {
+                "satellites": [s + 1 for s in t.satellites],
+                "loads": list(t.loads),
+                "cost": round(t.cost, 6),
+            }
+            for t in res.trucks
+        ],
+        "vans": [
+            {
+                "satellite": v.satellite + 1,
+                "customers": [c + 1 for c in v.customers],
+                "load": v.load,
+                "cost": round(v.cost, 6),
+            }
+            for v in res.vans
+        ],
+    }
+    if res.message:
+        out["message"] = res.message
+    typer.echo(json.dumps(out))
