@@ -38,8 +38,10 @@ def cold_start(
     import pandas as pd
 
     frame = history.frame
-    static = history.static_features
-    keys = static or []
+    from logistics.forecast.engine import MAX_CATEGORIES
+
+    # group by low-cardinality text features (category, region), not by e.g. sku
+    keys = [c for c in history.static_features if frame[c].nunique() <= MAX_CATEGORIES]
     step = established.groupby(ID).cumcount() + 1 if len(established) else pd.Series(dtype=int)
     est = established.assign(step=step.to_numpy())
     tags = frame.groupby(ID, sort=False)[keys].first() if keys else None

@@ -39,7 +39,9 @@ def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
     cal = calendar_features(history.frame[DS].unique(), history.freq,
                             month_end=history.pandas_freq == "ME")
     df = history.frame.merge(cal, on=DS, how="left")
-    static = history.static_features
+    # text features with many values (e.g. sku) are scoring levels, not model inputs
+    static = [c for c in history.static_features if df[c].nunique() <= MAX_CATEGORIES]
+    df = df.drop(columns=[c for c in history.static_features if c not in static])
     for c in static:
         df[c] = df[c].astype("category")
     return df, static
@@ -49,6 +51,7 @@ def _lengths(history: History) -> pd.Series:
     return history.frame.groupby(ID, sort=False).size()
 
 
+MAX_CATEGORIES = 200  # text features with more distinct values are not fed to LightGBM
 MIN_FIT = 8  # periods a model fits on before the earliest conformal/backtest origin
 
 

@@ -21,6 +21,8 @@ ID, DS, Y = "unique_id", "ds", "y"
 KEY_COLUMNS = (ID, DS, Y)
 # accepted spellings in CSV files → canonical names
 ALIASES = {"date": DS, "week_start": DS, "quantity": Y}
+# without a unique_id column, these columns (those present) make it, joined by '|'
+ID_PARTS = ("region", "site", "fw", "store", "sku")
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,16 @@ def validate_history(
 
     fq = Frequency.parse(freq, source=source) if isinstance(freq, str) else freq
     df = raw.rename(columns={k: v for k, v in ALIASES.items() if k in raw.columns}).copy()
+    if ID not in df.columns and "sku" in df.columns:
+        # e.g. the scenario's demand_history.csv.gz: week_start,region,sku,quantity
+        parts = [c for c in ID_PARTS if c in df.columns]
+        df.insert(0, ID, df[parts].astype(str).agg("|".join, axis=1))
     missing = [c for c in KEY_COLUMNS if c not in df.columns]
     if missing:
         names = {ID: "unique_id", DS: "date", Y: "quantity"}
         raise InputError(
             f"missing column(s) {', '.join(names[c] for c in missing)}; expected "
-            "unique_id,date,quantity (+ optional feature columns)",
+            "unique_id (or sku),date,quantity (+ optional feature columns)",
             source=source,
         )
     if df.empty:
