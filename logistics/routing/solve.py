@@ -10,6 +10,7 @@ first and reported as unassigned with their reason; the rest is still planned.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 from typing import Literal
@@ -21,7 +22,7 @@ from logistics.routing.pyvrp_backend import solve_pyvrp, supports
 from logistics.routing.reasons import unassigned_reason
 from logistics.routing.result import Route, RoutingResult, Status, Unassigned
 from logistics.routing.scaling import route_cost_rmb
-from logistics.routing.stop import MaxRuntime, StopCriterion, hard_limit
+from logistics.routing.stop import Check, MaxRuntime, StopCriterion, hard_limit
 
 Backend = Literal["auto", "pyvrp", "ortools", "ortools-plain"]
 
@@ -93,15 +94,33 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
         missing = supports(sub)
         if missing:
             raise ValueError(f"pyvrp backend cannot model: {', '.join(missing)}")
-        remaining = limit - (time.perf_counter() - t0)
-        out = (solve_pyvrp(sub, check, remaining, seed, initial) if workers == 1 else
-               solve_pyvrp_portfolio(sub, check, remaining, seed, initial, workers))
+        out, name = _solve_pyvrp_then_fallback(sub, check, limit, t0, seed, initial, workers)
     else:
         out = solve_ortools(sub, check, limit - (time.perf_counter() - t0), seed, initial,
                             plain=name == "ortools-plain")
+    proven = bool(dropped) or _fleet_too_small(sub) or out.proved_infeasible
     if dropped:
         out = _lift(out, keep, dropped)
-    return _result(problem, out, name, time.perf_counter() - t0, limit)
+    return _result(problem, out, name, time.perf_counter() - t0, proven)
+
+
+def _solve_pyvrp_then_fallback(problem: RoutingProblem, check: Check, limit: float, t0: float,
+                               seed: int, initial: tuple[PlannedRoute, ...], workers: int
+                               ) -> tuple[BackendOutput, str]:
+    """PyVRP; if it has no feasible plan at half the time, OR-Tools (which may leave stops
+    out, with reasons) gets the other half, so the caller still gets a partial plan."""
+    half = t0 + limit / 2
+
+    def pv_check(best: float) -> bool:
+        return check(best) or (best == math.inf and time.perf_counter() >= half)
+
+    remaining = limit - (time.perf_counter() - t0)
+    out = (solve_pyvrp(problem, pv_check, remaining, seed, initial) if workers == 1 else
+           solve_pyvrp_portfolio(problem, pv_check, remaining, seed, initial, workers))
+    remaining = limit - (time.perf_counter() - t0)
+    if out.found or remaining < 0.05:
+        return out, "pyvrp"
+    return solve_ortools(problem, check, remaining, seed, initial), "pyvrp+ortools"
 
 
 def _lift(out: BackendOutput, keep: list[int], dropped: list[int]) -> BackendOutput:
@@ -113,7 +132,10 @@ def _lift(out: BackendOutput, keep: list[int], dropped: list[int]) -> BackendOut
 
 
 def _result(problem: RoutingProblem, out: BackendOutput, backend: str, runtime: float,
-            limit: float) -> RoutingResult:
+            proven_infeasible: bool) -> RoutingResult:
+    """Status: feasible when every required stop is served; infeasible when that is proven
+    (a stop no vehicle can serve alone, demand above the fleet's capacity, or the engine's
+    proof); otherwise timed_out with the best partial plan."""
     routes: tuple[Route, ...] = out.routes
     unassigned = tuple(Unassigned(c, unassigned_reason(problem, c)) for c in out.unserved)
     missing_required = any(problem.clients[u.client].required for u in unassigned)
@@ -124,7 +146,7 @@ def _result(problem: RoutingProblem, out: BackendOutput, backend: str, runtime: 
     if out.found and not missing_required:
         status = Status.OPTIMAL if out.proved_optimal else Status.FEASIBLE
         message = ""
-    elif out.proved_infeasible or (missing_required and runtime < limit * 0.98):
+    elif proven_infeasible:
         status = Status.INFEASIBLE
         message = "required stops cannot all be served (see unassigned reasons)"
     else:

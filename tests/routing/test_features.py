@@ -305,3 +305,22 @@ def test_depot_window_bounds_the_return():
     res = checked_solve(m.problem())
     assert res.status == Status.INFEASIBLE
     assert res.unassigned[0].reason == Reason.SHIFT_LENGTH
+
+
+def test_conflicting_windows_fall_back_to_a_partial_plan():
+    """Stops at x=10 and x=-10 both must start at exactly t=10; one vehicle can do one.
+
+    PyVRP finds no complete plan, OR-Tools then plans one stop and lists the other."""
+    m = line_model([0, 10, -10])
+    m.add_depot(0)
+    m.add_client(Stop(location=1, time_windows=(TimeWindow(10, 10),)))
+    m.add_client(Stop(location=2, time_windows=(TimeWindow(10, 10),)))
+    m.add_vehicle_type(VehicleType(capacity=(5,)))
+    p = m.problem()
+    assert choose_backend(p) == "pyvrp"
+    res = checked_solve(p)
+    assert res.status == Status.TIMED_OUT
+    assert res.backend == "pyvrp+ortools"
+    assert len(res.routes) == 1
+    assert len(res.routes[0].stops) == 1
+    assert [u.reason for u in res.unassigned] == [Reason.FLEET_EXHAUSTED]
