@@ -1,122 +1,198 @@
-"""One self-contained HTML dashboard (plotly.js inlined, opens offline) from a results.json.
+"""One self-contained HTML dashboard (plotly.js inlined once, opens offline) from a results.json.
 
-Reads only `simulation.results`: never calls an engine.
+Tabs: overview, network map, design comparison, stock, forecast, waybills; KPI cards on top.
+Reads only `simulation.results`: never calls an engine. `build_dashboard` returns the HTML
+string (for `fwdnet serve`); `write_dashboard` writes it atomically (for `fwdnet run`).
 """
 
 from __future__ import annotations
 
 import html
-import math
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
-from plotly.subplots import make_subplots
 
+from dashboards.comparison import comparison_section
+from dashboards.forecast import forecast_section
+from dashboards.i18n import Lang, check_lang, t
+from dashboards.network import network_map as _network_panel
+from dashboards.network import network_section
+from dashboards.overview import Card, kpi_cards, overview_section
+from dashboards.panel import Panel, Section
+from dashboards.stock import stock_section
+from dashboards.waybills import waybills_section
 from simulation.results import Results, read_results
 
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
-def _rmb(x: float) -> str:
-    return f"¥{x:,.0f}"
-
-
-def network_map(res: Results) -> go.Figure:
-    """CDC, open/closed FWs, stores coloured by serving node, and typical-day truck routes.
-
-Plain lon/lat axes (equal scale at the network's latitude), not a geo layout: plotly's geo
-base map downloads topojson from a CDN, and the page must render with no internet.
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
+margin:0;background:#f6f7f9;color:#1d2733}
+header{background:#1f3b73;color:#fff;padding:14px 24px}header h1{margin:0;font-size:1.5em}
+header p{margin:4px 0 0;opacity:.85}
+.cards{display:flex;flex-wrap:wrap;gap:10px;padding:14px 24px}
+.card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:10px 16px;
+min-width:150px}.card .v{font-size:1.5em;font-weight:700}.card .l{color:#5a6776}
+.card .d{font-size:.9em}.card .d.good{color:#1a7f37}.card .d.bad{color:#c62828}
+.card .n{font-size:.75em;color:#7a8694;max-width:220px}
+nav{display:flex;gap:4px;padding:0 24px;border-bottom:1px solid #cfd7e0}
+nav button{border:1px solid #cfd7e0;border-bottom:none;background:#e9edf2;padding:8px 16px;
+cursor:pointer;border-radius:6px 6px 0 0;font-size:1em}
+nav button.active{background:#fff;font-weight:700}
+section.tab{padding:12px 24px}.panel{background:#fff;border:1px solid #dde3ea;border-radius:8px;
+margin-bottom:14px;padding:8px}.panel label{font-weight:600;margin:4px 8px;display:inline-block}
+.panel select{margin-left:6px;font-size:1em;max-width:420px}
+.note{color:#5a6776;font-size:.9em;margin:4px 8px}
+.not-run{background:#fff8e1;border:1px solid #f0d98c;border-radius:8px;padding:18px;
+font-size:1.1em}footer{color:#7a8694;padding:8px 24px 24px;font-size:.85em}
 """
-    fig = go.Figure()
-    by_id = {s.id: s for s in res.sites}
-    nodes = sorted(set(res.design.assignment.values()))
-    for node in nodes:
-        members = [by_id[sid] for sid, n in res.design.assignment.items() if n == node]
-        fig.add_trace(go.Scatter(
-            x=[s.lon for s in members], y=[s.lat for s in members], mode="markers",
-            marker={"size": 5}, name=f"stores of {node}", text=[s.name for s in members],
-            hoverinfo="text"))
-    for echelon, colour, width in (("cdc_fw", "black", 2.5), ("fw_store", "grey", 0.8)):
-        lon: list[float | None] = []
-        lat: list[float | None] = []
-        for rt in res.routing:
-            if rt.echelon != echelon:
-                continue
-            for r in rt.routes:
-                lon += [p[0] for p in r.path] + [None]
-                lat += [p[1] for p in r.path] + [None]
-        if lon:
-            fig.add_trace(go.Scatter(x=lon, y=lat, mode="lines", name=f"routes {echelon}",
-                                        line={"width": width, "color": colour}))
-    open_fw = [by_id[f] for f in res.design.open_fw]
-    closed_fw = [by_id[f] for f in res.design.closed_fw]
-    cdc = [s for s in res.sites if s.kind == "cdc"]
-    for group, name, symbol, colour in ((open_fw, "FW open", "square", "#d62728"),
-                                        (closed_fw, "FW closed", "square-open", "#7f7f7f"),
-                                        (cdc, "CDC", "star", "#1f77b4")):
-        fig.add_trace(go.Scatter(
-            x=[s.lon for s in group], y=[s.lat for s in group], mode="markers",
-            marker={"size": 13, "symbol": symbol, "color": colour}, name=name,
-            text=[f"{s.id} {s.name}" for s in group], hoverinfo="text"))
-    lons = [s.lon for s in res.sites]
-    lats = [s.lat for s in res.sites]
-    mid_lat = (min(lats) + max(lats)) / 2
-    fig.update_xaxes(title="longitude °E", range=[min(lons) - 0.3, max(lons) + 0.3])
-    fig.update_yaxes(title="latitude °N", range=[min(lats) - 0.3, max(lats) + 0.3],
-                     scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
-    fig.update_layout(title="Network design and typical-day routes", height=620,
-                      margin={"l": 0, "r": 0, "t": 40, "b": 0})
-    return fig
+
+_JS = """
+function fwdApply(id, i){
+  for (const s of FWD_SELECTORS[id][i]){
+    const d = document.getElementById(s.div);
+    Plotly.restyle(d, s.update, s.traces);
+    if (Object.keys(s.layout).length) Plotly.relayout(d, s.layout);
+  }
+}
+document.querySelectorAll('select[data-fwd]').forEach(function(sel){
+  sel.addEventListener('change', function(){ fwdApply(sel.id, Number(sel.value)); });
+});
+// figures of a tab are drawn the first time it is shown: a fast first paint, right sizes
+function fwdRender(sec){
+  sec.querySelectorAll('.fwd-fig').forEach(function(d){
+    if (d.dataset.state){ Plotly.Plots.resize(d); return; }
+    d.dataset.state = 'drawing';
+    const f = FWD_FIGS[d.id];
+    Plotly.newPlot(d, f.data, f.layout, FWD_CONFIG).then(function(){
+      d.dataset.state = 'rendered';
+    });
+  });
+}
+function fwdShow(key){
+  if (!document.getElementById('tab-' + key)) key = 'overview';
+  document.querySelectorAll('section.tab').forEach(function(s){
+    s.hidden = s.dataset.tab !== key;
+  });
+  document.querySelectorAll('nav button').forEach(function(b){
+    b.classList.toggle('active', b.dataset.tab === key);
+  });
+  fwdRender(document.getElementById('tab-' + key));
+}
+document.querySelectorAll('nav button').forEach(function(b){
+  b.addEventListener('click', function(){
+    fwdShow(b.dataset.tab);
+    history.replaceState(null, '', '#' + b.dataset.tab);
+  });
+});
+fwdShow((location.hash || '#overview').slice(1));
+"""
 
 
-def kpi_trends(res: Results) -> go.Figure:
-    """Daily demand, sales, lost sales and stock on hand over the horizon."""
-    d = res.daily
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
-                        subplot_titles=("Units per day", "Stock on hand (units)"))
-    for name, ys in (("demand", d.demand), ("sales", d.sales), ("lost sales", d.lost)):
-        fig.add_trace(go.Scatter(x=d.date, y=ys, name=name, mode="lines"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=d.date, y=d.on_hand, name="on hand", mode="lines"), row=2, col=1)
-    fig.update_layout(title="KPI trends", height=560)
-    return fig
+def network_map(res: Results, lang: str = "zh") -> go.Figure:
+    """The network map figure alone (plain lon/lat axes, no CDN geo base map)."""
+    return _network_panel(res, check_lang(lang)).figure
 
 
-def _cards(res: Results) -> str:
-    k = res.kpis
-    cards = [
-        ("Fill rate", f"{k.fill_rate:.1%}"),
-        ("Lost sales", f"{k.lost_sales_units:,.0f} units"),
-        ("Average stock", f"{k.average_stock_units:,.0f} units"),
-        ("Transport cost", _rmb(k.transport_cost_rmb)),
-        ("Holding cost", _rmb(k.holding_cost_rmb)),
-        ("FW fixed cost", _rmb(k.fixed_cost_rmb)),
-        ("Total cost", _rmb(k.total_cost_rmb)),
-        ("Open FWs", str(len(res.design.open_fw))),
-    ]
-    return "".join(f'<div class="card"><div class="v">{html.escape(v)}</div>'
-                   f'<div class="l">{html.escape(label)}</div></div>' for label, v in cards)
+def sections(res: Results, lang: Lang) -> list[Section]:
+    """Every tab of the page in order; absent optional sections carry their "not run" note."""
+    return [overview_section(res, lang), network_section(res, lang),
+            comparison_section(res, lang), stock_section(res, lang),
+            forecast_section(res, lang), waybills_section(res, lang)]
 
 
-def build_dashboard(res: Results) -> str:
-    """The whole page as an HTML string with plotly.js inlined."""
-    figs = [network_map(res), kpi_trends(res)]
-    body = "".join(f.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig{i}")
-                   for i, f in enumerate(figs))
-    title = f"fwdnet — {html.escape(res.scenario.name)}"
+def _card_html(c: Card) -> str:
+    delta = ""
+    if c.delta is not None:
+        cls = "good" if c.good else "bad"
+        delta = f'<div class="d {cls}">{html.escape(c.delta)}</div>'
+    note = f'<div class="n">{html.escape(c.note)}</div>' if c.note else ""
+    return (f'<div class="card" data-kpi="{c.key}"><div class="l">{html.escape(c.label)}</div>'
+            f'<div class="v">{html.escape(c.value)}</div>{delta}{note}</div>')
+
+
+def _panel_html(p: Panel) -> str:
+    parts = ['<div class="panel">']
+    if p.selector is not None:
+        s = p.selector
+        opts = "".join(f'<option value="{i}"{" selected" if i == s.initial else ""}>'
+                       f"{html.escape(o)}</option>" for i, o in enumerate(s.options))
+        parts.append(f'<label for="{s.id}">{html.escape(s.label)}'
+                     f'<select id="{s.id}" data-fwd="1">{opts}</select></label>')
+    parts.append(f'<div id="{p.div}" class="fwd-fig"></div>')
+    if p.note:
+        parts.append(f'<p class="note">{html.escape(p.note)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _script_json(obj: Any) -> str:
+    """JSON for inside a <script> element (plotly's encoder: NaN → null, numpy arrays)."""
+    text = to_json_plotly(obj)
+    assert isinstance(text, str)
+    return text.replace("</", "<\\/")  # never close the <script> early
+
+
+def _figures_json(secs: list[Section]) -> str:
+    figs = {p.div: p.figure.to_plotly_json() for sec in secs for p in sec.panels}
+    return _script_json(figs)
+
+
+def _selector_json(secs: list[Section]) -> str:
+    spec: dict[str, Any] = {}
+    for sec in secs:
+        for p in sec.panels:
+            if p.selector is not None:
+                spec[p.selector.id] = [[{"div": s.div, "traces": list(s.traces),
+                                         "update": s.update, "layout": s.layout} for s in steps]
+                                       for steps in p.selector.steps]
+    return _script_json(spec)
+
+
+def build_dashboard(res: Results, lang: str = "zh") -> str:
+    """The whole page as an HTML string (plotly.js inlined); `lang` is "zh" or "en"."""
+    lg = check_lang(lang)
+    secs = sections(res, lg)
+    sc = res.scenario
+    title = f"{t(lg, 'title')} — {html.escape(sc.name)}"
+    nav = "".join(f'<button type="button" data-tab="{s.key}">{html.escape(s.title)}</button>'
+                  for s in secs)
+    body = []
+    for s in secs:
+        inner = (f'<div class="not-run" data-missing="{s.key}">{html.escape(s.missing)}</div>'
+                 if s.missing is not None else "".join(_panel_html(p) for p in s.panels))
+        body.append(f'<section class="tab" id="tab-{s.key}" data-tab="{s.key}">{inner}</section>')
+    subtitle = t(lg, "subtitle", days=sc.horizon_days, start=sc.start, stores=sc.stores,
+                 skus=sc.skus, seed=sc.seed)
+    cards = "".join(_card_html(c) for c in kpi_cards(res, lg))
+    html_lang = "zh-CN" if lg == "zh" else "en"
     return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
-        "<style>body{font-family:sans-serif;margin:1em}.cards{display:flex;flex-wrap:wrap;gap:8px}"
-        ".card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:130px}"
-        ".v{font-size:1.4em;font-weight:bold}.l{color:#666}</style>"
+        f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title}</title><style>{_CSS}</style>"
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
-        f"<h1>{title}</h1><p>{res.scenario.horizon_days} days from {res.scenario.start}, "
-        f"{res.scenario.stores} stores, {res.scenario.skus} SKUs, seed {res.scenario.seed}</p>"
-        f"<div class='cards'>{_cards(res)}</div>{body}</body></html>"
+        f"<header><h1>{title}</h1><p>{html.escape(subtitle)}</p></header>"
+        f"<div class='cards'>{cards}</div><nav>{nav}</nav>{''.join(body)}"
+        f"<footer>{html.escape(t(lg, 'time_note'))} fwdnet · results schema "
+        f"v{res.schema_version}</footer>"
+        f"<script>const FWD_CONFIG = {_script_json(PLOT_CONFIG)};\n"
+        f"const FWD_FIGS = {_figures_json(secs)};\n"
+        f"const FWD_SELECTORS = {_selector_json(secs)};{_JS}</script></body></html>"
     )
 
 
-def write_dashboard(results_json: Path, out: Path) -> Path:
-    """Read a results.json and write its dashboard atomically; returns the page path."""
-    page = build_dashboard(read_results(results_json))
+def dashboard_html(results_json: Path, lang: str = "zh") -> str:
+    """Read a results.json and return its dashboard page as a string."""
+    return build_dashboard(read_results(results_json), lang)
+
+
+def write_dashboard(results_json: Path, out: Path, lang: str = "zh") -> Path:
+    """Read a results.json and write its dashboard atomically (temp file + rename)."""
+    page = dashboard_html(results_json, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
