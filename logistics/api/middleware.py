@@ -1,0 +1,104 @@
+"""Pure ASGI middleware: request id, body size limit (413), access log and HTTP metrics.
+
+The body is read up to `max_body_bytes` before the app sees it, so an oversized upload is
+refused whether or not it declares a Content-Length.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from logistics.api.logs import log, request_id
+from logistics.api.metrics import LATENCY, REQUESTS
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class ServiceMiddleware:
+    """Wraps the whole app; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        given = headers.get("x-request-id", "")
+        rid = given if _RID.match(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        t0 = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            declared = headers.get("content-length")
+            too_big = declared is not None and declared.isdigit() and int(declared) > self.max_body
+            body = b""
+            if not too_big and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+                more = True
+                while more:
+                    msg = await receive()
+                    if msg["type"] == "http.disconnect":
+                        return
+                    body += msg.get("body", b"")
+                    more = msg.get("more_body", False)
+                    if len(body) > self.max_body:
+                        too_big = True
+                        break
+            if too_big:
+                await _error(send_wrapped, 413, f"request body larger than {self.max_body} "
+                             "bytes", rid)
+                return
+            sent = {"done": False}
+
+            async def replay() -> Message:
+                if not sent["done"]:
+                    sent["done"] = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_wrapped)
+        finally:
+            dt = time.perf_counter() - t0
+            label = _route_label(scope)
+            REQUESTS.labels(scope["method"], label, str(status["code"])).inc()
+            LATENCY.labels(scope["method"], label).observe(dt)
+            log.info("request", extra={"request_id": rid, "fields": {
+                "method": scope["method"], "path": scope["path"], "status": status["code"],
+                "ms": round(dt * 1000, 1), "key_id": scope.get("state", {}).get("key_id")}})
+            request_id.reset(token)
+
+
+async def _error(send: Send, status: int, message: str, rid: str) -> None:
+    body = json.dumps({"code": 2, "error": message, "request_id": rid}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

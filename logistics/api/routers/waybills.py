@@ -1,0 +1,169 @@
+"""Tracking endpoints over `logistics.tracking`: batch event ingest, trace, late waybills.
+
+Scopes: `carrier:X` posts only items of carrier X for waybills registered to X (or not yet
+registered); `region:X` reads only waybills of region X; `hq` does everything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from pydantic import AwareDatetime, BaseModel, Discriminator, Tag
+from sqlalchemy import select
+
+from logistics.api.deps import ContextDep, EventPoster, WaybillLister, WaybillReader
+from logistics.api.errors import ERROR_RESPONSES
+from logistics.api.keys import Principal
+from logistics.api.metrics import INGEST
+from logistics.api.schemas import ErrorOut
+from logistics.tracking import (
+    EventIn,
+    WaybillIn,
+    get_trace,
+    ingest_events,
+    list_waybills,
+)
+
+router = APIRouter(prefix="/v1/waybills", tags=["waybills"])
+_ERR: dict[int | str, dict[str, Any]] = {k: {**v, "model": ErrorOut}
+                                         for k, v in ERROR_RESPONSES.items()}
+MAX_BATCH = 10_000
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "waybill" if v.get("kind") == "waybill" else "event"
+    return str(getattr(v, "kind", "event"))
+
+
+Item = Annotated[Annotated[EventIn, Tag("event")] | Annotated[WaybillIn, Tag("waybill")],
+                 Discriminator(_kind)]
+Batch = Annotated[list[Item], Body(max_length=MAX_BATCH)]
+
+
+class RejectOut(BaseModel):
+    """An item not stored: its 1-based position in the batch and why."""
+
+    item: int
+    reason: str
+
+
+class IngestOut(BaseModel):
+    """What a batch did; `read == stored + duplicates + rejected`."""
+
+    read: int
+    stored: int
+    duplicates: int
+    rejected: int
+    rejects: list[RejectOut] = []
+
+
+class StatusOut(BaseModel):
+    """Derived status of a waybill (see docs/tracking.md §3)."""
+
+    status: str | None
+    delivered_at: datetime | None
+    last_event_time: datetime | None
+    anomalies: list[dict[str, Any]]
+
+
+class TraceOut(BaseModel):
+    """Registration (if any), events by event time (corrected ones included), status."""
+
+    waybill_no: str
+    waybill: dict[str, Any] | None
+    status: StatusOut
+    events: list[dict[str, Any]]
+
+
+class SummaryOut(BaseModel):
+    """A waybill in a list: registration, status, lateness (s past the promise) at `as_of`."""
+
+    waybill: dict[str, Any]
+    status: str | None
+    late: bool
+    lateness_s: float
+    as_of: datetime
+
+
+def _carrier_check(ctx: ContextDep, who: Principal, items: list[EventIn | WaybillIn]) -> None:
+    from logistics.tracking.tables import waybills as wb_t
+
+    code = who.code
+    for i, it in enumerate(items, start=1):
+        if it.carrier != code:
+            raise HTTPException(403, f"item {i}: carrier {it.carrier!r} is not {code!r}")
+    numbers = sorted({it.waybill_no for it in items})
+    with ctx.engine.connect() as c:
+        for k in range(0, len(numbers), 500):
+            rows = c.execute(select(wb_t.c.waybill_no, wb_t.c.carrier)
+                             .where(wb_t.c.waybill_no.in_(numbers[k:k + 500])))
+            for no, carrier in rows:
+                if carrier != code:
+                    raise HTTPException(403, f"waybill {no!r} belongs to another carrier")
+
+
+@router.post("/events", response_model=IngestOut, responses=_ERR)
+def post_events(items: Batch, ctx: ContextDep, who: EventPoster,
+                strict: Annotated[bool, Query(description="reject events of unregistered "
+                                              "waybills")] = False) -> IngestOut:
+    """Store a batch (JSON array of feed items); idempotent: re-sent items count as duplicates."""
+    if who.kind == "carrier":
+        _carrier_check(ctx, who, items)
+    counts = ingest_events(ctx.engine, items, strict=strict)
+    INGEST.labels("stored").inc(counts.stored)
+    INGEST.labels("duplicate").inc(counts.duplicates)
+    INGEST.labels("rejected").inc(counts.rejected)
+    return IngestOut(read=counts.read, stored=counts.stored, duplicates=counts.duplicates,
+                     rejected=counts.rejected,
+                     rejects=[RejectOut(item=r.line, reason=r.reason) for r in counts.rejects])
+
+
+WaybillNo = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("/{waybill_no}", response_model=TraceOut,
+            responses={**_ERR, 404: {"model": ErrorOut, "description": "unknown waybill"}})
+def get_waybill_trace(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader) -> TraceOut:
+    """Timeline and derived status of one waybill."""
+    tr = get_trace(ctx.engine, waybill_no)
+    if tr is None or (tr.waybill is None and not tr.events):
+        raise HTTPException(404, f"unknown waybill {waybill_no!r}")
+    if who.kind == "region" and (tr.waybill is None or tr.waybill.region != who.code):
+        raise HTTPException(403, f"waybill {waybill_no!r} is not in region {who.code!r}")
+    if who.kind == "carrier":
+        owner = (tr.waybill.carrier if tr.waybill is not None
+                 else {e.event.carrier for e in tr.events})
+        if owner != who.code and owner != {who.code}:
+            raise HTTPException(403, f"waybill {waybill_no!r} belongs to another carrier")
+    st = tr.status
+    return TraceOut(
+        waybill_no=waybill_no,
+        waybill=tr.waybill.to_json_dict() if tr.waybill is not None else None,
+        status=StatusOut(status=st.status.value if st.status else None,
+                         delivered_at=st.delivered_at, last_event_time=st.last_event_time,
+                         anomalies=[{"event_key": a.event_key, "event_type": a.event_type.value,
+                                     "event_time": a.event_time, "after": a.after,
+                                     "reason": a.reason} for a in st.anomalies]),
+        events=[e.to_json_dict() for e in tr.events])
+
+
+@router.get("", response_model=list[SummaryOut], responses=_ERR)
+def get_waybills(ctx: ContextDep, who: WaybillLister,
+                 late: bool | None = None,
+                 region: Annotated[str | None, Query(max_length=200)] = None,
+                 as_of: AwareDatetime | None = None,
+                 limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+                 offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[SummaryOut]:
+    """Registered waybills by promise time; `late=true` keeps the late ones (as of `as_of`)."""
+    if who.kind == "region":
+        if region is not None and region != who.code:
+            raise HTTPException(403, f"role {who.role!r} may not list region {region!r}")
+        region = who.code
+    rows = list_waybills(ctx.engine, late=late, region=region, as_of=as_of, limit=limit,
+                         offset=offset)
+    return [SummaryOut(waybill=s.waybill.to_json_dict(),
+                       status=s.status.status.value if s.status.status else None,
+                       late=s.late, lateness_s=s.lateness_s, as_of=s.as_of) for s in rows]
