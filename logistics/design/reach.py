@@ -40,7 +40,9 @@ def service_regions(
     radii = np.broadcast_to(np.asarray(radius_m, dtype=np.float64), (centers.shape[0],))
     lat = float(centers[:, 1].mean()) if lat0 is None else lat0
     kx, ky = _projector(lat)
-    discs = shapely.buffer(shapely.points(centers[:, 0] * kx, centers[:, 1] * ky), radii, 32)
+    discs = shapely.buffer(
+        shapely.points(centers[:, 0] * kx, centers[:, 1] * ky), radii, quad_segs=32
+    )
     return list(shapely.transform(discs, lambda xy: xy / np.array([kx, ky])))
 
 
@@ -55,7 +57,7 @@ def reach_matrix(
     lat0 = float(np.vstack([fw, st])[:, 1].mean())
     kx, ky = _projector(lat0)
     radii = np.broadcast_to(np.asarray(radius_m, dtype=np.float64), (fw.shape[0],))
-    discs = shapely.buffer(shapely.points(fw[:, 0] * kx, fw[:, 1] * ky), radii, 64)
+    discs = shapely.buffer(shapely.points(fw[:, 0] * kx, fw[:, 1] * ky), radii, quad_segs=64)
     out = np.zeros((fw.shape[0], st.shape[0]), dtype=np.bool_)
     for i, disc in enumerate(discs):
         shapely.prepare(disc)

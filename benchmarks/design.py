@@ -1,0 +1,204 @@
+"""Network-design benchmarks: OR-Library CFL (cap*, capa) and Perboli 2E-VRP set 2.
+
+Writes benchmarks/results/design.json: per instance objective, bks, gap to bks, bound, runtime,
+status. Instances are read in place from ../shared/benchmarks (never copied into the repo).
+Run: .venv/bin/python benchmarks/design.py [--quick] [--only cfl|2evrp|scenario]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "benchmarks"
+OUT = ROOT / "benchmarks" / "results" / "design.json"
+log = logging.getLogger("bench.design")
+
+
+def _bks(folder: Path) -> dict[str, float]:
+    with (folder / "bks.csv").open(encoding="utf-8") as fh:
+        return {r["instance"]: float(r["bks"]) for r in csv.DictReader(fh)}
+
+
+def _num(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def bench_cfl(folder: Path, time_limit: float, quick: bool) -> list[dict[str, Any]]:
+    """Every cap instance listed in bks.csv; `capa_8000` = capa.txt with capacity 8000."""
+    from logistics.design.location import solve_location
+    from logistics.design.orlib import read_cap
+
+    rows = []
+    for name, bks in _bks(folder).items():
+        base, _, cap = name.partition("_")
+        if quick and cap:
+            continue
+        t0 = time.perf_counter()
+        problem = read_cap(folder / f"{base}.txt", capacity=float(cap) if cap else None)
+        read_s = time.perf_counter() - t0
+        res = solve_location(problem, time_limit_s=time_limit)
+        gap_bks = (res.objective - bks) / bks
+        rows.append(
+            {
+                "family": "cfl",
+                "instance": name,
+                "warehouses": problem.n_candidates,
+                "customers": problem.n_customers,
+                "objective": res.objective,
+                "bks": bks,
+                "gap": gap_bks,
+                "bound": _num(res.bound),
+                "proven_gap": _num(res.gap),
+                "runtime_s": round(res.runtime_s, 3),
+                "read_s": round(read_s, 3),
+                "status": res.status.value,
+            }
+        )
+        log.info(
+            "cfl %-11s %s obj %.3f bks %.3f gap %.2e proven gap %.2e %.2f s",
+            name,
+            res.status.value,
+            res.objective,
+            bks,
+            gap_bks,
+            res.gap,
+            res.runtime_s,
+        )
+    return rows
+
+
+def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list[dict[str, Any]]:
+    """Perboli set 2 instances listed in bks.csv, decomposition around the routing engine."""
+    from logistics.design.two_echelon import read_perboli, solve_two_echelon
+
+    rows = []
+    names = list(_bks(folder).items())
+    if quick:
+        names = names[:2]
+    for name, bks in names:
+        inst = read_perboli(folder / f"{name}.dat")
+        res = solve_two_echelon(inst, time_limit_s=time_limit, seed=seed)
+        gap = (res.cost - bks) / bks
+        rows.append(
+            {
+                "family": "2evrp",
+                "instance": name,
+                "customers": int(inst.demand.size),
+                "objective": _num(res.cost),
+                "bks": bks,
+                "gap": _num(gap),
+                "bound": None,
+                "l1_cost": _num(res.l1_cost),
+                "l2_cost": _num(res.l2_cost),
+                "runtime_s": round(res.runtime_s, 3),
+                "status": res.status.value,
+            }
+        )
+        log.info(
+            "2evrp %-16s %s cost %.4f bks %.2f gap %.3f%% %.1f s",
+            name,
+            res.status.value,
+            res.cost,
+            bks,
+            100 * gap,
+            res.runtime_s,
+        )
+    return rows
+
+
+def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
+    """The bundled scenario's full design (location + placement + rebalancing), timed once."""
+    from scenarios.commands.design import design_scenario
+
+    t0 = time.perf_counter()
+    out = design_scenario(scenario)
+    runtime = time.perf_counter() - t0
+    loc = out["location"]
+    log.info("scenario %s full design %.1f s (location %s)", scenario.name, runtime, loc["status"])
+    return [
+        {
+            "family": "scenario",
+            "instance": scenario.stem,
+            "objective": loc["objective_rmb"],
+            "bks": None,
+            "gap": None,
+            "bound": loc["bound_rmb"],
+            "proven_gap": loc["gap"],
+            "runtime_s": round(runtime, 3),
+            "status": loc["status"],
+            "fws_open": len(loc["open_fw"]),
+            "stores": len(loc["assignment"]),
+            "skus": out["placement"]["skus"],
+        }
+    ]
+
+
+def _write(payload: dict[str, Any]) -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=".design.", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, indent=2)
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, OUT)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="small instances only, short limits")
+    ap.add_argument("--only", choices=("cfl", "2evrp", "scenario"), help="one family only")
+    ap.add_argument("--cfl-time-limit", type=float, default=60.0, help="seconds per instance")
+    ap.add_argument(
+        "--2evrp-time-limit", dest="tl2", type=float, default=30.0, help="seconds per instance"
+    )
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "default.toml")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    rows: list[dict[str, Any]] = []
+    if args.only in (None, "cfl"):
+        rows += bench_cfl(SHARED / "cfl", args.cfl_time_limit, args.quick)
+    if args.only in (None, "2evrp"):
+        rows += bench_2evrp(
+            SHARED / "2evrp", 5.0 if args.quick else args.tl2, args.quick, args.seed
+        )
+    if args.only in (None, "scenario") and not args.quick and args.scenario.exists():
+        rows += bench_scenario(args.scenario)
+    summary: dict[str, Any] = {}
+    for fam in ("cfl", "2evrp"):
+        fr = [r for r in rows if r["family"] == fam and r["gap"] is not None]
+        if fr:
+            summary[fam] = {
+                "instances": len(fr),
+                "mean_gap": statistics.fmean(r["gap"] for r in fr),
+                "max_gap": max(r["gap"] for r in fr),
+                "median_runtime_s": statistics.median(r["runtime_s"] for r in fr),
+                "max_runtime_s": max(r["runtime_s"] for r in fr),
+            }
+    _write(
+        {
+            "benchmark": "design",
+            "command": "python benchmarks/design.py" + (" --quick" if args.quick else ""),
+            "machine": f"{platform.node()} {os.cpu_count()} cores (shared, loaded by other agents)",
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "summary": summary,
+            "results": rows,
+        }
+    )
+    log.info("wrote %s", OUT.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
