@@ -21,6 +21,9 @@ Row = tuple[Any, ...]
 _EV = ", ".join(EVENT_COLUMNS)
 _WB = ", ".join(WAYBILL_COLUMNS)
 _STAGE = "tracking_events_stage"
+_STAGE_TYPES = ["text", "text", "text", "timestamptz", "text", "text", "text", "text",
+                "float8", "float8", "text", "text"]
+_EV_CAST = _EV.replace("event_key", "event_key::uuid").replace("corrects", "corrects::uuid")
 
 
 class Store(Protocol):
@@ -75,17 +78,19 @@ class PostgresStore:
             if not info.get(_STAGE):
                 cur.execute(
                     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
-                    "event_key uuid, waybill_no text, event_type text, event_time timestamptz, "
+                    "event_key text, waybill_no text, event_type text, event_time timestamptz, "
                     "carrier text, event_id text, loc_code text, loc_name text, "
-                    "lon double precision, lat double precision, details text, corrects uuid)"
+                    "lon double precision, lat double precision, details text, corrects text)"
                 )
                 info[_STAGE] = True
-            with cur.copy(f"COPY {_STAGE} ({_EV}) FROM STDIN") as copy:
+            # Binary COPY: psycopg formats typed binary fields ~2x faster than text rows.
+            with cur.copy(f"COPY {_STAGE} ({_EV}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_STAGE_TYPES)
                 for r in rows:
                     copy.write_row(r)
             cur.execute(
                 f"INSERT INTO tracking_events ({_EV}, recorded_at) "
-                f"SELECT {_EV}, %s FROM {_STAGE} ORDER BY waybill_no, event_key "
+                f"SELECT {_EV_CAST}, %s FROM {_STAGE} ORDER BY waybill_no, event_key "
                 "ON CONFLICT (waybill_no, event_key) DO NOTHING",
                 (recorded_at,),
             )

@@ -93,30 +93,45 @@ def ingest(
         "--rejects", help="Rejects file (default: FEED.rejects.jsonl).")] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Events per committed transaction.")] = 20_000,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=32, help="Parsing processes (each takes a slice of FEED).")] = 1,
 ) -> None:
     """Store every event of FEED exactly once (re-runs and overlaps are safe); bad lines go to
     the rejects file with line number and reason. Prints read, stored, duplicates, rejected."""
+    from logistics.tracking.db import resolve_url
     from logistics.tracking.ingest import ingest_lines
     from logistics.tracking.model import Reject
+    from logistics.tracking.parallel import ingest_file
 
     if not feed.is_file():
         raise InputError(f"{feed}: no such file (expected a JSONL event feed)")
     rej_path = rejects or feed.with_name(feed.name + ".rejects.jsonl")
-    engine = _engine(db)
+    engine = _engine(db)  # migrates once, before any worker starts
     size = feed.stat().st_size
-    with feed.open("rb") as f, _atomic_text(rej_path) as rej:
+    with _atomic_text(rej_path) as rej:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
                                  ensure_ascii=False) + "\n")
 
-        update, stop = _progress(size)
-        try:
-            counts = ingest_lines(engine, f, strict=strict, batch_size=batch_size,
-                                  on_reject=on_reject,
-                                  on_batch=lambda c: update(c, f.tell()))
-        finally:
-            stop()
-    engine.dispose()
+        if workers > 1 and strict:
+            typer.echo("note: --strict runs with one worker (a waybill line must be stored "
+                       "before its events)", err=True)
+        if workers > 1 and not strict:
+            engine.dispose()
+            counts = ingest_file(
+                resolve_url(db), feed, workers=workers, strict=strict, batch_size=batch_size,
+                on_reject=on_reject,
+                on_done=lambda c: typer.echo(f"ingest: {c.read:,} lines done", err=True))
+        else:
+            update, stop = _progress(size)
+            with feed.open("rb") as f:
+                try:
+                    counts = ingest_lines(engine, f, strict=strict, batch_size=batch_size,
+                                          on_reject=on_reject,
+                                          on_batch=lambda c: update(c, f.tell()))
+                finally:
+                    stop()
+            engine.dispose()
     typer.echo(f"read {counts.read}  stored {counts.stored}  duplicates {counts.duplicates}  "
                f"rejected {counts.rejected}")
     if counts.rejected:

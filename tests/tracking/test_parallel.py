@@ -1,0 +1,47 @@
+"""Multi-process ingest of one file: ranges cover every line once, results equal one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from logistics.tracking import ingest_lines
+from logistics.tracking.model import Reject
+from logistics.tracking.parallel import ingest_file, read_range, split_lines
+
+from .conftest import clear
+from .helpers import ev, lines
+from .test_ingest import stored_keys
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 50])
+def test_ranges_cover_each_line_once_with_its_number(tmp_path: Path, parts: int) -> None:
+    text = [f"line {i}" + "x" * (i % 13) for i in range(1, 41)]
+    p = tmp_path / "f.txt"
+    p.write_text("\n".join(text))  # no trailing newline on purpose
+    got: list[tuple[int, str]] = []
+    for r in split_lines(p, parts):
+        got += [(r.first_line + k, b.decode().rstrip("\n"))
+                for k, b in enumerate(read_range(p, r))]
+    assert got == [(i, t) for i, t in enumerate(text, start=1)]
+
+
+def test_three_workers_store_and_reject_like_one(db: tuple[str, Engine], tmp_path: Path) -> None:
+    url, engine = db
+    feed = lines(*(ev(f"W{i % 40}", "in_transit", f"2026-11-19T{i % 24:02d}:{i % 60:02d}:00Z",
+                      location={"code": f"H{i}"}) for i in range(300)))
+    feed[17] = "{not json"
+    feed[250] = feed[3]  # a duplicate in another range
+    p = tmp_path / "feed.jsonl"
+    p.write_text("\n".join(feed) + "\n")
+    one = ingest_lines(engine, feed)
+    want = stored_keys(engine)
+    clear(engine)
+    rejects: list[Reject] = []
+    many = ingest_file(url, p, workers=3, batch_size=40, on_reject=rejects.append)
+    assert stored_keys(engine) == want
+    assert (many.read, many.stored, many.duplicates, many.rejected) == (
+        one.read, one.stored, one.duplicates, one.rejected)
+    assert [r.line for r in rejects] == [18]
