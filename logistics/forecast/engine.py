@@ -229,17 +229,18 @@ def predict(
             x_df = x_df.drop(columns=[c for c in static if c in x_df.columns])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # NaN seasonal lags are intended
-                mlf.fit(est, static_features=static, dropna=False,
-                        prediction_intervals=PredictionIntervals(n_windows=windows, h=horizon))
-                fc = mlf.predict(horizon, X_df=x_df, level=list(levels))
+                pi = PredictionIntervals(n_windows=windows, h=horizon) if levels else None
+                mlf.fit(est, static_features=static, dropna=False, prediction_intervals=pi)
+                fc = mlf.predict(horizon, X_df=x_df, level=list(levels) or None)
         else:
             from statsforecast import StatsForecast
 
-            mdl = stat_model(model, m, conformal_h=horizon, conformal_windows=windows)
+            mdl = stat_model(model, m, conformal_h=horizon if levels else None,
+                             conformal_windows=windows)
             sf = StatsForecast(models=[mdl], freq=history.pandas_freq, n_jobs=num_threads)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fc = sf.forecast(h=horizon, df=est[[ID, DS, Y]], level=list(levels))
+                fc = sf.forecast(h=horizon, df=est[[ID, DS, Y]], level=list(levels) or None)
             fc = fc.reset_index() if ID not in fc.columns else fc
         out = _rename_levels(fc, model.value, levels)
         out[ID] = out[ID].astype(str)
@@ -252,6 +253,17 @@ def predict(
         out = pd.concat([out, cold_start(history, out, short, horizon, qcols)],
                         ignore_index=True)
     return out.sort_values([ID, DS]).reset_index(drop=True)[[ID, DS, "forecast", *qcols]]
+
+
+def residual_sigma(backtest: Backtest, model: ModelName) -> pd.Series:
+    """σ of one period's forecast error per series: RMSE over all origins and steps.
+
+    The textbook input of safety stock (forecast error, not demand spread); pooled over the
+    horizon steps, so it is steadier than a per-step conformal quantile from few windows.
+    """
+    f = backtest.frame
+    sq = (f[model.value] - f[Y]) ** 2
+    return sq.groupby(f[ID]).mean().pow(0.5).rename("sigma")
 
 
 def select_model(backtest: Backtest) -> ModelName:

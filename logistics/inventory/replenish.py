@@ -3,7 +3,8 @@
 Each store is served by its nearest open FW (great circle), so a FW's demand is its share of
 each region's store weight times the region forecast. The order-up-to level covers the
 review period plus the CDC→FW lead time at the scenario's cycle service level; the forecast
-error σ comes from the forecast's 80 % interval (p10..p90), floored at the Poisson √mean.
+error σ is the backtest RMSE per series (or the forecast's p10..p90 interval), floored at
+the Poisson √mean.
 Units: stock in units, time in days.
 """
 
@@ -64,16 +65,28 @@ def region_shares(network: Network, fws: Sequence[Site]) -> FloatArray:
 
 
 def region_sku_rates(
-    forecast: pd.DataFrame, network: Network, weeks: int, sep: str = "|"
+    forecast: pd.DataFrame, network: Network, weeks: int, sep: str = "|",
+    sigma: pd.Series | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """(region, sku) mean weekly demand and σ over the first `weeks` forecast weeks."""
+    """(region, sku) mean weekly demand and σ over the first `weeks` forecast weeks.
+
+    σ is the backtest error `sigma` (unique_id → units/week) when given; series without one
+    (new items) get the median σ/μ of the others times their μ. Without `sigma`, σ comes from
+    the forecast's p10..p90 interval. Always floored at the Poisson √μ.
+    """
     import pandas as pd
 
     fc = forecast.sort_values(["unique_id", "ds"])
     fc = fc[fc.groupby("unique_id").cumcount() < weeks]
-    sigma = ((fc["p90"] - fc["p10"]) / (2 * Z80)).clip(lower=0.0)
-    agg = pd.DataFrame({"unique_id": fc["unique_id"], "mu": fc["forecast"], "sd": sigma})
+    if sigma is None:
+        spread = ((fc["p90"] - fc["p10"]) / (2 * Z80)).clip(lower=0.0)
+    else:
+        spread = fc["unique_id"].map(sigma)
+    agg = pd.DataFrame({"unique_id": fc["unique_id"], "mu": fc["forecast"], "sd": spread})
     agg = agg.groupby("unique_id")[["mu", "sd"]].mean()
+    known = agg["sd"].notna() & (agg["mu"] > 0)
+    ratio = float((agg.loc[known, "sd"] / agg.loc[known, "mu"]).median()) if known.any() else 1.0
+    agg["sd"] = agg["sd"].fillna(agg["mu"] * ratio)
     parts = agg.index.str.split(sep, n=1)
     r_pos = {r: i for i, r in enumerate(network.regions)}
     k_pos = {k.id: i for i, k in enumerate(network.skus)}
@@ -95,12 +108,17 @@ def plan_replenishment(
     fws: Sequence[Site] | None = None,
     state: InventoryState | None = None,
     cdc_available: npt.ArrayLike | None = None,
+    sigma: pd.Series | None = None,
 ) -> tuple[OrderPlan, tuple[Site, ...]]:
-    """FW × SKU (R, S) order plan at a review day from weekly region × SKU forecasts."""
+    """FW × SKU (R, S) order plan at a review day from weekly region × SKU forecasts.
+
+    `sigma` is the per-series weekly forecast-error σ from a backtest (see
+    `logistics.forecast.engine.residual_sigma`); without it the forecast interval is used.
+    """
     fw_sites = tuple(fws) if fws is not None else (
         tuple(s for s in network.fw_candidates if s.existing) or network.fw_candidates)
     weeks = max(1, math.ceil((settings.lead_days + settings.review_days) / 7))
-    mu_w, sd_w = region_sku_rates(forecast, network, weeks)
+    mu_w, sd_w = region_sku_rates(forecast, network, weeks, sigma=sigma)
     share = region_shares(network, fw_sites)
     mu_d = share @ mu_w / 7.0  # (fw, sku) units per day
     sd_d = np.sqrt((share**2) @ (sd_w**2)) / math.sqrt(7.0)  # independent days within a week

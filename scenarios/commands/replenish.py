@@ -88,7 +88,7 @@ def replenish(
     """
     import numpy as np
 
-    from logistics.forecast.engine import predict
+    from logistics.forecast.engine import cross_validate, predict, residual_sigma
     from logistics.forecast.models import ModelName
     from logistics.forecast.scenario import future_promotions, scenario_history
     from logistics.inventory.constraints import Allocation
@@ -110,7 +110,11 @@ def replenish(
                f"with {chosen.value} …", err=True)
     history = scenario_history(sc)
     horizon = 4
-    fc = predict(history, horizon=horizon, model=chosen, levels=(80,),
+    # σ of the weekly forecast error: RMSE over 3 rolling origins of the same model
+    bt = cross_validate(history, horizon=horizon, n_windows=3, models=[chosen],
+                        num_threads=threads)
+    sigma = residual_sigma(bt, chosen)
+    fc = predict(history, horizon=horizon, model=chosen, levels=(),
                  future=future_promotions(history, sc, horizon), num_threads=threads)
     settings = ReplenishmentSettings(
         service_level=sc.policy.service_level, review_days=sc.policy.review_days,
@@ -121,7 +125,7 @@ def replenish(
     state = _read_stock(stock, fw_ids, sku_ids) if stock else None
     cdc = _read_cdc(cdc_stock, sku_ids) if cdc_stock else None
     plan, _ = plan_replenishment(sc.network, fc, settings, fws=fws, state=state,
-                                 cdc_available=cdc)
+                                 cdc_available=cdc, sigma=sigma)
     table = suggestion_table(plan, fw_ids, sku_ids, period_unit="days")
     cats = {k.id: k.category for k in sc.network.skus}
     table.insert(1, "fw_region", [sc.network.site(f).region for f in table["fw"]])

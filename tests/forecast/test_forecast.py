@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from logistics.forecast.engine import cross_validate, predict, select_model
+from logistics.forecast.engine import cross_validate, predict, residual_sigma, select_model
 from logistics.forecast.history import validate_history
 from logistics.forecast.models import ModelName
 
@@ -121,3 +121,6 @@ def test_backtest_windows_short_series_and_selection() -> None:
     err = (a["y"] - a["naive"]).to_numpy()
     assert err.tolist() == [1.0, 2.0, 3.0, 4.0] * 3
     assert math.isclose(float(a["window_average"].iloc[0]), float(a["y"].iloc[0]) - 2.5)
+    # σ of the naive error: √((1² + 2² + 3² + 4²) / 4) = √7.5 for both series
+    assert residual_sigma(bt, ModelName.NAIVE).to_dict() == pytest.approx(
+        {"a": math.sqrt(7.5), "b": math.sqrt(7.5)})

@@ -64,6 +64,18 @@ def test_order_up_to_levels_match_the_formula() -> None:
     assert [s.id for s in fws] == ["FW1", "FW2"]
 
 
+def test_backtest_sigma_replaces_the_interval_and_new_items_borrow_the_ratio() -> None:
+    """σ = 14/week for A|K1 from a backtest gives the same S as the interval did; A|K2 has no
+    backtest σ, so it borrows σ/μ = 0.2 of the others: σ = 0.2·70 = 14 as well."""
+    net = _network()
+    rows = [{"unique_id": uid, "ds": pd.Timestamp("2026-01-05"), "forecast": 70.0,
+             "p10": 0.0, "p90": 0.0} for uid in ("A|K1", "A|K2")]
+    sigma = pd.Series({"A|K1": 14.0})
+    plan, _ = plan_replenishment(net, pd.DataFrame(rows), ReplenishmentSettings(), sigma=sigma)
+    mu_d, sd_d = 0.75 * 70 / 7, 0.75 * 14 / math.sqrt(7)
+    assert plan.order_up_to[0].tolist() == pytest.approx([mu_d * 9 + Z95 * sd_d * 3] * 2)
+
+
 def test_stock_in_transit_reduces_the_order() -> None:
     """The same FW with 40 on order and 5 backordered orders 35 less (inventory position)."""
     net = _network()
