@@ -232,6 +232,63 @@ class WaybillView(_Out):
     timelines: list[WaybillTimeline]  # a sample for the timeline view
 
 
+class ContractRow(_Out):
+    """One supplier contract replayed on the shared demand paths (means and 95% CIs)."""
+
+    contract: str
+    flexible: bool
+    flex_pct: float  # ±share of each order line a revision may move (0 = fixed)
+    cutoff_days: int
+    premium_rmb_per_unit: float
+    fill_rate: Interval
+    lost_sales_units: Interval
+    average_stock_units: Interval
+    premium_rmb: Interval
+    total_cost_rmb: Interval  # holding + lost-sales penalty + premium
+    revisions_per_run: float
+    revised_units_per_run: float
+
+
+class ContractsView(_Out):
+    """Fixed versus flexible supplier contracts (simulation.contracts), paired on demand."""
+
+    baseline: str
+    replications: int
+    skus: int
+    days: int
+    contracts: list[ContractRow]
+    paired: list[PairedDifference]  # contract − baseline per metric
+
+
+class AssortmentRow(_Out):
+    """One assortment in one region (`all` = network), means and 95% CIs over replications."""
+
+    assortment: str  # national | regional | regional+overrides
+    region: str
+    range_size: int  # SKUs listed
+    fill_rate: Interval
+    lost_sales_units: Interval
+    average_stock_units: Interval
+
+
+class AssortmentDifference(_Out):
+    assortment: str
+    baseline: str
+    region: str
+    metric: str  # fill_rate | lost_sales_units | average_stock_units
+    difference: Interval
+
+
+class AssortmentView(_Out):
+    """Regional versus national assortment (simulation.assortment) on the same demand."""
+
+    baseline: str
+    replications: int
+    substitution: float  # share of an unlisted SKU's demand that moves to listed ones
+    rows: list[AssortmentRow]
+    paired: list[AssortmentDifference]
+
+
 class Results(_Out):
     schema_version: int = SCHEMA_VERSION
     scenario: ScenarioInfo
@@ -246,6 +303,8 @@ class Results(_Out):
     stock: StockView | None = None
     forecast: ForecastView | None = None
     waybills: WaybillView | None = None
+    contracts: ContractsView | None = None
+    assortment: AssortmentView | None = None
 
 
 def _rounded(value: Any, digits: int = 6) -> Any:
