@@ -65,7 +65,7 @@ def accuracy_chart(fc: ForecastView, lang: Lang) -> Panel:
                          "<extra></extra>", name=t(lang, "wape"), marker={"color": "#1f77b4"}),
                   row=1, col=1)
     fig.add_trace(go.Bar(x=[a.bias for a in rows], y=labels, orientation="h",
-                         marker={"color": ["#d62728" if a.bias > 0 else "#2ca02c" for a in rows]},
+                         marker={"color": "#9467bd"},
                          hovertemplate="%{y}: %{x:+.1%}<extra></extra>", name=t(lang, "bias")),
                   row=1, col=2)
     fig.update_xaxes(tickformat=".0%", row=1, col=1)

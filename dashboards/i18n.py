@@ -137,22 +137,23 @@ _LABELS: dict[str, tuple[str, str]] = {
     "time_local": ("时间（北京时间）", "time (Asia/Shanghai)"),
 }
 
-_STATUS: dict[str, tuple[str, str]] = {
+_STATUS: dict[str, tuple[str, str]] = {  # the tracking vocabulary (eleven event types)
     "created": ("已创建", "created"),
     "picked_up": ("已揽收", "picked up"),
     "in_transit": ("运输中", "in transit"),
-    "arrived": ("到达网点", "arrived"),
+    "arrived_at_hub": ("到达转运中心", "arrived at hub"),
+    "departed_hub": ("离开转运中心", "departed hub"),
     "out_for_delivery": ("派送中", "out for delivery"),
     "delivered": ("已签收", "delivered"),
+    "delivery_failed": ("派送失败", "delivery failed"),
     "exception": ("异常", "exception"),
     "returned": ("已退回", "returned"),
     "cancelled": ("已取消", "cancelled"),
-    "lost": ("遗失", "lost"),
 }
 
-# the forward order of a parcel's life, for the funnel; unknown statuses go after these
-STATUS_ORDER = ("created", "picked_up", "in_transit", "arrived", "out_for_delivery",
-                "delivered")
+# the forward order of a parcel's life, for the funnel; other statuses sit outside it
+STATUS_ORDER = ("created", "picked_up", "in_transit", "arrived_at_hub", "departed_hub",
+                "out_for_delivery", "delivered")
 
 
 def check_lang(lang: str) -> Lang:

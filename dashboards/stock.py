@@ -32,7 +32,8 @@ def cover_heatmap(stock: StockView, lang: Lang) -> Panel:
         colorbar={"title": {"text": t(lang, "days")}},
         hovertemplate="%{y} · %{x}: %{z:.1f} " + t(lang, "days") + "<extra></extra>"))
     fig.update_layout(title=t(lang, "stock_heat_title"), height=160 + 30 * max(len(regions), 1),
-                      xaxis={"title": t(lang, "category")}, yaxis={"title": t(lang, "region")})
+                      xaxis={"title": t(lang, "category")},
+                      yaxis={"title": t(lang, "region"), "autorange": "reversed"})
     return Panel("fig-stock-heat", fig)
 
 
