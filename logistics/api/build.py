@@ -68,13 +68,13 @@ class _Locations:
         self.given: dict[int, tuple[float, float]] = {}
 
     def index(self, path: str, loc: tuple[float, float] | None, idx: int | None) -> int:
+        """`path` names the coordinate field (`jobs.3.location`, `vehicles.0.start`)."""
         if self.n_matrix is not None:
+            ipath = path + "_index"
             if idx is None:
-                raise _where(path + "_index" if path.endswith(("start", "end")) else
-                             path.replace("location", "location_index"),
-                             "required when matrices are given")
+                raise _where(ipath, "required when matrices are given")
             if idx >= self.n_matrix:
-                raise _where(path, f"index {idx} outside the {self.n_matrix}×{self.n_matrix} "
+                raise _where(ipath, f"{idx} is outside the {self.n_matrix}×{self.n_matrix} "
                              "matrices")
             if loc is not None:
                 self.given[idx] = loc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace as dc_replace
 from typing import Any
 
 from logistics.api.build import Built, build, step_clients
@@ -23,7 +24,7 @@ from logistics.api.schemas import (
 )
 from logistics.api.timeline import Timeline, evaluate
 from logistics.errors import InputError
-from logistics.routing import MaxRuntime, PlannedRoute, RoutingResult, Status, solve
+from logistics.routing import MaxRuntime, PlannedRoute, Route, RoutingResult, Status, solve
 
 SAFETY_S = 0.05
 """Seconds kept back from the time limit for building the answer."""
@@ -120,11 +121,37 @@ def plan(req: RouteRequest, b: Built, load_ms: int) -> RouteResponse:
                    int((time.perf_counter() - t0) * 1000))
 
 
+def _earliest(b: Built, r: Route) -> Route:
+    """The solver's schedule moved as early as its windows allow, all gaps kept.
+
+    A uniform shift keeps every travel/break gap, so a valid plan stays valid; it only turns
+    arbitrary late departures (a solver may leave at any time in its slack) into early ones.
+    """
+    p = b.problem
+    vt = p.vehicle_types[r.vehicle_type]
+    bounds = [r.departure_s - max(vt.shift_start_s, p.depots[vt.start_depot].open_s)]
+    for c, s in zip(r.stops, r.start_times_s, strict=True):
+        opens = [w.open_s for w in p.clients[c].time_windows if w.open_s <= s <= w.close_s]
+        if opens:
+            bounds.append(s - max(opens))
+    for bt in r.breaks:
+        earliest = [spec.earliest_s for spec in vt.breaks
+                    if spec.earliest_s <= bt.start_s <= spec.latest_s]
+        bounds.append(bt.start_s - max(earliest) if earliest else 0)
+    d = max(0, min(bounds))
+    if d == 0:
+        return r
+    return dc_replace(r, departure_s=r.departure_s - d, end_s=r.end_s - d,
+                      start_times_s=tuple(s - d for s in r.start_times_s),
+                      breaks=tuple(dc_replace(x, start_s=x.start_s - d) for x in r.breaks))
+
+
 def answer_from_result(req: RouteRequest, b: Built, result: RoutingResult, load_ms: int
                        ) -> RouteResponse:
     """A solver result as a VROOM-style response (steps timed from the solver's schedule)."""
     routes: list[RouteOut] = []
-    for r in sorted(result.routes, key=lambda r: r.vehicle):
+    for r0 in sorted(result.routes, key=lambda r: r.vehicle):
+        r = _earliest(b, r0)
         fixed: dict[tuple[str, int], int] = {("client", c): s
                                              for c, s in zip(r.stops, r.start_times_s,
                                                              strict=True)}

@@ -1,0 +1,1 @@
+"""Tests of logistics.api (the HTTP service), fwdnet serve and fwdnet keys."""

@@ -1,0 +1,127 @@
+"""Fixtures: apps on SQLite and on PostgreSQL (a private schema), with one key per role.
+
+PostgreSQL is at 127.0.0.1:5432, database `test` (trust auth). This session creates schema
+`fwdnet_api_<pid>` and drops it at the end, because other suites share the database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from logistics.api.db import open_api_engine
+from logistics.api.keys import create_key
+from logistics.api.main import create_app
+from logistics.api.settings import Settings
+
+PG_HOST = "127.0.0.1:5432/test"
+SCHEMA = f"fwdnet_api_{os.getpid()}"
+ROLES = ("hq", "dispatch", "region:east", "carrier:sf")
+
+
+def _pg_admin_url() -> str | None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    for user in ("postgres", "root"):
+        url = f"postgresql+psycopg://{user}@{PG_HOST}"
+        try:
+            eng = create_engine(url)
+            with eng.connect() as c:
+                c.execute(text("SELECT 1"))
+            eng.dispose()
+            return url
+        except OperationalError:
+            continue
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a private schema in the shared test database (dropped at the end)."""
+    from sqlalchemy import create_engine
+
+    admin_url = _pg_admin_url()
+    if admin_url is None:
+        pytest.skip("PostgreSQL at 127.0.0.1:5432/test is not reachable")
+    admin = create_engine(admin_url)
+    with admin.begin() as c:
+        c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        c.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    try:
+        yield f"{admin_url}?options=-csearch_path%3D{SCHEMA}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        admin.dispose()
+
+
+@dataclass
+class Api:
+    """A running app (TestClient inside its lifespan), its engine and a key per role."""
+
+    client: TestClient
+    engine: Engine
+    url: str
+    keys: dict[str, str]
+
+    def h(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def post(self, path: str, role: str = "hq", **kw: Any) -> Any:
+        return self.client.post(path, headers=self.h(role), **kw)
+
+    def get(self, path: str, role: str = "hq", **kw: Any) -> Any:
+        return self.client.get(path, headers=self.h(role), **kw)
+
+
+def settings_for(url: str, **over: Any) -> Settings:
+    base: dict[str, Any] = {"db": url, "executor": "thread", "job_workers": 2,
+                            "default_time_limit_s": 0.3, "rate_per_minute": 60_000,
+                            "rate_burst": 10_000, "key_cache_s": 0.0, "job_sweep_s": 0.5,
+                            "log_json": True}
+    return Settings(**{**base, **over})
+
+
+@contextmanager
+def running_app(url: str, **over: Any) -> Iterator[Api]:
+    """An app on `url` with fresh keys for every role, inside its lifespan."""
+    engine = open_api_engine(url)
+    keys = {r: create_key(engine, r)[1] for r in (*ROLES, "region:west", "carrier:zto")}
+    app = create_app(settings_for(url, **over))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, engine, url, keys)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres",
+                                                              marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database URL: SQLite file, or the private PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('apidb') / 'api.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def api(db_url: str) -> Iterator[Api]:
+    """A shared app (route jobs run on threads) on SQLite and on PostgreSQL."""
+    with running_app(db_url) as a:
+        yield a
+
+
+@pytest.fixture
+def fresh_app(tmp_path: Path) -> Callable[..., Any]:
+    """Factory of apps on a fresh SQLite file, with settings overrides."""
+    def make(**over: Any) -> Any:
+        return running_app(f"sqlite:///{tmp_path / 'fresh.db'}", **over)
+    return make

@@ -1,0 +1,92 @@
+"""Tracking endpoints: idempotent batch ingest, traces, late lists, item paths in errors."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.conftest import Api
+from tests.api.helpers import event, waybill
+
+
+def _no() -> str:
+    return f"WB-{uuid.uuid4().hex[:10]}"
+
+
+def test_batch_is_idempotent(api: Api) -> None:
+    """The same batch twice stores everything once; the second answer counts duplicates."""
+    no = _no()
+    batch = [waybill(no), event(no, "picked_up", "2026-11-19T09:00:00+08:00", event_id="e1"),
+             event(no, "delivered", "2026-11-20T10:00:00+08:00")]
+    first = api.post("/v1/waybills/events", "carrier:sf", json=batch).json()
+    again = api.post("/v1/waybills/events", "carrier:sf", json=batch).json()
+    assert (first["read"], first["stored"], first["duplicates"]) == (3, 3, 0)
+    assert (again["read"], again["stored"], again["duplicates"]) == (3, 0, 3)
+    trace = api.get(f"/v1/waybills/{no}").json()
+    assert [e["event_type"] for e in trace["events"]] == ["picked_up", "delivered"]
+    assert trace["status"]["status"] == "delivered"
+    assert trace["status"]["delivered_at"].startswith("2026-11-20T02:00:00")
+    assert trace["waybill"]["region"] == "east"
+
+
+def test_out_of_order_events_give_the_same_status(api: Api) -> None:
+    """Status follows event time, not arrival order: delivered sent before picked_up."""
+    no = _no()
+    api.post("/v1/waybills/events", json=[waybill(no),
+                                           event(no, "delivered", "2026-11-20T10:00:00Z")])
+    api.post("/v1/waybills/events", json=[event(no, "picked_up", "2026-11-19T10:00:00Z")])
+    st = api.get(f"/v1/waybills/{no}").json()["status"]
+    assert st["status"] == "delivered" and st["anomalies"] == []
+
+
+def test_invalid_item_is_422_with_its_position(api: Api) -> None:
+    """A whole batch is refused when one item is bad; the error names item and field."""
+    no = _no()
+    bad = [event(no, "picked_up", "2026-11-19T09:00:00+08:00"),
+           event(no, "teleported", "2026-11-19T09:00:00+08:00")]
+    r = api.post("/v1/waybills/events", json=bad)
+    assert r.status_code == 422 and r.json()["code"] == 2
+    assert r.json()["error"].startswith("1.event.event_type")
+    naive = [event(no, "picked_up", "2026-11-19T09:00:00")]
+    r = api.post("/v1/waybills/events", json=naive)
+    assert r.status_code == 422 and "0.event.event_time" in r.json()["error"]
+    assert api.get(f"/v1/waybills/{no}").status_code == 404  # nothing stored
+
+
+def test_strict_rejects_events_of_unregistered_waybills(api: Api) -> None:
+    no = _no()
+    r = api.post("/v1/waybills/events?strict=true",
+                 json=[event(no, "picked_up", "2026-11-19T09:00:00Z")]).json()
+    assert (r["read"], r["stored"], r["rejected"]) == (1, 0, 1)
+    assert r["rejects"][0]["item"] == 1 and "unknown waybill" in r["rejects"][0]["reason"]
+
+
+def test_late_list_by_region(api: Api) -> None:
+    """Promised 20 Nov 18:00 (+08:00): late as of 21 Nov unless delivered in time."""
+    late, on_time, west = _no(), _no(), _no()
+    api.post("/v1/waybills/events", json=[
+        waybill(late), event(late, "picked_up", "2026-11-19T09:00:00+08:00"),
+        waybill(on_time), event(on_time, "delivered", "2026-11-20T12:00:00+08:00"),
+        waybill(west, region="west")])
+    as_of = "2026-11-21T00:00:00%2B08:00"
+    rows = api.get(f"/v1/waybills?late=true&as_of={as_of}", "region:east").json()
+    nos = {r["waybill"]["waybill_no"] for r in rows}
+    assert late in nos and on_time not in nos and west not in nos
+    row = next(r for r in rows if r["waybill"]["waybill_no"] == late)
+    assert row["late"] is True and row["lateness_s"] == 6 * 3600
+    west_rows = api.get(f"/v1/waybills?late=true&region=west&as_of={as_of}").json()
+    assert west in {r["waybill"]["waybill_no"] for r in west_rows}
+
+
+def test_unknown_waybill_is_404(api: Api) -> None:
+    r = api.get("/v1/waybills/NOPE-404")
+    assert r.status_code == 404 and r.json()["code"] == 2
+
+
+def test_carrier_cannot_post_for_another_carriers_waybill(api: Api) -> None:
+    """zto registers a waybill; sf's event for it (as carrier sf) is refused with 403."""
+    no = _no()
+    assert api.post("/v1/waybills/events", "carrier:zto",
+                    json=[waybill(no, carrier="zto")]).status_code == 200
+    r = api.post("/v1/waybills/events", "carrier:sf",
+                 json=[event(no, "picked_up", "2026-11-19T09:00:00Z")])
+    assert r.status_code == 403 and "another carrier" in r.json()["error"]
