@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -22,6 +21,7 @@ from dashboards.page import write_dashboard
 from logistics.network import Scenario, load_scenario
 from scenarios import stages
 from simulation.engine import SimulationInput, SimulationResult, simulate
+from simulation.report import stock_view, waybill_view
 from simulation.results import (
     DailySeries,
     KpiSummary,
@@ -30,6 +30,8 @@ from simulation.results import (
     write_json_atomic,
     write_results,
 )
+from simulation.streams import Streams
+from simulation.waybills import write_jsonl_atomic
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = HERE / "default.toml"
@@ -66,7 +68,7 @@ class StageReporter:
 
 def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console
                             ) -> SimulationResult:
-    rng = np.random.default_rng(seed)
+    streams = Streams.of(seed, 0)
     with Progress(TextColumn("      simulating day"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, disable=not console.is_terminal) as bar:
@@ -79,7 +81,7 @@ def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console
                 last[0] = time.perf_counter()
                 console.print(f"      simulated {day + 1}/{inp.days} days", highlight=False)
 
-        return simulate(inp, rng, on_day=tick)
+        return simulate(inp, streams, on_day=tick, emit_waybills=True)
 
 
 def build_results(scn: Scenario, plan: stages.DesignPlan, routes: stages.RoutingPlan,
@@ -113,6 +115,14 @@ def build_results(scn: Scenario, plan: stages.DesignPlan, routes: stages.Routing
     )
 
 
+def with_simulation_sections(results: Results, scn: Scenario, inp: SimulationInput,
+                             sim: SimulationResult) -> Results:
+    """Fill the optional `stock` and `waybills` sections from the replay."""
+    skus = scn.network.skus
+    stock = stock_view(inp, sim, tuple(k.id for k in skus), tuple(k.name for k in skus))
+    return results.model_copy(update={"stock": stock, "waybills": waybill_view(sim)})
+
+
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
                  console: Console | None = None) -> RunOutput:
     """Load → network → design → routing → simulation → results.json → dashboard.html."""
@@ -125,11 +135,14 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     routes = rep.call("routing (OR-Tools/PyVRP)",
                       lambda: stages.routing_stage(scn, net, plan, weekly))
     with rep.stage("simulation (SimPy)"):
-        inp = stages.simulation_input(scn, plan, weekly, routes)
+        inp = stages.simulation_input(scn, plan, weekly, routes, net)
         sim = _simulate_with_progress(inp, scn.seed, console)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
-    results = rep.call("results.json", lambda: build_results(scn, plan, routes, sim))
+    results = rep.call("results.json", lambda: with_simulation_sections(
+        build_results(scn, plan, routes, sim), scn, inp, sim))
+    if sim.waybills is not None:
+        write_jsonl_atomic(out_dir / "waybill_events.jsonl", sim.waybills.lines())
     write_results(results_json, results)
     page = rep.call("dashboard.html",
                     lambda: write_dashboard(results_json, out_dir / "dashboard.html"))

@@ -6,9 +6,11 @@ The runner (`scenarios.runner`) calls them in order and reports progress.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from logistics.design.location import LocationProblem, LocationResult, SolveStatus, solve_location
 from logistics.errors import InputError
@@ -21,8 +23,9 @@ from logistics.routing.model import Depot, RoutingModel, Stop
 from logistics.routing.model import VehicleType as RouteVehicle
 from logistics.routing.solve import solve
 from logistics.routing.stop import AnyOf, MaxRuntime, NoImprovement
-from simulation.engine import SimulationInput
+from simulation.engine import Logistics, SimulationInput, TrunkRoute
 from simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
+from simulation.settings import SimSettings
 
 LOAD_FACTOR = 0.8  # average fill of a vehicle when estimating per-unit transport cost
 COVER_DAYS_EXTRA = 3  # safety days on top of review + lead when turning storage into throughput
@@ -226,12 +229,45 @@ def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: Flo
     return RoutingPlan(tuple(out), cost_per_delivery, van_cost)
 
 
+CARRIER_RMB_PER_KG = 1.2  # third-party parcel rate for stores served straight from the CDC
+
+
+def _trunk_routes(routes: RoutingPlan, plan: DesignPlan, net: NetworkData, cdc: str
+                  ) -> tuple[TrunkRoute, ...]:
+    """The typical-day CDC → FW routes as node sequences (a FW split over trucks: first route)."""
+    seen: set[str] = set()
+    out: list[TrunkRoute] = []
+    for echelon in routes.echelons:
+        if echelon.echelon != Echelon.CDC_FW.value:
+            continue
+        for r in echelon.routes:
+            stops = [s for s in dict.fromkeys(r.stops) if s not in seen]
+            if not stops:
+                continue
+            seen.update(stops)
+            path = [net.index[s] for s in (cdc, *stops)]
+            km = tuple(float(net.distance_m[a, b]) / 1000.0 for a, b in itertools.pairwise(path))
+            hours = tuple(float(net.truck_s[a, b]) / 3600.0 for a, b in itertools.pairwise(path))
+            out.append(TrunkRoute(
+                nodes=tuple(plan.node_ids.index(s) for s in stops), leg_km=km, leg_hours=hours,
+                return_km=float(net.distance_m[path[-1], path[0]]) / 1000.0,
+                return_hours=float(net.truck_s[path[-1], path[0]]) / 3600.0))
+    return tuple(out)
+
+
 def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
-                     routes: RoutingPlan) -> SimulationInput:
-    """(R, S) levels per node × SKU and week from the history, and the costs of the design."""
+                     routes: RoutingPlan, net: NetworkData | None = None,
+                     settings: SimSettings | None = None) -> SimulationInput:
+    """(R, S) levels per node × SKU and week from the history, the design's routes and costs.
+
+    With `net`, the replay is physical (trucks on the planned routes, docks, a finite CDC
+    refilled by suppliers, third-party parcels for CDC-served stores, disruptions, transfers).
+    """
     p = scn.policy
+    settings = settings or SimSettings()
     cdc = scn.network.cdc.id
-    lead = np.array([p.cdc_direct_lead_days if nid == cdc else p.cdc_fw_lead_days
+    lead = np.array([1 if nid == cdc and net is not None else
+                     p.cdc_direct_lead_days if nid == cdc else p.cdc_fw_lead_days
                      for nid in plan.node_ids], dtype=np.int64)
     sigma = DEMAND_OVERDISPERSION * np.sqrt(weekly)
     level, _ = order_up_to_level(weekly, sigma, lead[None, :, None], p.review_days,
@@ -240,6 +276,50 @@ def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
     level.flags.writeable = False
     skus = scn.network.skus
     start_week = min(scn.start.isocalendar()[1], 53) - 1
+    logistics = None
+    if net is not None:
+        stores = scn.network.stores
+        node_site = np.array([net.index[n] for n in plan.node_ids])
+        store_site = np.array([net.index[s.id] for s in stores])
+        from_site = node_site[plan.store_node]
+        truck = _vehicle(scn, Echelon.CDC_FW)
+        direct = plan.node_ids.index(cdc) if cdc in plan.node_ids else -1
+        hops = np.append(node_site, net.index[cdc])
+        network_daily = weekly.sum(axis=1)  # (53, skus)
+        cdc_level = np.ceil(network_daily * (settings.supplier_lead_days
+                                             + settings.cdc_cover_days))
+        regions = {r: i for i, r in enumerate(scn.network.regions)}
+        logistics = Logistics(
+            cdc_id=cdc,
+            fw_candidates=tuple(f.id for f in scn.network.fw_candidates),
+            trunk_routes=_trunk_routes(routes, plan, net, cdc),
+            truck_capacity_units=truck.capacity_units,
+            truck_fixed_rmb=truck.fixed_cost_rmb,
+            truck_rmb_per_km=truck.cost_per_km_rmb,
+            truck_rmb_per_hour=truck.cost_per_hour_rmb,
+            node_km=net.distance_m[np.ix_(hops, hops)] / 1000.0,
+            store_ids=tuple(s.id for s in stores),
+            store_km=net.distance_m[from_site, store_site] / 1000.0,
+            store_hours=np.where(from_site == net.index[cdc], net.truck_s[from_site, store_site],
+                                 net.van_s[from_site, store_site]) / 3600.0,
+            store_lead_days=np.array([p.cdc_direct_lead_days if n == cdc
+                                      else p.fw_store_lead_days for n in plan.node_ids],
+                                     dtype=np.int64),
+            direct_node=direct,
+            carrier_rmb_per_kg=CARRIER_RMB_PER_KG,
+            handling_rmb_per_unit=np.array([scn.network.site(n).handling_rmb_per_unit
+                                            for n in plan.node_ids]),
+            cdc_handling_rmb_per_unit=scn.costs.cdc_fw_handling_rmb_per_unit,
+            sku_weight_kg=np.array([k.unit_weight_kg for k in skus]),
+            sku_volume_m3=np.array([k.unit_volume_m3 for k in skus]),
+            regions=scn.network.regions,
+            categories=scn.network.categories,
+            node_region=np.array([regions[scn.network.site(n).region] for n in plan.node_ids],
+                                 dtype=np.int64),
+            cdc_order_up_to_by_week=cdc_level,
+            cdc_initial=cdc_level[start_week],
+            lost_sale_penalty_rate=scn.costs.lost_sale_penalty_rate,
+        )
     return SimulationInput(
         start=scn.start,
         days=scn.horizon_days,
@@ -256,7 +336,103 @@ def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
         replenishment_cost_per_delivery=routes.cost_per_delivery,
         delivery_cost_per_day=routes.van_cost_per_day,
         lost_sales=p.lost_sales,
+        logistics=logistics,
+        settings=settings,
     )
+
+
+def _unit_costs(scn: Scenario, net: NetworkData) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """(candidates, stores) RMB per unit through each FW, and which FWs can reach each store.
+
+    The same estimate `design_stage` uses (trunk + van + handling), for named designs.
+    """
+    fws, stores, cdc = scn.network.fw_candidates, scn.network.stores, scn.network.cdc
+    fi = np.array([net.index[f.id] for f in fws], dtype=np.int64)
+    si = np.array([net.index[s.id] for s in stores], dtype=np.int64)
+    km_fw_store = net.distance_m[np.ix_(fi, si)] / 1000.0
+    km_cdc_fw = net.distance_m[net.index[cdc.id], fi] / 1000.0
+    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
+    van_unit_km = van.cost_per_km_rmb / (van.capacity_units * LOAD_FACTOR)
+    truck_unit_km = truck.cost_per_km_rmb / (truck.capacity_units * LOAD_FACTOR)
+    handling = np.array([f.handling_rmb_per_unit for f in fws])
+    unit = 2 * km_fw_store * van_unit_km + (2 * km_cdc_fw * truck_unit_km + handling)[:, None]
+    round_trip_h = 2 * net.van_s[np.ix_(fi, si)] / 3600.0
+    reach = (km_fw_store <= scn.policy.max_store_distance_km) & (round_trip_h <= van.shift_hours)
+    return unit, reach
+
+
+def named_design(scn: Scenario, net: NetworkData, name: str,
+                 optimal: DesignPlan | None = None) -> DesignPlan:
+    """A design by name: `optimal` (the MIP), `all-open`, `cdc-only`, `top-K` (the K FWs that
+    can reach the most demand) or an explicit list `FW-A+FW-B`.
+
+    Outside `optimal`, each store goes to its cheapest reachable open FW (capacity is not
+    checked) and to the CDC when none reaches it.
+    """
+    fws, stores = scn.network.fw_candidates, scn.network.stores
+    if name == "optimal":
+        return optimal if optimal is not None else design_stage(scn, net)
+    unit, reach = _unit_costs(scn, net)
+    ids = [f.id for f in fws]
+    if name == "all-open":
+        chosen = list(range(len(fws)))
+    elif name == "cdc-only":
+        chosen = []
+    elif name.startswith("top-") and name[4:].isdigit():
+        k = int(name[4:])
+        if not 1 <= k <= len(fws):
+            raise InputError(f"design '{name}': K must be between 1 and {len(fws)}",
+                             source=scn.source)
+        demand = store_annual_units(scn, stores)
+        chosen = sorted(np.argsort(-(reach * demand[None, :]).sum(axis=1), kind="stable")[:k]
+                        .tolist())
+    else:
+        wanted = [s.strip() for s in name.split("+") if s.strip()]
+        unknown = [w for w in wanted if w not in ids]
+        if unknown or not wanted:
+            raise InputError(
+                f"design '{name}': unknown FW {', '.join(unknown) or '(empty)'}; expected "
+                f"optimal, all-open, cdc-only, top-K or FW ids joined by '+' ({', '.join(ids)})",
+                source=scn.source)
+        chosen = sorted(ids.index(w) for w in dict.fromkeys(wanted))
+    return _plan_from_open(scn, chosen, unit, reach)
+
+
+def _plan_from_open(scn: Scenario, chosen: list[int], unit: FloatArray,
+                    reach: npt.NDArray[np.bool_]
+                    ) -> DesignPlan:
+    fws, stores, cdc = scn.network.fw_candidates, scn.network.stores, scn.network.cdc
+    years = scn.horizon_days / 365.0
+    demand = store_annual_units(scn, stores) * years
+    node_ids = tuple(fws[i].id for i in chosen)
+    if chosen:
+        cost = np.where(reach[chosen], unit[chosen], np.inf)
+        best = np.argmin(cost, axis=0)
+        served = np.isfinite(cost[best, np.arange(len(stores))])
+    else:
+        best = np.zeros(len(stores), dtype=np.int64)
+        served = np.zeros(len(stores), dtype=bool)
+    if not served.all():
+        node_ids = (*node_ids, cdc.id)
+    store_node = np.where(served, best, len(node_ids) - 1).astype(np.int64)
+    store_node.flags.writeable = False
+    fixed = float(sum(fws[i].fixed_cost_rmb for i in chosen) * years)
+    transport = float(sum(unit[chosen[int(best[j])], j] * demand[j]
+                          for j in range(len(stores)) if served[j]))
+    assignment = np.zeros((len(fws), len(stores)))
+    for j in range(len(stores)):
+        if served[j]:
+            assignment[chosen[int(best[j])], j] = 1.0
+    result = LocationResult(SolveStatus.FEASIBLE, fixed + transport, float("nan"), float("nan"),
+                            0.0, tuple(chosen), assignment, "named design", fixed, transport)
+    out = DesignOut(
+        status="fixed", objective_rmb=fixed + transport, bound_rmb=0.0, gap=0.0,
+        open_fw=list(node_ids[:len(chosen)]),
+        closed_fw=[f.id for i, f in enumerate(fws) if i not in chosen],
+        assignment={s.id: node_ids[int(store_node[j])] for j, s in enumerate(stores)},
+        unreachable_stores=[s.id for j, s in enumerate(stores) if not served[j]],
+        fixed_cost_rmb=fixed, transport_cost_estimate_rmb=transport)
+    return DesignPlan(result, node_ids, store_node, out)
 
 
 def sites_out(scn: Scenario) -> list[SiteOut]:

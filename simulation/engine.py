@@ -1,29 +1,107 @@
-"""SimPy replay of daily demand through one network design with an (R, S) policy per node × SKU.
+"""SimPy replay of daily demand through one network design.
 
-Stock is held at stocking nodes (open FWs, plus the CDC for stores no FW reaches); each store
-draws from its node. The per-day update over all store × SKU pairs is one numpy step; orders
-travel as SimPy truck processes. Times within a day: receipts 0.1, sales 0.5, review 0.9.
+Stock sits at stocking nodes (open FWs, plus the CDC for stores no FW reaches), fed from a
+finite CDC stock that suppliers refill. Discrete things are SimPy processes: supplier
+deliveries, CDC → FW trucks on the planned routes through CDC and FW docks (`Resource`s),
+third-party parcels, disruptions and rebalancing transfers. The per-day stock update over all
+store × SKU pairs is one numpy step. Times within a day (days, fractions): transfers land 0.05,
+trucks aim at 0.1, sales 0.5, reviews 0.9 (staggered over the review period by route),
+rebalancing 0.95, day close 0.99.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import simpy
+from scipy import sparse
 
 from logistics.inventory import RS, InventoryState
 from logistics.network import DemandModel
 from logistics.network.model import FloatArray, IntArray
+from simulation.disruptions import (
+    Disruption,
+    DisruptionKind,
+    random_disruptions,
+    wait_until_clear,
+)
+from simulation.docks import use_dock
+from simulation.kpis import (
+    DailyKpis,
+    Flows,
+    NodeKpis,
+    RegionKpis,
+    ShipmentRecord,
+    SkuKpis,
+    TransferRecord,
+    freeze,
+    summary_of,
+)
+from simulation.rebalancing import plan_transfers
+from simulation.settings import SimSettings
+from simulation.streams import Streams
+from simulation.waybills import WaybillLog, WaybillRow
 
-Sampler = Callable[[np.random.Generator, FloatArray], FloatArray]
+Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
+Proc = Generator[simpy.Event, Any, None]
+OUTAGE = (DisruptionKind.FW_OUTAGE,)
+BLOCKED = (DisruptionKind.FW_OUTAGE, DisruptionKind.ROAD_CLOSURE)
 
 
-def poisson_sampler(rng: np.random.Generator, rate: FloatArray) -> FloatArray:
-    """Units sold per store × SKU: Poisson with the day's expected demand."""
-    return rng.poisson(rate).astype(np.float64)
+def poisson_sampler(rng: np.random.Generator, rate: FloatArray) -> npt.NDArray[Any]:
+    """Units sold per store × SKU: Poisson with the day's expected demand (int64, no copy)."""
+    return rng.poisson(rate)
+
+
+@dataclass(frozen=True)
+class TrunkRoute:
+    """A planned CDC → FW route: nodes in visiting order, per-leg km and hours from the CDC."""
+
+    nodes: tuple[int, ...]
+    leg_km: tuple[float, ...]  # CDC → first stop, then stop → stop
+    leg_hours: tuple[float, ...]
+    return_km: float
+    return_hours: float
+
+
+@dataclass(frozen=True)
+class Logistics:
+    """The physical side of a design: routes, fleet, lanes, sites and supply (optional).
+
+    Without it (`SimulationInput.logistics=None`) orders simply land after the lead time from
+    an unlimited CDC, as in the hand-computed tests.
+    """
+
+    cdc_id: str
+    fw_candidates: tuple[str, ...]  # every candidate (disruptions are drawn for all of them)
+    trunk_routes: tuple[TrunkRoute, ...]
+    truck_capacity_units: int
+    truck_fixed_rmb: float  # per truck trip
+    truck_rmb_per_km: float
+    truck_rmb_per_hour: float
+    node_km: FloatArray  # (nodes + 1, nodes + 1) road km between nodes, last = CDC
+    store_ids: tuple[str, ...]
+    store_km: FloatArray  # (stores,) road km from the serving node
+    store_hours: FloatArray  # (stores,) travel hours from the serving node
+    store_lead_days: IntArray  # (nodes,) days from a store's order to its delivery day
+    direct_node: int  # node whose stores get third-party parcels (the CDC), −1 = none
+    carrier_rmb_per_kg: float
+    handling_rmb_per_unit: FloatArray  # (nodes,) at receipt
+    cdc_handling_rmb_per_unit: float  # per unit picked at the CDC
+    sku_weight_kg: FloatArray
+    sku_volume_m3: FloatArray
+    regions: tuple[str, ...]
+    categories: tuple[str, ...]
+    node_region: IntArray  # (nodes,)
+    cdc_order_up_to_by_week: FloatArray | None = None  # (53, skus); None = unlimited CDC
+    cdc_initial: FloatArray | None = None  # (skus,)
+    lost_sale_penalty_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -42,10 +120,14 @@ class SimulationInput:
     unit_cost: FloatArray  # (skus,) RMB
     price: FloatArray  # (skus,) RMB
     holding_rate_per_year: float
-    replenishment_cost_per_delivery: FloatArray  # (nodes,) RMB per truck delivery to a node
+    replenishment_cost_per_delivery: FloatArray  # (nodes,) RMB per delivery (no `logistics`)
     delivery_cost_per_day: float  # RMB per day for FW → store vans
     lost_sales: bool = True
     sampler: Sampler = field(default=poisson_sampler, compare=False)
+    logistics: Logistics | None = None
+    settings: SimSettings = field(default_factory=SimSettings)
+    disruptions: tuple[Disruption, ...] = ()  # scheduled ones; random ones are added per run
+    random_disruptions: bool = True
 
     @property
     def nodes(self) -> int:
@@ -53,135 +135,561 @@ class SimulationInput:
 
 
 @dataclass(frozen=True)
-class DailyKpis:
-    """Per-day totals over the network (arrays of length `days`), units and RMB."""
-
-    demand: FloatArray
-    sales: FloatArray
-    lost: FloatArray
-    backorders: FloatArray
-    on_hand: FloatArray
-    receipts: FloatArray
-    transport_cost: FloatArray
-    holding_cost: FloatArray
-    node_fill_rate: FloatArray  # (nodes,) over the whole run
-
-
-@dataclass(frozen=True)
 class SimulationResult:
-    """Daily KPIs of one replay plus its totals."""
+    """KPIs of one replay (daily, per node, per region × category, per node × SKU)."""
 
     kpis: DailyKpis
     final_on_hand: FloatArray  # (nodes, skus)
+    node: NodeKpis
+    region: RegionKpis
+    sku: SkuKpis
+    transfers: tuple[TransferRecord, ...]
+    shipments: tuple[ShipmentRecord, ...]
+    disruptions: tuple[Disruption, ...]
+    waybills: WaybillLog | None = None
+    flows: Flows | None = None
+    warmup_days: int = 0
 
     def summary(self) -> dict[str, float]:
-        k = self.kpis
-        demand = float(k.demand.sum())
-        return {
-            "fill_rate": float(k.sales.sum() / demand) if demand else 1.0,
-            "demand_units": demand,
-            "sales_units": float(k.sales.sum()),
-            "lost_sales_units": float(k.lost.sum()),
-            "average_stock_units": float(k.on_hand.mean()),
-            "transport_cost_rmb": float(k.transport_cost.sum()),
-            "holding_cost_rmb": float(k.holding_cost.sum()),
-        }
+        """Totals and rates after the warm-up (fill rate = served on the day of demand)."""
+        return summary_of(self.kpis, self.warmup_days)
 
 
-def _node_sum(values: FloatArray, store_node: IntArray, nodes: int) -> FloatArray:
-    """(nodes, skus) sums of (stores, skus) rows by the node serving each store."""
-    out = np.zeros((nodes, values.shape[1]))
-    np.add.at(out, store_node, values)
-    return out
-
-
-def _policy_for(inp: SimulationInput, day: int) -> RS:
+def _policy_for(inp: SimulationInput, day: int, nodes: IntArray, offset: int) -> RS:
     """The (R, S) rule of `day`: S of the ISO week in which a typical order placed today lands."""
     lands = inp.start + timedelta(days=day + int(np.median(inp.lead_days)))
     week = min(lands.isocalendar()[1], 53) - 1
-    return RS.of(inp.review_days, inp.order_up_to_by_week[week])
+    return RS.of(inp.review_days, inp.order_up_to_by_week[week][nodes], offset)
 
 
-def simulate(inp: SimulationInput, rng: np.random.Generator,
-             on_day: Callable[[int], None] | None = None) -> SimulationResult:
-    """Replay `inp.days` days of demand; the same generator state gives the same result.
+def _week(inp: SimulationInput, day: int) -> int:
+    return min((inp.start + timedelta(days=day)).isocalendar()[1], 53) - 1
 
-    `on_day(day)` is called after each simulated day (progress reporting).
+
+@dataclass
+class _Layout:
+    """Design-dependent index structures for the per-day numpy step (built once per run)."""
+
+    perm: IntArray  # store order of the draw (by region: design independent)
+    blocks: list[tuple[int, int, int]]  # (region, first, last+1) in draw order
+    wb: FloatArray  # (stores, skus) weight × base in draw order
+    group: Any  # sparse (groups, stores) sum of the drawn stores into (node, region) groups
+    group_int: Any  # the same with int64 entries (Poisson draws stay integers: no copy)
+    store_group: IntArray  # (stores,) group of each drawn store
+    group_node: IntArray
+    group_region: IntArray
+    node_of_group: FloatArray  # (nodes, groups) 0/1
+    region_of_group: FloatArray  # (regions, groups) 0/1
+    store_node: IntArray  # (stores,) in draw order
+
+
+def _layout(inp: SimulationInput) -> _Layout:
+    dm = inp.demand
+    n_regions = int(dm.seasonality.shape[0])
+    perm = np.argsort(dm.store_region, kind="stable").astype(np.int64)
+    reg = dm.store_region[perm]
+    blocks = []
+    for r in range(n_regions):
+        idx = np.flatnonzero(reg == r)
+        if idx.size:
+            blocks.append((r, int(idx[0]), int(idx[-1]) + 1))
+    wb = np.asarray(dm.store_weight[perm][:, None] * dm.sku_base[None, :], dtype=np.float64)
+    node = inp.store_node[perm]
+    key = node * n_regions + reg
+    keys, gid = np.unique(key, return_inverse=True)
+    groups = keys.size
+    g = sparse.csr_matrix((np.ones(perm.size), (gid, np.arange(perm.size))),
+                          shape=(groups, perm.size))
+    gn, gr = (keys // n_regions).astype(np.int64), (keys % n_regions).astype(np.int64)
+    nog = np.zeros((inp.nodes, groups))
+    nog[gn, np.arange(groups)] = 1.0
+    rog = np.zeros((n_regions, groups))
+    rog[gr, np.arange(groups)] = 1.0
+    return _Layout(perm, blocks, wb, g, g.astype(np.int64), gid.astype(np.int64), gn, gr, nog,
+                   rog, node)
+
+
+def simulate(inp: SimulationInput, rng: np.random.Generator | Streams,
+             on_day: Callable[[int], None] | None = None, *, warmup_days: int = 0,
+             emit_waybills: bool = False, audit: bool = False) -> SimulationResult:
+    """Replay `inp.days` days; the same streams give the same result, byte for byte.
+
+    `rng` is either one generator (demand from it, other streams spawned from it) or `Streams`
+    (common random numbers across designs). `on_day(day)` is called after each day.
     """
-    env = simpy.Environment()
-    nodes, skus = inp.initial_on_hand.shape
-    on_hand = np.array(inp.initial_on_hand, dtype=np.float64)
-    on_order = np.zeros((nodes, skus))
-    backorders = np.zeros((nodes, skus))
-    days = inp.days
-    out = {k: np.zeros(days) for k in ("demand", "sales", "lost", "backorders", "on_hand",
-                                       "receipts", "transport", "holding")}
-    node_demand_total = np.zeros(nodes)
-    node_sales_total = np.zeros(nodes)
-    daily_holding = inp.unit_cost * inp.holding_rate_per_year / 365.0
+    streams = rng if isinstance(rng, Streams) else Streams.from_generator(rng)
+    return _Run(inp, streams, on_day, warmup_days, emit_waybills, audit).run()
 
-    def truck(node: int, qty: FloatArray, lead: float) -> simpy.events.ProcessGenerator:
-        yield env.timeout(lead)
-        day = int(env.now)
-        on_hand[node] += qty
-        on_order[node] -= qty
-        out["receipts"][day] += qty.sum()
-        out["transport"][day] += inp.replenishment_cost_per_delivery[node]
 
-    def sales_day() -> simpy.events.ProcessGenerator:
+class _Run:
+    """The state of one replay; SimPy processes are its generator methods."""
+
+    def __init__(self, inp: SimulationInput, streams: Streams,
+                 on_day: Callable[[int], None] | None, warmup: int, emit: bool,
+                 audit: bool) -> None:
+        self.inp, self.streams, self.on_day, self.warmup, self.audit = (
+            inp, streams, on_day, warmup, audit)
+        self.env = simpy.Environment()
+        self.lg = inp.logistics
+        self.cfg = inp.settings
+        nodes, skus = inp.initial_on_hand.shape
+        self.n_nodes, self.n_skus, days = nodes, skus, inp.days
+        self.on_hand = np.array(inp.initial_on_hand, dtype=np.float64)
+        self.on_order = np.zeros((nodes, skus))
+        self.backorders = np.zeros((nodes, skus))
+        self.lay = _layout(inp)
+        cats = inp.demand.sku_category
+        n_cats = int(inp.demand.seasonality.shape[1])
+        self.cat = np.zeros((skus, n_cats))
+        self.cat[np.arange(skus), cats] = 1.0
+        n_regions = int(inp.demand.seasonality.shape[0])
+        node_region = self.lg.node_region if self.lg is not None else np.zeros(nodes, np.int64)
+        self.node_to_region = np.zeros((n_regions, nodes))
+        self.node_to_region[node_region, np.arange(nodes)] = 1.0
+        self.daily = {f: np.zeros(days) for f in DailyKpis.__dataclass_fields__
+                      if f != "node_fill_rate"}
+        self.n_demand, self.n_filled, self.n_lost = (np.zeros(nodes) for _ in range(3))
+        self.n_stock, self.n_out, self.n_stocked = (np.zeros(nodes) for _ in range(3))
+        self.n_receipts, self.n_trips = np.zeros(nodes), np.zeros(nodes)
+        shape_rc = (n_regions, n_cats)
+        self.r_demand, self.r_filled, self.r_lost = (np.zeros(shape_rc) for _ in range(3))
+        self.r_stock, self.r_out, self.r_stocked = (np.zeros(shape_rc) for _ in range(3))
+        self.k_demand, self.k_lost = np.zeros((nodes, skus)), np.zeros((nodes, skus))
+        self.daily_holding = inp.unit_cost * inp.holding_rate_per_year / 365.0
+        self.transfers: list[TransferRecord] = []
+        self.shipments: list[ShipmentRecord] = []
+        fw_ids = self.lg.fw_candidates if self.lg is not None else ()
+        drawn = (random_disruptions(streams.disruptions, fw_ids, days, self.cfg)
+                 if inp.random_disruptions else ())
+        self.disruptions = (*inp.disruptions, *drawn)
+        # carrier delays per day × store, drawn up front in store order: identical per design
+        n_stores = inp.store_node.size
+        c = streams.carrier
+        self.carrier_delay_h = c.exponential(max(self.cfg.carrier_delay_mean_hours, 1e-9),
+                                             (days, n_stores))
+        self.carrier_exception = c.random((days, n_stores)) < self.cfg.carrier_exception_prob
+        shape = self.cfg.supplier_lead_cv ** -2 if self.cfg.supplier_lead_cv > 0 else 0.0
+        self.supplier_lead = (
+            streams.supplier.gamma(shape, self.cfg.supplier_lead_days / shape, days)
+            if shape > 0 else np.full(days, self.cfg.supplier_lead_days))
+        self.cdc_finite = self.lg is not None and self.lg.cdc_order_up_to_by_week is not None
+        self.cdc_on_hand = (np.array(self.lg.cdc_initial, dtype=np.float64)
+                            if self.lg is not None and self.lg.cdc_initial is not None
+                            else np.zeros(skus))
+        self.cdc_on_order = np.zeros(skus)
+        self.cdc_dock = simpy.Resource(self.env, capacity=max(1, self.cfg.cdc_docks))
+        self.fw_docks = [simpy.Resource(self.env, capacity=max(1, self.cfg.fw_docks))
+                         for _ in range(nodes)]
+        self.log = (WaybillLog(inp.start, float(days)) if emit and self.lg is not None
+                    else None)
+        self.wb_seq = 0
+        if audit:
+            self.flow = {k: np.zeros((days, nodes, skus)) for k in Flows.__dataclass_fields__}
+        self.factors = [inp.demand.factor(inp.start + timedelta(days=d))[:, cats]
+                        for d in range(days)]
+        self.rate = np.empty_like(self.lay.wb)
+        self.ops = streams.operations
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _day_of(self, t: float) -> int:
+        return min(int(t), self.inp.days - 1)
+
+    def _counted(self, day: int) -> bool:
+        return day >= self.warmup
+
+    def _node_name(self, node: int) -> str:
+        return self.inp.node_ids[node]
+
+    def _waybill_no(self, prefix: str) -> str:
+        self.wb_seq += 1
+        return f"{prefix}{self.wb_seq:08d}"
+
+    def _flow(self, key: str, day: int, node: int | slice, qty: Any) -> None:
+        if self.audit:
+            self.flow[key][day, node] += qty
+
+    # ---- processes -----------------------------------------------------------------------
+    def sales(self) -> Proc:
+        """Draw every store × SKU demand of the day and serve it from the nodes' stock."""
+        inp, lay, env = self.inp, self.lay, self.env
         yield env.timeout(0.5)
-        for day in range(days):
-            demand = inp.sampler(rng, inp.demand.rate(inp.start + timedelta(days=day)))
-            need = _node_sum(demand, inp.store_node, nodes)
+        for day in range(inp.days):
+            fk = self.factors[day]
+            for r, a, b in lay.blocks:
+                np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
+            demand = np.asarray(inp.sampler(self.streams.demand, self.rate))
+            grouping = lay.group_int if demand.dtype.kind in "iu" else lay.group
+            gd = np.asarray(grouping @ demand, dtype=np.float64)  # (groups, skus)
+            need = lay.node_of_group @ gd
+            down = np.array([bool(wait_until_clear(self.disruptions, OUTAGE, n, env.now)
+                                  > env.now) for n in inp.node_ids])
+            avail = np.where(down[:, None], 0.0, self.on_hand)
+            served_old = np.zeros_like(avail)
             if not inp.lost_sales:
-                # old backorders are served first from today's stock
-                served_old = np.minimum(backorders, on_hand)
-                backorders[:] -= served_old
-                on_hand[:] -= served_old
-            sold = np.minimum(need, on_hand)
-            on_hand[:] -= sold
-            short = need - sold
+                served_old = np.minimum(self.backorders, avail)
+                self.backorders -= served_old
+                avail = avail - served_old
+            filled = np.minimum(need, avail)
+            self.on_hand -= filled + served_old
+            short = need - filled
             if inp.lost_sales:
-                out["lost"][day] = short.sum()
+                lost = short
             else:
-                backorders[:] += short
-            out["demand"][day] = need.sum()
-            out["sales"][day] = sold.sum()
-            out["backorders"][day] = backorders.sum()
-            out["on_hand"][day] = on_hand.sum()
-            out["holding"][day] = float((on_hand * daily_holding[None, :]).sum())
-            out["transport"][day] += inp.delivery_cost_per_day
-            node_demand_total[:] += need.sum(axis=1)
-            node_sales_total[:] += sold.sum(axis=1)
-            if on_day is not None:
-                on_day(day)
+                self.backorders += short
+                lost = np.zeros_like(short)
+            frac = np.divide(filled, need, out=np.ones_like(need), where=need > 0)
+            self._deliveries(day, demand, gd, frac, served_old, need)
+            d = self.daily
+            d["demand"][day] = need.sum()
+            d["filled"][day] = filled.sum()
+            d["sales"][day] = filled.sum() + served_old.sum()
+            d["lost"][day] = lost.sum()
+            d["transport_fw_store"][day] += inp.delivery_cost_per_day
+            self._flow("sales", day, slice(None), filled + served_old)
+            self._flow("lost", day, slice(None), lost)
+            if self._counted(day):
+                self.n_demand += need.sum(axis=1)
+                self.n_filled += filled.sum(axis=1)
+                self.n_lost += lost.sum(axis=1)
+                self.k_demand += need
+                self.k_lost += lost
+                gf = gd * frac[lay.group_node]
+                self.r_demand += lay.region_of_group @ (gd @ self.cat)
+                self.r_filled += lay.region_of_group @ (gf @ self.cat)
+                if inp.lost_sales:
+                    self.r_lost += lay.region_of_group @ ((gd - gf) @ self.cat)
             yield env.timeout(1.0)
 
-    def review() -> simpy.events.ProcessGenerator:
+    def _deliveries(self, day: int, demand: Any, gd: FloatArray, frac: FloatArray,
+                    served_old: FloatArray, need: FloatArray) -> None:
+        """Store deliveries of today's orders: units, weight, lead time, cost, CO2, waybills.
+
+        Stores of one (node, region) group share its demand mix (same SKU rates up to store
+        size), so a store gets the group's shipped units and kg in proportion to its own demand.
+        """
+        lg, lay, inp = self.lg, self.lay, self.inp
+        w = lg.sku_weight_kg if lg is not None else np.zeros(self.n_skus)
+        gf = gd * frac[lay.group_node]
+        g_total = gd.sum(axis=1)
+        node_total = need.sum(axis=1)
+        g_share = np.divide(g_total, node_total[lay.group_node], out=np.zeros_like(g_total),
+                            where=node_total[lay.group_node] > 0)
+        g_units = gf.sum(axis=1) + g_share * served_old.sum(axis=1)[lay.group_node]
+        g_kg = gf @ w + g_share * (served_old @ w)[lay.group_node]
+        total = np.asarray(demand.sum(axis=1), dtype=np.float64)
+        gid = lay.store_group
+        share = np.divide(total, g_total[gid], out=np.zeros_like(total), where=g_total[gid] > 0)
+        units = share * g_units[gid]
+        kg = share * g_kg[gid]
+        if lg is None:  # no physical model: stores get today's units tomorrow
+            self.daily["lead_units"][day] = units.sum()
+            self.daily["lead_unit_days"][day] = units.sum()
+            return
+        store = lay.perm  # original store index of each drawn row
+        lead_days = lg.store_lead_days[lay.store_node]
+        leave = day + lead_days + self.cfg.van_start_hour / 24.0
+        third = lay.store_node == lg.direct_node
+        delay_h = np.where(third, self.carrier_delay_h[day, store]
+                           + self.carrier_exception[day, store] * self.cfg.carrier_exception_hours,
+                           0.0)
+        arrive = leave + (lg.store_hours[store] + delay_h) / 24.0
+        order_t = day + 0.5
+        self.daily["lead_units"][day] = units.sum()
+        self.daily["lead_unit_days"][day] = (units * (arrive - order_t)).sum()
+        tkm = kg / 1000.0 * lg.store_km[store]
+        ef = self.cfg.emission_kg_per_tkm
+        self.daily["co2_kg"][day] += float(
+            (tkm * np.where(third, ef.get("carrier", 0.0), ef.get("van", 0.0))).sum())
+        self.daily["transport_fw_store"][day] += float((kg * third).sum()) * lg.carrier_rmb_per_kg
+        if self.log is None:
+            return
+        promised = day + lead_days + self.cfg.promised_hour / 24.0
+        vol_per_unit = float(np.mean(lg.sku_volume_m3)) if lg.sku_volume_m3.size else 0.0
+        for i in np.flatnonzero(units > 0.5):
+            s, n = int(store[i]), int(lay.store_node[i])
+            src, dst = self._node_name(n), lg.store_ids[s]
+            if third[i]:
+                carrier, svc = "3pl-express", "next-day"
+                mid = (leave[i] + arrive[i]) / 2
+                ev = [("created", order_t, src), ("picked_up", leave[i], src),
+                      ("in_transit", leave[i] + 0.01, src), ("arrived_at_hub", mid, "HUB-3PL")]
+                if self.carrier_exception[day, s]:
+                    ev.append(("exception", mid + 0.01, "HUB-3PL"))
+                ev += [("out_for_delivery", arrive[i] - 0.05, "HUB-3PL"),
+                       ("delivered", arrive[i], dst)]
+            else:
+                carrier, svc = "own-fleet", "scheduled"
+                ev = [("created", order_t, src), ("picked_up", leave[i], src),
+                      ("out_for_delivery", leave[i] + 1e-3, src), ("delivered", arrive[i], dst)]
+            row = WaybillRow(self._waybill_no("ST"), carrier, src, dst,
+                             lg.regions[int(inp.demand.store_region[s])], svc, float(units[i]),
+                             float(kg[i]), float(units[i]) * vol_per_unit, order_t,
+                             float(promised[i]))
+            self.log.add(row, ev)
+
+    def review(self, group: int, nodes: IntArray, route: TrunkRoute | None) -> Proc:
+        """(R, S) review of a group of nodes (one trunk route), staggered by the group index."""
+        inp, env = self.inp, self.env
+        offset = group % inp.review_days
         yield env.timeout(0.9)
-        for day in range(days):
-            state = InventoryState(on_hand.copy(), on_order.copy(), backorders.copy())
-            qty = _policy_for(inp, day).order(state, period=day)
-            for node in np.flatnonzero(qty.sum(axis=1) > 0):
-                q = np.rint(qty[node])
-                if q.sum() <= 0:
-                    continue
-                on_order[node] += q
-                # arrives at 0.1 of day + lead; a zero lead still arrives tomorrow morning
-                lead = max(int(inp.lead_days[node]), 1) - 0.8
-                env.process(truck(int(node), q, lead))
+        for day in range(inp.days):
+            policy = _policy_for(inp, day, nodes, offset)
+            if policy.reviews(day):
+                state = InventoryState(self.on_hand[nodes], self.on_order[nodes],
+                                       self.backorders[nodes])
+                qty = np.rint(policy.order(state, period=day))
+                if qty.sum() > 0:
+                    self.on_order[nodes] += qty
+                    env.process(self.trip(day, nodes, qty, route))
             yield env.timeout(1.0)
 
-    env.process(sales_day())
-    env.process(review())
-    env.run(until=days)
-    fill = np.divide(node_sales_total, node_demand_total, out=np.ones(nodes),
-                     where=node_demand_total > 0)
-    kpis = DailyKpis(
-        demand=out["demand"], sales=out["sales"], lost=out["lost"],
-        backorders=out["backorders"], on_hand=out["on_hand"], receipts=out["receipts"],
-        transport_cost=out["transport"], holding_cost=out["holding"], node_fill_rate=fill,
-    )
-    for arr in (*kpis.__dict__.values(),):
-        arr.flags.writeable = False
-    return SimulationResult(kpis=kpis, final_on_hand=on_hand)
+    def trip(self, day: int, nodes: IntArray, qty: FloatArray, route: TrunkRoute | None) -> Proc:
+        """Pick at the CDC, drive the route, unload at each FW's dock; orders land as receipts."""
+        inp, env, lg, cfg = self.inp, self.env, self.lg, self.cfg
+        ordered_t = env.now
+        lead = max(int(inp.lead_days[nodes].min()), 1)
+        if lg is None:
+            # no physical model: the order lands at 0.1 of day + lead (tomorrow at the earliest)
+            yield env.timeout(day + lead + 0.1 - env.now)
+            for j, n in enumerate(nodes):
+                self._receive(int(n), qty[j], qty[j], ordered_t, ordered_t, "direct")
+                self.daily["transport_cdc_fw"][self._day_of(env.now)] += (
+                    inp.replenishment_cost_per_delivery[n])
+            return
+        legs_h = route.leg_hours if route is not None else (0.0,) * len(nodes)
+        unload_h = cfg.unload_hours if route is not None else 0.0
+        work_h = cfg.load_hours + sum(legs_h) + unload_h * len(nodes)
+        depart = max(day + lead + 0.25 - work_h / 24.0, env.now)
+        yield env.timeout(depart - env.now)
+        shipped = qty
+        if route is not None:
+            yield env.process(use_dock(env, self.cdc_dock, self.ops.exponential(cfg.load_hours)))
+        if self.cdc_finite:
+            want = qty.sum(axis=0)
+            ratio = np.divide(self.cdc_on_hand, want, out=np.ones_like(want), where=want > 0)
+            shipped = np.floor(qty * np.minimum(ratio, 1.0)[None, :])
+            self.cdc_on_hand -= shipped.sum(axis=0)
+            self.on_order[nodes] -= qty - shipped  # not shipped: cancelled, re-ordered later
+        picked = float(shipped.sum())
+        day_now = self._day_of(env.now)
+        self.daily["handling_cost"][day_now] += picked * lg.cdc_handling_rmb_per_unit
+        if route is None:  # the CDC's own store stock: an internal move, lands next morning
+            yield env.timeout(max(day + lead + 0.1 - env.now, 0.0))
+            for j, n in enumerate(nodes):
+                self._receive(int(n), shipped[j], shipped[j], ordered_t, depart, "direct")
+            return
+        trucks = max(1, math.ceil(picked / lg.truck_capacity_units))
+        w = lg.sku_weight_kg
+        on_board_t = float((shipped @ w).sum()) / 1000.0
+        ef = cfg.emission_kg_per_tkm.get("truck", 0.0)
+        hours = work_h
+        waybills = [self._waybill_no("TR") for _ in nodes]
+        events: list[list[tuple[str, float, str]]] = [
+            [("created", ordered_t, lg.cdc_id), ("picked_up", env.now, lg.cdc_id),
+             ("in_transit", env.now + 1e-3, lg.cdc_id)] for _ in nodes]
+        co2 = 0.0
+        for j, n in enumerate(nodes):
+            yield env.timeout(route.leg_hours[j] / 24.0)
+            co2 += on_board_t * route.leg_km[j] * ef
+            fw = self._node_name(int(n))
+            clear = wait_until_clear(self.disruptions, BLOCKED, fw, env.now)
+            if clear > env.now:
+                events[j].append(("exception", env.now, fw))
+                hours += (clear - env.now) * 24.0
+                yield env.timeout(clear - env.now)
+            events[j].append(("arrived_at_hub", env.now, fw))
+            yield env.process(use_dock(env, self.fw_docks[int(n)],
+                                       self.ops.exponential(cfg.unload_hours)))
+            self._receive(int(n), shipped[j], qty[j], ordered_t, depart, "trunk")
+            events[j].append(("delivered", env.now, fw))
+            on_board_t -= float(shipped[j] @ w) / 1000.0
+        km = sum(route.leg_km) + route.return_km
+        hours += route.return_hours
+        d = self._day_of(depart)
+        cost = trucks * (lg.truck_fixed_rmb + km * lg.truck_rmb_per_km
+                         + hours * lg.truck_rmb_per_hour)
+        self.daily["transport_cdc_fw"][d] += cost
+        self.daily["co2_kg"][d] += co2
+        self.daily["trunk_units"][d] += picked
+        self.daily["trunk_capacity"][d] += trucks * lg.truck_capacity_units
+        self.n_trips[nodes] += 1
+        if self.log is not None:
+            for j, n in enumerate(nodes):
+                fw = self._node_name(int(n))
+                row = WaybillRow(waybills[j], "own-fleet", lg.cdc_id, fw,
+                                 lg.regions[int(lg.node_region[int(n)])], "replenishment",
+                                 float(shipped[j].sum()), float(shipped[j] @ w),
+                                 float(shipped[j] @ lg.sku_volume_m3), ordered_t,
+                                 day + lead + 0.25)
+                self.log.add(row, events[j])
+
+    def _receive(self, node: int, shipped: FloatArray, ordered: FloatArray, ordered_t: float,
+                 departed: float, kind: str) -> None:
+        day = self._day_of(self.env.now)
+        self.on_hand[node] += shipped
+        self.on_order[node] -= shipped
+        units = float(shipped.sum())
+        self.daily["receipts"][day] += units
+        self.n_receipts[node] += units if self._counted(day) else 0.0
+        if self.lg is not None:
+            self.daily["handling_cost"][day] += units * self.lg.handling_rmb_per_unit[node]
+        self._flow("receipts", day, node, shipped)
+        self.shipments.append(ShipmentRecord(kind, node, ordered_t, departed, self.env.now,
+                                             units))
+
+    def supplier(self) -> Proc:
+        """Weekly CDC review on its echelon position; deliveries land after a random lead time."""
+        inp, env, lg = self.inp, self.env, self.lg
+        assert lg is not None
+        assert lg.cdc_order_up_to_by_week is not None
+        yield env.timeout(0.8)
+        for day in range(inp.days):
+            if day % 7 == 0:
+                target = lg.cdc_order_up_to_by_week[_week(inp, day)]
+                position = (self.cdc_on_hand + self.cdc_on_order)
+                qty = np.rint(np.maximum(target - position, 0.0))
+                if qty.sum() > 0:
+                    self.cdc_on_order += qty
+                    env.process(self.supplier_delivery(day, qty))
+            yield env.timeout(1.0)
+
+    def supplier_delivery(self, day: int, qty: FloatArray) -> Proc:
+        env = self.env
+        ordered = env.now
+        due = day + max(1.0, float(self.supplier_lead[day])) + 0.05
+        extra = max((d.extra_days for d in self.disruptions
+                     if d.kind == DisruptionKind.SUPPLIER_DELAY and d.active(due)), default=0.0)
+        yield env.timeout(due + extra - env.now)
+        self.cdc_on_hand += qty
+        self.cdc_on_order -= qty
+        self.shipments.append(ShipmentRecord("supplier", -1, ordered, ordered, env.now,
+                                             float(qty.sum())))
+
+    def rebalance(self) -> Proc:
+        """Every few days move stock from FWs holding more than S to FWs nearly out."""
+        inp, env, lg, cfg = self.inp, self.env, self.lg, self.cfg
+        assert lg is not None
+        fw_nodes = np.array([n for n in range(self.n_nodes) if n != lg.direct_node],
+                            dtype=np.int64)
+        yield env.timeout(0.95)
+        for day in range(inp.days):
+            if day % cfg.rebalance_every_days == cfg.rebalance_every_days // 2:
+                up = [n for n in fw_nodes if wait_until_clear(
+                    self.disruptions, BLOCKED, self._node_name(int(n)), env.now) <= env.now]
+                if len(up) >= 2:
+                    self._send_transfers(day, np.array(up, dtype=np.int64))
+            yield env.timeout(1.0)
+
+    def _send_transfers(self, day: int, nodes: IntArray) -> None:
+        inp, lg = self.inp, self.lg
+        assert lg is not None
+        level = inp.order_up_to_by_week[_week(inp, day)][nodes]
+        km = lg.node_km[np.ix_(nodes, nodes)]
+        moves = plan_transfers(self.on_hand[nodes], level, km, lg.truck_capacity_units,
+                               lg.truck_fixed_rmb, lg.truck_rmb_per_km,
+                               inp.price - inp.unit_cost, self.daily_holding * 30.0,
+                               self.cfg.rebalance_min_units)
+        if not moves.transfers:
+            return
+        w = lg.sku_weight_kg
+        ef = self.cfg.emission_kg_per_tkm.get("truck", 0.0)
+        for t in moves.transfers:
+            src, dst = int(nodes[t.src]), int(nodes[t.dst])
+            self.on_hand[src, t.sku] -= t.units
+            self.on_order[dst, t.sku] += t.units
+            self._flow("transfers_out", day, src, np.eye(1, self.n_skus, t.sku)[0] * t.units)
+            self.daily["transfers"][day] += t.units
+            self.daily["co2_kg"][day] += t.units * w[t.sku] / 1000.0 * km[t.src, t.dst] * ef
+            self.transfers.append(TransferRecord(day, t.sku, src, dst, float(t.units),
+                                                 moves.unit_cost(t)))
+            self.env.process(self._land_transfer(day, src, dst, t.sku, float(t.units)))
+        self.daily["transfer_cost"][day] += moves.cost
+
+    def _land_transfer(self, day: int, src: int, dst: int, sku: int, units: float) -> Proc:
+        sent = self.env.now
+        yield self.env.timeout(day + 1.05 - self.env.now)
+        d = self._day_of(self.env.now)
+        self.on_hand[dst, sku] += units
+        self.on_order[dst, sku] -= units
+        self._flow("transfers_in", d, dst, np.eye(1, self.n_skus, sku)[0] * units)
+        self.shipments.append(ShipmentRecord("transfer", dst, sent, sent, self.env.now, units))
+
+    def close(self) -> Proc:
+        """End of day: stock, stockouts, holding cost, backorders; progress callback."""
+        inp, env = self.inp, self.env
+        yield env.timeout(0.99)
+        for day in range(inp.days):
+            d = self.daily
+            level = inp.order_up_to_by_week[_week(inp, day)]
+            stocked = level > 0
+            out = stocked & (self.on_hand <= 0)
+            d["on_hand"][day] = self.on_hand.sum()
+            d["cdc_on_hand"][day] = self.cdc_on_hand.sum()
+            d["backorders"][day] = self.backorders.sum()
+            d["stockout_pairs"][day] = out.sum()
+            d["holding_cost"][day] = float(self.on_hand.sum(axis=0) @ self.daily_holding
+                                           + self.cdc_on_hand @ self.daily_holding)
+            self._flow("end", day, slice(None), self.on_hand)
+            if self._counted(day):
+                self.n_stock += self.on_hand.sum(axis=1)
+                self.n_out += out.sum(axis=1)
+                self.n_stocked += stocked.sum(axis=1)
+                self.r_stock += self.node_to_region @ (self.on_hand @ self.cat)
+                self.r_out += self.node_to_region @ (out @ self.cat)
+                self.r_stocked += self.node_to_region @ (stocked @ self.cat)
+            if self.on_day is not None:
+                self.on_day(day)
+            yield env.timeout(1.0)
+
+    # ---- driver ----------------------------------------------------------------------------
+    def _groups(self) -> list[tuple[IntArray, TrunkRoute | None]]:
+        lg = self.lg
+        if lg is None:
+            return [(np.array([n], dtype=np.int64), None) for n in range(self.n_nodes)]
+        out: list[tuple[IntArray, TrunkRoute | None]] = [
+            (np.array(r.nodes, dtype=np.int64), r) for r in lg.trunk_routes]
+        routed = {n for r in lg.trunk_routes for n in r.nodes}
+        out += [(np.array([n], dtype=np.int64), None) for n in range(self.n_nodes)
+                if n not in routed]
+        return out
+
+    def run(self) -> SimulationResult:
+        inp, env = self.inp, self.env
+        env.process(self.sales())
+        for g, (nodes, route) in enumerate(self._groups()):
+            env.process(self.review(g, nodes, route))
+        if self.cdc_finite:
+            env.process(self.supplier())
+        if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes > 2:
+            env.process(self.rebalance())
+        env.process(self.close())
+        env.run(until=inp.days)
+        return self._result()
+
+    def _result(self) -> SimulationResult:
+        d = self.daily
+        d["transport_cost"] = d["transport_cdc_fw"] + d["transport_fw_store"] + d["transfer_cost"]
+        fill = np.divide(self.n_filled, self.n_demand, out=np.ones(self.n_nodes),
+                         where=self.n_demand > 0)
+        counted = max(self.inp.days - self.warmup, 1)
+        kpis = DailyKpis(node_fill_rate=fill, **d)
+        node = NodeKpis(self.n_demand, self.n_filled, self.n_lost, self.n_stock / counted,
+                        self.n_out, self.n_stocked / counted, self.n_receipts, self.n_trips)
+        region = RegionKpis(self.r_demand, self.r_filled, self.r_lost, self.r_stock / counted,
+                            self.r_out, self.r_stocked / counted)
+        sku = SkuKpis(self.k_demand, self.k_lost, self.on_hand.copy())
+        flows = None
+        if self.audit:
+            f = self.flow
+            start = np.concatenate([np.asarray(self.inp.initial_on_hand)[None], f["end"][:-1]])
+            flows = Flows(start=start, receipts=f["receipts"], sales=f["sales"], lost=f["lost"],
+                          transfers_out=f["transfers_out"], transfers_in=f["transfers_in"],
+                          end=f["end"])
+            freeze(flows)
+        for obj in (kpis, node, region, sku):
+            freeze(obj)
+        final = self.on_hand
+        final.flags.writeable = False
+        return SimulationResult(kpis, final, node, region, sku, tuple(self.transfers),
+                                tuple(self.shipments), self.disruptions, self.log, flows,
+                                self.warmup)

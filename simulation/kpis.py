@@ -1,0 +1,146 @@
+"""KPI records of one replay: per day, per stocking node and per region × SKU category.
+
+Plain frozen data with read-only arrays. Units: units of stock, RMB, kg CO2e, days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from logistics.network.model import FloatArray
+
+COST_KEYS = ("transport_cdc_fw", "transport_fw_store", "transfers", "handling", "holding")
+
+
+def freeze(obj: object) -> None:
+    """Mark every numpy array field of a dataclass read-only."""
+    for f in fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+
+
+@dataclass(frozen=True)
+class DailyKpis:
+    """Network totals per simulated day (arrays of length `days`)."""
+
+    demand: FloatArray
+    filled: FloatArray  # served from stock on the day of demand (fill-rate numerator)
+    sales: FloatArray  # shipped to stores today: filled + old backorders served
+    lost: FloatArray
+    backorders: FloatArray  # open at the end of the day
+    on_hand: FloatArray  # at the stocking nodes, end of day
+    cdc_on_hand: FloatArray  # CDC warehouse stock (0 when the CDC is unlimited)
+    receipts: FloatArray  # truck receipts at the nodes
+    transfers: FloatArray  # units sent between FWs by rebalancing
+    stockout_pairs: FloatArray  # stocked node × SKU pairs with nothing on hand, end of day
+    transport_cost: FloatArray  # all echelons, RMB
+    transport_cdc_fw: FloatArray
+    transport_fw_store: FloatArray
+    transfer_cost: FloatArray
+    handling_cost: FloatArray
+    holding_cost: FloatArray
+    co2_kg: FloatArray
+    trunk_units: FloatArray  # units loaded on CDC → FW trucks that day
+    trunk_capacity: FloatArray  # capacity of the trucks used that day
+    lead_units: FloatArray  # units delivered to stores (order-to-delivery denominator)
+    lead_unit_days: FloatArray  # Σ units × days from store order to delivery
+    node_fill_rate: FloatArray  # (nodes,) over the run after the warm-up
+
+
+@dataclass(frozen=True)
+class NodeKpis:
+    """Per stocking node, over the run after the warm-up."""
+
+    demand: FloatArray
+    filled: FloatArray
+    lost: FloatArray
+    average_on_hand: FloatArray
+    stockout_pair_days: FloatArray  # Σ days × stocked SKUs with nothing on hand
+    stocked_pairs: FloatArray  # SKUs with a positive order-up-to level (average)
+    receipts: FloatArray
+    trips: FloatArray
+
+
+@dataclass(frozen=True)
+class RegionKpis:
+    """(regions, categories) after the warm-up: demand by store region, stock by node region."""
+
+    demand: FloatArray
+    filled: FloatArray
+    lost: FloatArray
+    average_on_hand: FloatArray
+    stockout_pair_days: FloatArray
+    stocked_pairs: FloatArray
+
+
+@dataclass(frozen=True)
+class SkuKpis:
+    """Per node × SKU after the warm-up: demand and end stock (hot items, days of cover)."""
+
+    demand: FloatArray  # (nodes, skus)
+    lost: FloatArray  # (nodes, skus)
+    final_on_hand: FloatArray  # (nodes, skus)
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    day: int
+    sku: int
+    src: int
+    dst: int
+    units: float
+    cost_rmb: float
+
+
+@dataclass(frozen=True)
+class Flows:
+    """Per day × node × SKU flows (only with `audit=True`): the conservation check's input."""
+
+    start: FloatArray
+    receipts: FloatArray
+    sales: FloatArray
+    lost: FloatArray
+    transfers_out: FloatArray
+    transfers_in: FloatArray
+    end: FloatArray
+
+
+@dataclass(frozen=True)
+class ShipmentRecord:
+    """A truck or transfer movement: when it was caused, left and arrived (days)."""
+
+    kind: str  # trunk | direct | transfer | supplier
+    node: int  # receiving node (-1 = CDC)
+    ordered: float
+    departed: float
+    arrived: float
+    units: float
+
+
+def summary_of(k: DailyKpis, warmup: int = 0) -> dict[str, float]:
+    """Totals and rates over days `warmup`…end: the comparison's per-replication metrics."""
+    s = slice(warmup, None)
+    demand = float(k.demand[s].sum())
+    lead_units = float(k.lead_units[s].sum())
+    cap = float(k.trunk_capacity[s].sum())
+    return {
+        "fill_rate": float(k.filled[s].sum() / demand) if demand else 1.0,
+        "demand_units": demand,
+        "sales_units": float(k.sales[s].sum()),
+        "lost_sales_units": float(k.lost[s].sum()),
+        "average_backorders_units": float(k.backorders[s].mean()) if k.demand[s].size else 0.0,
+        "average_stock_units": float(k.on_hand[s].mean()) if k.demand[s].size else 0.0,
+        "transport_cost_rmb": float(k.transport_cost[s].sum()),
+        "holding_cost_rmb": float(k.holding_cost[s].sum()),
+        "handling_cost_rmb": float(k.handling_cost[s].sum()),
+        "transport_cdc_fw_rmb": float(k.transport_cdc_fw[s].sum()),
+        "transport_fw_store_rmb": float(k.transport_fw_store[s].sum()),
+        "transfers_rmb": float(k.transfer_cost[s].sum()),
+        "co2_kg": float(k.co2_kg[s].sum()),
+        "lead_time_days": (float(k.lead_unit_days[s].sum()) / lead_units) if lead_units else 0.0,
+        "truck_utilisation": float(k.trunk_units[s].sum()) / cap if cap else 0.0,
+        "stockout_pairs_per_day": float(k.stockout_pairs[s].mean()) if k.demand[s].size else 0.0,
+    }

@@ -1,0 +1,125 @@
+"""Turn a replay into the optional results.json sections: stock view and waybill view.
+
+Pure functions from `SimulationResult` (+ labels) to `simulation.results` models.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from simulation.engine import SimulationInput, SimulationResult
+from simulation.results import (
+    HotItem,
+    LateRow,
+    RegionKpi,
+    StockView,
+    Transfer,
+    WaybillEventOut,
+    WaybillTimeline,
+    WaybillView,
+)
+
+HOT_ITEMS = 12  # per status (short / excess)
+TIMELINES = 24
+EXCESS_COVER_DAYS = 60.0
+
+
+def _ratio(a: float, b: float, empty: float = 0.0) -> float:
+    return float(a / b) if b > 0 else empty
+
+
+def stock_view(inp: SimulationInput, sim: SimulationResult, sku_ids: tuple[str, ...],
+               sku_names: tuple[str, ...]) -> StockView:
+    """Region × category KPIs, stockout pairs per day, short / excess items, transfers."""
+    lg = inp.logistics
+    regions = lg.regions if lg is not None else ("all",)
+    categories = lg.categories if lg is not None else ("all",)
+    r = sim.region
+    days = max(inp.days - sim.warmup_days, 1)
+    rows: list[RegionKpi] = []
+    for i, reg in enumerate(regions):
+        for j, cat in [*((j, c) for j, c in enumerate(categories)), (None, None)]:
+            sel = (i, slice(None)) if j is None else (i, j)
+            dem, fil = float(np.sum(r.demand[sel])), float(np.sum(r.filled[sel]))
+            stock = float(np.sum(r.average_on_hand[sel]))
+            rows.append(RegionKpi(
+                region=reg, category=cat, fill_rate=_ratio(fil, dem, 1.0),
+                lost_sales_units=float(np.sum(r.lost[sel])), average_stock_units=stock,
+                days_of_cover=_ratio(stock, dem / days),
+                stockout_days=_ratio(float(np.sum(r.stockout_pair_days[sel])),
+                                     float(np.sum(r.stocked_pairs[sel])))))
+    k = sim.sku
+    daily = k.demand / days
+    cover = np.divide(k.final_on_hand, daily, out=np.full_like(daily, np.inf), where=daily > 0)
+    node_region = lg.node_region if lg is not None else np.zeros(inp.nodes, dtype=np.int64)
+    hot: list[HotItem] = []
+
+    def item(n: int, s: int, status: str) -> HotItem:
+        c = float(cover[n, s])
+        return HotItem(sku=sku_ids[s], name=sku_names[s], site=inp.node_ids[n],
+                       region=regions[int(node_region[n])],
+                       on_hand_units=float(k.final_on_hand[n, s]),
+                       days_of_cover=c if np.isfinite(c) else 9999.0, status=status)
+
+    lost_order = np.argsort(-k.lost, axis=None, kind="stable")[:HOT_ITEMS]
+    for flat in lost_order:
+        n, s = np.unravel_index(int(flat), k.lost.shape)
+        if k.lost[n, s] > 0:
+            hot.append(item(int(n), int(s), "short"))
+    excess = np.where(np.isfinite(cover) & (cover > EXCESS_COVER_DAYS), cover, -1.0)
+    for flat in np.argsort(-excess, axis=None, kind="stable")[:HOT_ITEMS]:
+        n, s = np.unravel_index(int(flat), excess.shape)
+        if excess[n, s] > 0:
+            hot.append(item(int(n), int(s), "excess"))
+    moved: dict[tuple[int, int, int], list[float]] = {}
+    for t in sim.transfers:
+        acc = moved.setdefault((t.sku, t.src, t.dst), [0.0, 0.0])
+        acc[0] += t.units
+        acc[1] += t.cost_rmb
+    top = sorted(moved.items(), key=lambda kv: (-kv[1][0], kv[0]))[:50]
+    transfers = [Transfer(sku=sku_ids[s], from_site=inp.node_ids[a], to_site=inp.node_ids[b],
+                          units=u, cost_rmb=c) for (s, a, b), (u, c) in top]
+    return StockView(regions=rows, stockout_pairs_by_day=sim.kpis.stockout_pairs.tolist(),
+                     hot_items=hot, transfers=transfers)
+
+
+def waybill_view(sim: SimulationResult) -> WaybillView | None:
+    """Status counts, on-time rate, late by carrier × region and a sample of timelines."""
+    log = sim.waybills
+    if log is None or not log.rows:
+        return None
+    status = log.status()
+    late = log.late()
+    counts = Counter(s or "none" for s, _ in status)
+    by: dict[tuple[str, str], list[int]] = {}
+    for row, is_late in zip(log.rows, late, strict=True):
+        acc = by.setdefault((row.carrier, row.region), [0, 0])
+        acc[0] += int(is_late)
+        acc[1] += 1
+    events: dict[int, list[WaybillEventOut]] = {}
+    late_idx = [i for i, x in enumerate(late) if x][: TIMELINES // 2]
+    pick: list[int] = []
+    seen_carriers: Counter[str] = Counter()
+    for i, row in enumerate(log.rows):
+        if len(pick) >= TIMELINES - len(late_idx):
+            break
+        if seen_carriers[row.carrier] < TIMELINES // 4:
+            seen_carriers[row.carrier] += 1
+            pick.append(i)
+    wanted = sorted(set(pick) | set(late_idx))
+    want = set(wanted)
+    for i, e, t, loc in log.events:
+        if i in want:
+            events.setdefault(i, []).append(
+                WaybillEventOut(event_type=e, event_time=log.iso(t), location=loc))
+    timelines = [WaybillTimeline(waybill_no=log.rows[i].waybill_no, carrier=log.rows[i].carrier,
+                                 status=status[i][0] or "none", events=events.get(i, []))
+                 for i in wanted]
+    return WaybillView(
+        status_counts=dict(sorted(counts.items())),
+        on_time_rate=1.0 - sum(late) / len(late),
+        late=[LateRow(carrier=c, region=r, late=v[0], total=v[1])
+              for (c, r), v in sorted(by.items())],
+        timelines=timelines)
