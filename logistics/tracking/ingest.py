@@ -40,6 +40,7 @@ Target = Engine | Connection | Session
 DEFAULT_BATCH = 20_000
 _T = TypeVar("_T")
 _TYPES = ", ".join(t.value for t in EventType)
+_TYPE_VALUE = {t: t.value for t in EventType}  # dict lookup beats Enum.value in the hot loop
 
 
 class _Item(NamedTuple):
@@ -79,7 +80,7 @@ def event_row_from_input(item: EventIn, fmt: Callable[[datetime], Any]) -> Row:
         c = item.corrects
         corrects = (c.event_key if c.event_key is not None
                     else key_for_event_id(item.waybill_no, item.carrier, str(c.event_id)))
-    etype = item.event_type.value
+    etype = _TYPE_VALUE[item.event_type]
     if item.event_id is not None:
         key = key_for_event_id(item.waybill_no, item.carrier, item.event_id)
     else:
@@ -253,7 +254,7 @@ def ingest_lines(
     try:
         with _gc_paused():
             for n, text in enumerate(lines, start=first_line):
-                if not text.strip():
+                if not text or text.isspace():
                     continue
                 try:
                     parsed.append(_parse_item(n, text, fmt, strict))
@@ -309,6 +310,7 @@ def _flush(
 def _write(conn: Connection, *, items: Sequence[_Item], strict: bool) -> IngestCounts:
     """Write one batch inside `conn`'s transaction: waybills first, then events."""
     store = store_for(conn)
+    store.begin_write(conn)
     now = datetime.now(UTC)
     wbs: dict[str, Row] = {}
     evs: dict[tuple[str, str], Row] = {}

@@ -32,6 +32,9 @@ class Store(Protocol):
     def time(self, t: datetime) -> Any:
         """The bind value of a UTC time for this dialect."""
 
+    def begin_write(self, conn: Connection) -> None:
+        """Prepare `conn`'s transaction for a batch of writes."""
+
     def insert_events(self, conn: Connection, rows: Sequence[Row], recorded_at: datetime) -> int:
         """Insert event rows (columns EVENT_COLUMNS, unique keys), skipping stored keys."""
 
@@ -43,6 +46,14 @@ class Store(Protocol):
 
 class SqliteStore:
     """SQLite: executemany of INSERT OR IGNORE inside the caller's transaction."""
+
+    def begin_write(self, conn: Connection) -> None:
+        """Take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads
+        first (strict mode) and then writes can fail with "database is locked" at once when
+        another process holds the lock, instead of waiting for it (busy_timeout)."""
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
 
     def time(self, t: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime text format, so Core selects read it back.
@@ -65,6 +76,9 @@ class SqliteStore:
 
 class PostgresStore:
     """PostgreSQL: COPY into a session-temporary staging table, then INSERT … ON CONFLICT."""
+
+    def begin_write(self, conn: Connection) -> None:
+        """Nothing to prepare: row locks are taken in key order by the insert itself."""
 
     def time(self, t: datetime) -> Any:
         return t
