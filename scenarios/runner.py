@@ -66,8 +66,8 @@ class StageReporter:
             return fn()
 
 
-def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console
-                            ) -> SimulationResult:
+def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console,
+                            warmup_days: int = 0) -> SimulationResult:
     streams = Streams.of(seed, 0)
     with Progress(TextColumn("      simulating day"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -81,7 +81,8 @@ def _simulate_with_progress(inp: SimulationInput, seed: int, console: Console
                 last[0] = time.perf_counter()
                 console.print(f"      simulated {day + 1}/{inp.days} days", highlight=False)
 
-        return simulate(inp, streams, on_day=tick, emit_waybills=True)
+        return simulate(inp, streams, on_day=tick, emit_waybills=True,
+                        warmup_days=warmup_days)
 
 
 def build_results(scn: Scenario, plan: stages.DesignPlan, routes: stages.RoutingPlan,

@@ -1,0 +1,168 @@
+"""Compare designs honestly: common random numbers, replications, warm-up cut, paired CIs.
+
+Replications run on any `concurrent.futures.Executor` (a local process pool, or a Dask
+`distributed` cluster through `Client(address).get_executor()`); each task is one
+(design, replication) replay returning its summary metrics.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from logistics.errors import InputError
+from simulation.engine import SimulationInput, simulate
+from simulation.results import Comparison, DesignRow, Interval, PairedDifference
+from simulation.streams import Streams
+
+Metrics = dict[str, float]
+PAIRED_METRICS = ("fill_rate", "total_cost_rmb", "lead_time_days", "co2_kg", "lost_sales_units")
+COST_PARTS = {"transport_cdc_fw": "transport_cdc_fw_rmb",
+              "transport_fw_store": "transport_fw_store_rmb", "transfers": "transfers_rmb",
+              "handling": "handling_cost_rmb", "holding": "holding_cost_rmb"}
+
+
+def replicate(inp: SimulationInput, seed: int, replication: int, warmup_days: int,
+              fixed_cost_per_year: float) -> Metrics:
+    """One replay on the streams of (seed, replication); metrics after the warm-up cut."""
+    m = simulate(inp, Streams.of(seed, replication), warmup_days=warmup_days).summary()
+    return with_costs(m, inp.days - warmup_days, fixed_cost_per_year)
+
+
+def with_costs(m: Metrics, counted_days: int, fixed_cost_per_year: float) -> Metrics:
+    """Add the FW fixed cost of the counted days and the total (fixed + transport + handling +
+    holding); the lost-sales penalty is not a cost here (see the fill rate)."""
+    out = dict(m)
+    out["fixed_cost_rmb"] = fixed_cost_per_year * counted_days / 365.0
+    out["total_cost_rmb"] = (out["fixed_cost_rmb"] + m["transport_cost_rmb"]
+                             + m["handling_cost_rmb"] + m["holding_cost_rmb"])
+    return out
+
+
+def interval(values: Sequence[float], level: float = 0.95) -> Interval:
+    """Mean and Student-t confidence interval; a single value gives a zero-width interval."""
+    x = np.asarray(values, dtype=np.float64)
+    mean = float(x.mean())
+    if x.size < 2:
+        return Interval(mean=mean, low=mean, high=mean)
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return Interval(mean=mean, low=mean - half, high=mean + half)
+
+
+@dataclass(frozen=True)
+class DesignCase:
+    """A named design ready to replay: its input, open FWs and yearly fixed cost."""
+
+    name: str
+    inp: SimulationInput
+    open_fw: tuple[str, ...]
+    fixed_cost_per_year: float
+
+
+def run_replications(cases: Sequence[DesignCase], seed: int, replications: int,
+                     warmup_days: int, executor: Executor | None = None,
+                     known: dict[tuple[str, int], Metrics] | None = None,
+                     on_done: Callable[[str, int], None] | None = None
+                     ) -> dict[str, list[Metrics]]:
+    """Metrics per design and replication (index = replication), computed on `executor`.
+
+    `known` holds results already computed (e.g. the showcase run); an interrupt cancels
+    everything still queued and re-raises.
+    """
+    if replications < 1:
+        raise InputError("replications must be >= 1")
+    if not 0 <= warmup_days < min(c.inp.days for c in cases):
+        raise InputError("warm-up must be >= 0 and shorter than the horizon")
+    known = dict(known or {})
+    out: dict[str, list[Metrics | None]] = {c.name: [None] * replications for c in cases}
+    for (name, r), m in known.items():
+        out[name][r] = m
+    todo = [(c, r) for r in range(replications) for c in cases if out[c.name][r] is None]
+    if executor is None:
+        for c, r in todo:
+            out[c.name][r] = replicate(c.inp, seed, r, warmup_days, c.fixed_cost_per_year)
+            if on_done is not None:
+                on_done(c.name, r)
+    else:
+        futures: list[tuple[str, int, Future[Metrics]]] = [
+            (c.name, r, executor.submit(replicate, c.inp, seed, r, warmup_days,
+                                        c.fixed_cost_per_year)) for c, r in todo]
+        try:
+            for name, r, fut in futures:
+                out[name][r] = fut.result()
+                if on_done is not None:
+                    on_done(name, r)
+        except BaseException:
+            for _, _, fut in futures:
+                fut.cancel()
+            raise
+    return {k: [m for m in v if m is not None] for k, v in out.items()}
+
+
+def comparison(cases: Sequence[DesignCase], metrics: dict[str, list[Metrics]],
+               warmup_days: int) -> Comparison:
+    """One row per design (means with 95% CIs) and design − baseline paired differences."""
+    base = cases[0].name
+    rows = []
+    for c in cases:
+        ms = metrics[c.name]
+        mean = {k: float(np.mean([m[k] for m in ms])) for k in ms[0]}
+        rows.append(DesignRow(
+            design=c.name, open_fw=list(c.open_fw),
+            fill_rate=interval([m["fill_rate"] for m in ms]),
+            lead_time_days=interval([m["lead_time_days"] for m in ms]),
+            total_cost_rmb=interval([m["total_cost_rmb"] for m in ms]),
+            cost_breakdown_rmb={"fixed": mean["fixed_cost_rmb"],
+                                **{k: mean[v] for k, v in COST_PARTS.items()}},
+            lost_sales_units=mean["lost_sales_units"],
+            average_stock_units=mean["average_stock_units"], co2_kg=mean["co2_kg"]))
+    paired = []
+    for c in cases[1:]:
+        for metric in PAIRED_METRICS:
+            diff = [a[metric] - b[metric]
+                    for a, b in zip(metrics[c.name], metrics[base], strict=True)]
+            paired.append(PairedDifference(design=c.name, baseline=base, metric=metric,
+                                           difference=interval(diff)))
+    return Comparison(baseline=base, replications=len(metrics[base]), warmup_days=warmup_days,
+                      designs=rows, paired=paired)
+
+
+@contextmanager
+def open_executor(kind: str = "local", scheduler: str | None = None,
+                  workers: int | None = None) -> Iterator[Executor | None]:
+    """`local`: a process pool (None = run inline when one worker); `dask`: the cluster at
+    `scheduler` through `Client(scheduler).get_executor()`."""
+    if kind == "dask":
+        if not scheduler:
+            raise InputError("--executor dask needs --scheduler tcp://HOST:PORT")
+        from distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
+        try:
+            yield client.get_executor()  # type: ignore[no-untyped-call]
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+        return
+    if kind != "local":
+        raise InputError(f"--executor must be local or dask, got '{kind}'")
+    n = workers or min(2, os.cpu_count() or 1)
+    if n <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
