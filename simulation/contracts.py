@@ -13,15 +13,18 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 from scipy import stats
 
+from logistics.errors import InputError
 from logistics.inventory.contracts import Contract, Revision, revise_orders
 from logistics.network import DemandModel
 from logistics.network.history import history_by_iso_week
 from logistics.network.model import FloatArray, IntArray, Scenario
+from simulation.results import ContractsView
 from simulation.streams import Streams
 
 
@@ -240,7 +243,8 @@ def scenario_supply_case(scn: Scenario, categories: Sequence[str] = ()) -> Suppl
     model = DemandModel.from_network(net)
     keep = np.array([not categories or k.category in categories for k in net.skus])
     if not keep.any():
-        raise ValueError(f"no SKU in categories {list(categories)}")
+        raise InputError(f"categories: no SKU in {list(categories)} (known: "
+                         f"{', '.join(net.categories)})", source=scn.source)
     region_weight = np.bincount(model.store_region, weights=model.store_weight,
                                 minlength=len(net.regions))
     rate = np.empty((scn.horizon_days, int(keep.sum())))
@@ -285,3 +289,24 @@ def contracts_section(comp: ContractComparison, contracts: Sequence[Contract],
               for c in contracts if c.name != comp.baseline for m in METRICS]
     return {"baseline": comp.baseline, "replications": comp.replications,
             "skus": case.skus, "days": case.days, "contracts": rows, "paired": paired}
+
+
+def default_contracts_path(scn: Scenario) -> Path:
+    """`rules/default_contracts.toml` next to the scenario file."""
+    return Path(scn.source).parent / "rules" / "default_contracts.toml"
+
+
+def contracts_view(scn: Scenario, contracts_path: Path | None = None, *, replications: int = 5,
+                   categories: Sequence[str] = (),
+                   on_replication: Callable[[int], None] | None = None) -> ContractsView:
+    """Every contract of the file (the first is the baseline) on the scenario's chain demand.
+
+    The runner's entry point: `results.contracts = contracts_view(scn)`.
+    """
+    from logistics.inventory.contracts import load_contracts
+
+    contracts = load_contracts(contracts_path or default_contracts_path(scn))
+    case = scenario_supply_case(scn, categories or contracts[0].categories)
+    comp = compare_contracts(case, contracts, seed=scn.seed, replications=replications,
+                             on_replication=on_replication)
+    return ContractsView.model_validate(contracts_section(comp, contracts, case))

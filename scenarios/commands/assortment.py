@@ -1,7 +1,215 @@
-"""`fwdnet assortment …`: placeholder until its issue lands (owner replaces this module)."""
+"""`fwdnet assortment …`: regional range suggestions, region overrides, and the chain remedies'
+simulated comparisons (regional vs national range; fixed vs flexible supplier contract)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="assortment commands (not built yet).", no_args_is_help=True)
+from logistics.errors import InputError
+
+app = typer.Typer(help="Regional assortment within HQ rules, and supplier-contract comparison.",
+                  no_args_is_help=True)
+
+RulesOpt = Annotated[Path | None, typer.Option(
+    "--rules", help="HQ assortment rules TOML (default: rules/default_assortment.toml next to "
+                    "the scenario).")]
+
+
+def _write_csv(frame: Any, target: Path) -> None:
+    """Write a DataFrame atomically (temp file + rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _load(scenario: Path, rules: Path | None) -> tuple[Any, Any, Any]:
+    from logistics.assortment import load_rules, resolve_rules
+    from logistics.network.load import load_scenario
+    from simulation.assortment import default_rules_path
+
+    sc = load_scenario(scenario)
+    path = rules or default_rules_path(sc)
+    raw = load_rules(path)
+    return sc, raw, resolve_rules(sc, raw, source=str(path))
+
+
+@app.command("suggest")
+def suggest_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML (e.g. scenarios/default.toml).")],
+    region: Annotated[list[str] | None, typer.Option(
+        help="Region code(s) to suggest for (repeatable; default all).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Suggestion CSV (default results/<scenario>/assortment_suggestions.csv).")] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Suggest each region's range from its sales history, within HQ rules.
+
+    One row per region × SKU: action relative to the national range (keep/add/drop/skip),
+    whether listed, ranks, expected units per year and the reason.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from logistics.assortment import suggest
+
+    sc, raw, resolved = _load(scenario, rules)
+    _, _, rows = suggest(sc, resolved, shrinkage=raw.shrinkage, similar=raw.similar_regions,
+                             regions=region or None)
+    table = pd.DataFrame([dataclasses.asdict(r) for r in rows])
+    target = out or Path("results") / sc.name / "assortment_suggestions.csv"
+    _write_csv(table, target)
+    for code in region or sc.network.regions:
+        sub = table[table["region"] == code]
+        counts = sub["action"].value_counts()
+        typer.echo(f"{code}: {int(sub['listed'].sum())} SKUs listed (max "
+                   f"{resolved.max_range[code]}), add {int(counts.get('add', 0))}, "
+                   f"drop {int(counts.get('drop', 0))} vs the national range")
+    typer.echo(f"wrote {len(table)} rows to {target}")
+
+
+@app.command("apply")
+def apply_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML.")],
+    overrides: Annotated[Path, typer.Argument(
+        help="Region overrides CSV: region,action,sku,category,lift,start,end "
+             "(action add/remove/promote).")],
+    out: Annotated[Path | None, typer.Option(
+        help="Resulting assortment CSV (default results/<scenario>/assortment.csv).")] = None,
+    rules: RulesOpt = None,
+    region_scope: Annotated[str | None, typer.Option(
+        help="Only this region may be changed (as an API key region:<code> would allow).")]
+    = None,
+) -> None:
+    """Validate region overrides against HQ rules and write the resulting assortment.
+
+    Any change that breaks a rule is listed with the rule's name and nothing is written
+    (exit code 2).
+    """
+    import pandas as pd
+
+    from logistics.assortment import apply_overrides, suggest
+    from logistics.assortment.overrides import read_overrides
+
+    sc, raw, resolved = _load(scenario, rules)
+    rows = read_overrides(overrides, sc.network)
+    reg, _, _ = suggest(sc, resolved, shrinkage=raw.shrinkage, similar=raw.similar_regions)
+    res = apply_overrides(reg, resolved, sc.network, rows, region_scope=region_scope,
+                          source=str(overrides))
+    if res.refused:
+        for r in res.refused:
+            typer.echo(f"refused {r.line()}", err=True)
+        first = res.refused[0]
+        raise InputError(f"{len(res.refused)} change(s) refused, nothing written; first: "
+                         f"{first.line()}", source=str(overrides))
+    a = res.assortment
+    cats = {k.id: k.category for k in sc.network.skus}
+    added = {(o.region, o.sku) for o in res.applied if o.action == "add"}
+    core = {sc.network.skus[i].id for i in resolved.core}
+    lines = [{"region": region, "sku": sku, "category": cats[sku],
+              "origin": ("core" if sku in core
+                         else "override" if (region, sku) in added else "suggested")}
+             for r, region in enumerate(a.regions)
+             for k, sku in enumerate(a.sku_ids) if a.listed[r, k]]
+    target = out or Path("results") / sc.name / "assortment.csv"
+    _write_csv(pd.DataFrame(lines), target)
+    if a.promotions:
+        promos = pd.DataFrame([{"name": p.name, "start": p.start.isoformat(),
+                                "end": p.end.isoformat(), "lift": p.lift,
+                                "categories": ";".join(p.categories),
+                                "regions": ";".join(p.regions)} for p in a.promotions])
+        _write_csv(promos, target.with_name(target.stem + "_promotions.csv"))
+    typer.echo(f"applied {len(res.applied)} change(s); wrote {len(lines)} region × SKU "
+               f"listings to {target}" + (f" and {len(a.promotions)} local promotion(s)"
+                                          if a.promotions else ""))
+
+
+def _progress(total: int, label: str) -> Any:
+    def tick(rep: int) -> None:
+        typer.echo(f"{label}: replication {rep + 1}/{total} done", err=True)
+    return tick
+
+
+@app.command("compare")
+def compare_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML.")],
+    rules: RulesOpt = None,
+    overrides: Annotated[Path | None, typer.Option(
+        help="Region overrides applied to the regional range first.")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Demand paths (common to both).")] = 3,
+    substitution: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Share of an unlisted SKU's demand bought as a listed one of "
+                               "its category.")] = 0.0,
+    out: Annotated[Path | None, typer.Option(
+        help="JSON (the results.json `assortment` section; default "
+             "results/<scenario>/assortment.json).")] = None,
+) -> None:
+    """Simulate the regional range against one national range on the same demand."""
+    from logistics.network.load import load_scenario
+    from simulation.assortment import assortment_view
+    from simulation.results import write_json_atomic
+
+    sc = load_scenario(scenario)
+    view = assortment_view(sc, rules, replications=replications, substitution=substitution,
+                           overrides=overrides,
+                           on_replication=_progress(replications, "assortment"))
+    target = out or Path("results") / sc.name / "assortment.json"
+    write_json_atomic(target, view.model_dump(mode="json"))
+    typer.echo(f"{'region':<6} {'SKUs':>5} {'fill nat':>9} {'fill reg':>9} {'Δfill (95% CI)':>26} "
+               f"{'lost nat':>10} {'lost reg':>10} {'stock nat':>10} {'stock reg':>10}")
+    rows = {(r.assortment, r.region): r for r in view.rows}
+    diff = {(d.region, d.metric): d.difference for d in view.paired}
+    other = next(r.assortment for r in view.rows if r.assortment != view.baseline)
+    for region in dict.fromkeys(r.region for r in view.rows):
+        n, g = rows[(view.baseline, region)], rows[(other, region)]
+        d = diff[(region, "fill_rate")]
+        typer.echo(f"{region:<6} {g.range_size:>5} {n.fill_rate.mean:>9.4f} "
+                   f"{g.fill_rate.mean:>9.4f} {d.mean:>+9.5f} [{d.low:+.5f}, {d.high:+.5f}] "
+                   f"{n.lost_sales_units.mean:>10.0f} {g.lost_sales_units.mean:>10.0f} "
+                   f"{n.average_stock_units.mean:>10.0f} {g.average_stock_units.mean:>10.0f}")
+    typer.echo(f"wrote {target}")
+
+
+@app.command("contracts")
+def contracts_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML.")],
+    contracts: Annotated[Path | None, typer.Option(
+        help="Contracts TOML (default: rules/default_contracts.toml next to the scenario); "
+             "the first contract is the baseline.")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Demand paths (common to all).")] = 5,
+    category: Annotated[list[str] | None, typer.Option(
+        help="Only SKUs of these categories (repeatable; default the baseline's, else all).")]
+    = None,
+    out: Annotated[Path | None, typer.Option(
+        help="JSON (the results.json `contracts` section; default "
+             "results/<scenario>/contracts.json).")] = None,
+) -> None:
+    """Simulate fixed versus flexible supplier contracts on the same demand (paired 95% CIs)."""
+    from logistics.network.load import load_scenario
+    from simulation.contracts import contracts_view
+    from simulation.results import write_json_atomic
+
+    sc = load_scenario(scenario)
+    view = contracts_view(sc, contracts, replications=replications, categories=category or (),
+                          on_replication=_progress(replications, "contracts"))
+    target = out or Path("results") / sc.name / "contracts.json"
+    write_json_atomic(target, view.model_dump(mode="json"))
+    for c in view.contracts:
+        typer.echo(f"{c.contract}: fill {c.fill_rate.mean:.4f}, lost {c.lost_sales_units.mean:,.0f}"
+                   f" units, stock {c.average_stock_units.mean:,.0f} units, premium "
+                   f"{c.premium_rmb.mean:,.0f} RMB, total cost {c.total_cost_rmb.mean:,.0f} RMB")
+    for d in view.paired:
+        typer.echo(f"  {d.design} − {d.baseline} {d.metric}: {d.difference.mean:+,.4f} "
+                   f"[{d.difference.low:+,.4f}, {d.difference.high:+,.4f}]")
+    typer.echo(f"wrote {target}")

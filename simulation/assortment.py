@@ -1,0 +1,268 @@
+"""Regional versus national assortment, replayed on the same demand (common random numbers).
+
+One stock point per region (its FWs pooled) holds the SKUs the region lists, on an (R, S)
+policy whose S comes from the history's seasonal-naive weekly demand. Demand for an unlisted SKU
+is lost, except a `substitution` share that moves to the listed SKUs of the same category (in
+proportion to their expected sales). Every assortment of a replication steps through the same
+daily Poisson draws, so per-region differences carry paired 95% confidence intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+
+from logistics.assortment.model import Assortment
+from logistics.network import DemandModel
+from logistics.network.history import history_by_iso_week
+from logistics.network.model import FloatArray, Scenario
+from simulation.contracts import Interval95
+from simulation.results import AssortmentView
+from simulation.streams import Streams
+
+REGION_METRICS = ("fill_rate", "lost_sales_units", "average_stock_units")
+
+
+@dataclass(frozen=True)
+class RegionRun:
+    """Per-region totals of one assortment on one demand path (units)."""
+
+    assortment: str
+    regions: tuple[str, ...]
+    demand: FloatArray  # (regions,)
+    sales: FloatArray
+    lost: FloatArray
+    average_stock: FloatArray
+    range_size: tuple[int, ...]
+
+    def metric(self, name: str) -> FloatArray:
+        if name == "fill_rate":
+            return np.asarray(np.divide(self.sales, self.demand, out=np.ones_like(self.sales),
+                                        where=self.demand > 0))
+        if name == "lost_sales_units":
+            return self.lost
+        if name == "average_stock_units":
+            return self.average_stock
+        raise KeyError(name)
+
+    def total(self, name: str) -> float:
+        """The metric over all regions (fill rate weighted by demand)."""
+        if name == "fill_rate":
+            d = float(self.demand.sum())
+            return float(self.sales.sum()) / d if d else 1.0
+        return float(self.metric(name).sum())
+
+
+def _substitution_matrix(listed: np.ndarray, expected: FloatArray, cat: np.ndarray,
+                         ncat: int) -> FloatArray:
+    """(regions, skus) share of its category's unlisted demand each listed SKU receives."""
+    w = np.where(listed, np.maximum(expected, 1e-9), 0.0)
+    tot = np.stack([np.bincount(cat, weights=row, minlength=ncat) for row in w])
+    return np.asarray(np.divide(w, tot[:, cat], out=np.zeros_like(w), where=tot[:, cat] > 0))
+
+
+@dataclass(frozen=True)
+class RegionalCase:
+    """Daily demand rates by region × SKU and the planning figures all assortments share."""
+
+    regions: tuple[str, ...]
+    rate: Callable[[int], FloatArray]  # day → (regions, skus) expected units
+    days: int
+    weekly_mean: FloatArray  # (53, regions, skus) planned daily units by ISO week − 1
+    start_week: int
+    week_of_day: tuple[int, ...]  # ISO week − 1 of each simulated day
+    category: np.ndarray  # (skus,) category index
+    categories: int
+    review_days: int
+    lead_days: int
+    service_level: float
+
+
+def scenario_case(scn: Scenario) -> RegionalCase:
+    """The scenario's regional demand and its seasonal-naive planning levels."""
+    net = scn.network
+    model = DemandModel.from_network(net)
+    weight = np.bincount(model.store_region, weights=model.store_weight,
+                         minlength=len(net.regions))
+    cat = model.sku_category
+    base = model.sku_base
+
+    def rate(day: int) -> FloatArray:
+        f = model.factor(scn.start + timedelta(days=day))  # regions × categories
+        return np.asarray(weight[:, None] * f[:, cat] * base[None, :])
+
+    weekly = np.transpose(history_by_iso_week(scn), (2, 0, 1)) / 7.0
+    weeks = tuple(min((scn.start + timedelta(days=d)).isocalendar()[1], 53) - 1
+                  for d in range(scn.horizon_days))
+    return RegionalCase(
+        regions=net.regions, rate=rate, days=scn.horizon_days, weekly_mean=weekly,
+        start_week=weeks[0], week_of_day=weeks, category=np.asarray(cat),
+        categories=len(net.categories), review_days=scn.policy.review_days,
+        lead_days=scn.policy.cdc_fw_lead_days, service_level=scn.policy.service_level)
+
+
+def _levels(case: RegionalCase, a: Assortment, substitution: float) -> FloatArray:
+    """(53, regions, skus) order-up-to levels: listed SKUs only, incl. expected substitutes."""
+    listed = np.asarray(a.listed)
+    mean = case.weekly_mean * listed[None]
+    if substitution > 0:
+        share = _substitution_matrix(listed, case.weekly_mean.mean(axis=0), case.category,
+                                     case.categories)
+        for w in range(mean.shape[0]):
+            lost = case.weekly_mean[w] * ~listed
+            by_cat = np.stack([np.bincount(case.category, weights=row,
+                                           minlength=case.categories) for row in lost])
+            mean[w] += substitution * by_cat[:, case.category] * share
+    t = case.review_days + case.lead_days
+    z = NormalDist().inv_cdf(case.service_level)
+    level = np.ceil(mean * t + z * np.sqrt(mean * t))
+    return np.asarray(np.where(listed[None], level, 0.0))
+
+
+def simulate_assortments(case: RegionalCase, assortments: Sequence[Assortment],
+                         rng: np.random.Generator, substitution: float = 0.0
+                         ) -> tuple[RegionRun, ...]:
+    """Step every assortment through the same daily demand draws; per-region totals of each."""
+    if not 0.0 <= substitution <= 1.0:
+        raise ValueError(f"substitution must be in [0, 1], got {substitution}")
+    n_r = len(case.regions)
+    levels = [_levels(case, a, substitution) for a in assortments]
+    listed = [np.asarray(a.listed) for a in assortments]
+    shares = [_substitution_matrix(m, case.weekly_mean.mean(axis=0), case.category,
+                                   case.categories) for m in listed]
+    on_hand = [np.array(lv[case.start_week]) for lv in levels]
+    pipeline = [np.zeros((case.lead_days + 1, *lv.shape[1:])) for lv in levels]
+    acc = [{k: np.zeros(n_r) for k in ("demand", "sales", "lost", "stock")} for _ in levels]
+    for day in range(case.days):
+        demand = rng.poisson(case.rate(day)).astype(np.float64)
+        slot = day % (case.lead_days + 1)
+        for i in range(len(levels)):
+            oh, pipe, a = on_hand[i], pipeline[i], acc[i]
+            oh += pipe[slot]
+            pipe[slot] = 0.0
+            if day % case.review_days == 0:
+                arrive = min(day + case.lead_days, case.days - 1)
+                target = levels[i][case.week_of_day[arrive]]
+                q = np.maximum(target - oh - pipe.sum(axis=0), 0.0)
+                pipe[(day + case.lead_days) % (case.lead_days + 1)] += q
+            want = demand * listed[i]
+            if substitution > 0:
+                gone = demand * ~listed[i]
+                by_cat = np.stack([np.bincount(case.category, weights=row,
+                                               minlength=case.categories) for row in gone])
+                want = want + substitution * by_cat[:, case.category] * shares[i]
+            sold = np.minimum(want, oh)
+            oh -= sold
+            a["demand"] += demand.sum(axis=1)
+            a["sales"] += sold.sum(axis=1)
+            a["lost"] += demand.sum(axis=1) - sold.sum(axis=1)
+            a["stock"] += oh.sum(axis=1)
+    return tuple(
+        RegionRun(assortment=asst.kind, regions=case.regions, demand=a["demand"],
+                  sales=a["sales"], lost=a["lost"], average_stock=a["stock"] / case.days,
+                  range_size=tuple(int(x) for x in np.asarray(asst.listed).sum(axis=1)))
+        for asst, a in zip(assortments, acc, strict=True))
+
+
+@dataclass(frozen=True)
+class AssortmentComparison:
+    """Runs per assortment and replication, compared per region against a baseline."""
+
+    baseline: str
+    regions: tuple[str, ...]
+    runs: dict[str, tuple[RegionRun, ...]]
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs[self.baseline])
+
+    def interval(self, name: str, metric: str, region: int | None = None) -> Interval95:
+        """Mean and 95% CI of a metric in one region (None = all regions)."""
+        return Interval95.of([self._value(r, metric, region) for r in self.runs[name]])
+
+    def paired(self, name: str, metric: str, region: int | None = None) -> Interval95:
+        """name − baseline on the same demand paths, in one region (None = all regions)."""
+        return Interval95.of([self._value(a, metric, region) - self._value(b, metric, region)
+                              for a, b in zip(self.runs[name], self.runs[self.baseline],
+                                              strict=True)])
+
+    @staticmethod
+    def _value(run: RegionRun, metric: str, region: int | None) -> float:
+        return run.total(metric) if region is None else float(run.metric(metric)[region])
+
+
+def compare_assortments(case: RegionalCase, assortments: Sequence[Assortment], *, seed: int,
+                        replications: int = 5, substitution: float = 0.0,
+                        on_replication: Callable[[int], None] | None = None
+                        ) -> AssortmentComparison:
+    """Replicate the lockstep replay; the first assortment is the baseline (e.g. national)."""
+    names = [a.kind for a in assortments]
+    if len(set(names)) != len(names):
+        raise ValueError(f"assortment kinds must differ to be compared, got {names}")
+    runs: dict[str, list[RegionRun]] = {n: [] for n in names}
+    for rep in range(replications):
+        for run in simulate_assortments(case, assortments, Streams.of(seed, rep).demand,
+                                        substitution):
+            runs[run.assortment].append(run)
+        if on_replication is not None:
+            on_replication(rep)
+    return AssortmentComparison(names[0], case.regions, {k: tuple(v) for k, v in runs.items()})
+
+
+def assortment_section(comp: AssortmentComparison, substitution: float) -> dict[str, object]:
+    """The `assortment` section of results.json (schema `simulation.results.AssortmentView`)."""
+    rows: list[dict[str, object]] = []
+    paired: list[dict[str, object]] = []
+    for name, runs in comp.runs.items():
+        for r, region in enumerate([*comp.regions, None]):
+            rows.append({
+                "assortment": name, "region": region or "all",
+                "range_size": (runs[0].range_size[r] if region is not None
+                               else round(float(np.mean(runs[0].range_size)))),
+                **{m: comp.interval(name, m, None if region is None else r).as_dict()
+                   for m in REGION_METRICS},
+            })
+            if name != comp.baseline:
+                paired.extend({"assortment": name, "baseline": comp.baseline,
+                               "region": region or "all", "metric": m,
+                               "difference": comp.paired(name, m, None if region is None
+                                                         else r).as_dict()}
+                              for m in REGION_METRICS)
+    return {"baseline": comp.baseline, "replications": comp.replications,
+            "substitution": substitution, "rows": rows, "paired": paired}
+
+
+
+def default_rules_path(scn: Scenario) -> Path:
+    """`rules/default_assortment.toml` next to the scenario file."""
+    return Path(scn.source).parent / "rules" / "default_assortment.toml"
+
+
+def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replications: int = 3,
+                    substitution: float = 0.0, overrides: Path | None = None,
+                    on_replication: Callable[[int], None] | None = None) -> AssortmentView:
+    """National versus regional (plus `overrides`, if given) range on the scenario's demand.
+
+    The runner's entry point: `results.assortment = assortment_view(scn)`.
+    """
+    from logistics.assortment import apply_overrides, load_rules, resolve_rules, suggest
+    from logistics.assortment.overrides import read_overrides
+
+    path = rules_path or default_rules_path(scn)
+    rules = load_rules(path)
+    resolved = resolve_rules(scn, rules, source=str(path))
+    regional, national, _ = suggest(scn, resolved, shrinkage=rules.shrinkage,
+                                    similar=rules.similar_regions)
+    if overrides is not None:
+        rows = read_overrides(overrides, scn.network)
+        regional = apply_overrides(regional, resolved, scn.network, rows, strict=True,
+                                   source=str(overrides)).assortment
+    comp = compare_assortments(scenario_case(scn), [national, regional], seed=scn.seed,
+                               replications=replications, substitution=substitution,
+                               on_replication=on_replication)
+    return AssortmentView.model_validate(assortment_section(comp, substitution))
