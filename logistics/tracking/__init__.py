@@ -3,7 +3,8 @@
 Public API (stable; documented in docs/tracking.md):
 - schema: `EventIn`, `WaybillIn`, `LocationIn`, `EventType` (pydantic, the JSON contract)
 - domain: `TrackingEvent`, `Waybill`, `StoredEvent`, `IngestCounts` (frozen dataclasses)
-- storage: `open_engine(url)` (migrates), `ingest_events(target, items)`, `ingest_lines(...)`
+- storage: `open_engine(url)` (migrates), `ingest_events(target, items)`, `ingest_lines(...)`,
+  `ingest_file(url, path, workers=N)` (multi-process)
 - queries: `get_trace`, `get_waybill`, `events_of`, `iter_events`, `list_waybills`,
   `late_waybills`; status: `derive_status`
 """
@@ -21,6 +22,7 @@ from logistics.tracking.model import (
     key_for_content,
     key_for_event_id,
 )
+from logistics.tracking.parallel import ingest_file
 from logistics.tracking.queries import (
     WaybillSummary,
     WaybillTrace,
@@ -69,6 +71,7 @@ __all__ = [
     "get_trace",
     "get_waybill",
     "ingest_events",
+    "ingest_file",
     "ingest_lines",
     "is_late",
     "iter_events",

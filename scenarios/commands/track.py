@@ -96,8 +96,11 @@ def ingest(
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=32, help="Parsing processes (each takes a slice of FEED).")] = 1,
 ) -> None:
-    """Store every event of FEED exactly once (re-runs and overlaps are safe); bad lines go to
-    the rejects file with line number and reason. Prints read, stored, duplicates, rejected."""
+    """Store every event of FEED exactly once; bad lines go to a rejects file.
+
+    Re-runs, crashes and overlapping feeds are safe. Rejects carry line number and reason.
+    Prints read, stored, duplicates, rejected.
+    """
     from logistics.tracking.db import resolve_url
     from logistics.tracking.ingest import ingest_lines
     from logistics.tracking.model import Reject
