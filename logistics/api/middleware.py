@@ -53,6 +53,7 @@ class ServiceMiddleware:
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = 1
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
@@ -84,7 +85,13 @@ class ServiceMiddleware:
                     return {"type": "http.request", "body": body, "more_body": False}
                 return await receive()
 
-            await self.app(scope, replay, send_wrapped)
+            try:
+                await self.app(scope, replay, send_wrapped)
+            except Exception as exc:  # no stack trace leaves the process: log it, answer 500
+                log.error("unhandled error", exc_info=exc, extra={"request_id": rid})
+                if not status.get("started"):
+                    await _error(send_wrapped, 500, "internal error; quote the request id to "
+                                 "the operator", rid, code=1)
         finally:
             dt = time.perf_counter() - t0
             label = _route_label(scope)
@@ -96,8 +103,8 @@ class ServiceMiddleware:
             request_id.reset(token)
 
 
-async def _error(send: Send, status: int, message: str, rid: str) -> None:
-    body = json.dumps({"code": 2, "error": message, "request_id": rid}).encode()
+async def _error(send: Send, status: int, message: str, rid: str, code: int = 2) -> None:
+    body = json.dumps({"code": code, "error": message, "request_id": rid}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})

@@ -76,8 +76,9 @@ class Api:
     def h(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[role]}"}
 
-    def post(self, path: str, role: str = "hq", **kw: Any) -> Any:
-        return self.client.post(path, headers=self.h(role), **kw)
+    def post(self, path: str, role: str = "hq", headers: dict[str, str] | None = None,
+             **kw: Any) -> Any:
+        return self.client.post(path, headers={**self.h(role), **(headers or {})}, **kw)
 
     def get(self, path: str, role: str = "hq", **kw: Any) -> Any:
         return self.client.get(path, headers=self.h(role), **kw)
