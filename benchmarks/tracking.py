@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import random
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -70,9 +71,35 @@ def make_feed(path: Path, n: int, dup_share: float, seed: int) -> int:
     return unique
 
 
+def _proc_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) of a local process, from /proc; None if not readable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pid(conn: Any) -> int | None:
+    try:
+        return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+    except Exception:
+        return None
+
+
 def ingest_feed(url: str, feed: Path, batch: int, workers: int) -> dict[str, Any]:
-    """Time a complete ingest (parse, validate, dedup, committed batches) of the feed."""
+    """Time a complete ingest (parse, validate, dedup, committed batches) of the feed.
+
+    Single-process runs also report CPU per event of this process and, for a local
+    PostgreSQL, of its server backend: figures that do not depend on the machine's load.
+    """
     engine = open_engine(url)
+    pid = None
+    if workers == 1 and engine.dialect.name == "postgresql":
+        with engine.connect() as c:  # the pool's only connection: the writer will reuse it
+            pid = _backend_pid(c)
+    server0 = None if pid is None else _proc_cpu_s(pid)
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     if workers > 1:
         engine.dispose()
@@ -81,12 +108,22 @@ def ingest_feed(url: str, feed: Path, batch: int, workers: int) -> dict[str, Any
         with feed.open("rb") as f:
             counts = ingest_lines(engine, f, batch_size=batch)
     secs = time.perf_counter() - t
-    stored_total = count_events(engine)
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    out: dict[str, Any] = {"workers": workers, "seconds": round(secs, 3),
+                           "events_per_s": round(counts.read / secs), "read": counts.read,
+                           "stored": counts.stored, "duplicates": counts.duplicates,
+                           "rejected": counts.rejected}
+    if workers == 1:
+        cpu = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
+        out["client_cpu_us_per_event"] = round(cpu / counts.read * 1e6, 2)
+        server1 = None if pid is None else _proc_cpu_s(pid)
+        with engine.connect() as c:
+            same = pid is not None and _backend_pid(c) == pid
+        if server0 is not None and server1 is not None and same:
+            out["server_cpu_us_per_event"] = round((server1 - server0) / counts.read * 1e6, 2)
+    out["rows_in_table"] = count_events(engine)
     engine.dispose()
-    return {"workers": workers, "seconds": round(secs, 3),
-            "events_per_s": round(counts.read / secs), "read": counts.read,
-            "stored": counts.stored, "duplicates": counts.duplicates,
-            "rejected": counts.rejected, "rows_in_table": stored_total}
+    return out
 
 
 def copy_baseline(url: str, feed: Path) -> dict[str, Any]:
@@ -114,15 +151,21 @@ def copy_baseline(url: str, feed: Path) -> dict[str, Any]:
             "event_time timestamptz, carrier text, event_id text, loc_code text, loc_name text, "
             "lon double precision, lat double precision, details text, corrects text)")
         conn.commit()
+        pid = conn.info.backend_pid
+        server0 = _proc_cpu_s(pid)
         t = time.perf_counter()
         with conn.cursor() as cur, cur.copy("COPY bench_copy FROM STDIN") as cp:
             for i in range(0, len(data), 1 << 20):
                 cp.write(data[i:i + (1 << 20)])
         conn.commit()
         secs = time.perf_counter() - t
+        server1 = _proc_cpu_s(pid)
         conn.execute("DROP TABLE bench_copy")
         conn.commit()
-    return {"seconds": round(secs, 3), "rows_per_s": round(n / secs), "rows": n}
+    out: dict[str, Any] = {"seconds": round(secs, 3), "rows_per_s": round(n / secs), "rows": n}
+    if server0 is not None and server1 is not None:
+        out["server_cpu_us_per_row"] = round((server1 - server0) / n * 1e6, 2)
+    return out
 
 
 def _copy_text(v: Any) -> str:

@@ -155,17 +155,11 @@ def _reason(exc: ValidationError) -> str:
     err = errs[0]
     kind = err["type"]
     if kind == "json_invalid":
-        return f"invalid JSON: {err['ctx'].get('error', err['msg'])}" if "ctx" in err \
-            else "invalid JSON"
-    if kind in ("model_type", "model_attributes_type") or (
-        kind == "union_tag_invalid" or (not err["loc"] and kind.endswith("_type"))
-    ):
-        return "expected a JSON object"
-    # For the EventIn|WaybillIn union, report the member the line's "kind" selects.
+        return f"invalid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
     loc = tuple(str(p) for p in err["loc"])
-    if loc and loc[0] in ("EventIn", "WaybillIn"):
-        loc = loc[1:]
-    field = ".".join(loc) or "line"
+    if not loc and kind.endswith("_type"):
+        return "expected a JSON object"
+    field = ".".join(loc)
     if kind == "enum" and field == "event_type":
         return f"event_type: unknown type {err['input']!r} (expected one of {_TYPES})"
     if kind == "value_error":
