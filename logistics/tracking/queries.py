@@ -35,6 +35,18 @@ class WaybillTrace:
     events: tuple[StoredEvent, ...]
     status: DerivedStatus
 
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form shared by `track show --json` and the HTTP API: the waybill (or null),
+        the derived status, and the events by event time, each marked `corrected`."""
+        corrected = {s.event.corrects for s in self.events if s.event.corrects}
+        return {
+            "waybill_no": self.waybill_no,
+            "waybill": None if self.waybill is None else self.waybill.to_json_dict(),
+            **self.status.to_json_dict(),
+            "events": [dict(s.to_json_dict(), corrected=s.event.key in corrected)
+                       for s in self.events],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class WaybillSummary:
@@ -49,6 +61,16 @@ class WaybillSummary:
     late: bool
     lateness_s: float
     as_of: datetime
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form shared by `track late --json` and the HTTP API."""
+        return {
+            "waybill": self.waybill.to_json_dict(),
+            **self.status.to_json_dict(),
+            "late": self.late,
+            "lateness_s": round(self.lateness_s, 3),
+            "as_of": self.as_of.isoformat().replace("+00:00", "Z"),
+        }
 
 
 @contextmanager

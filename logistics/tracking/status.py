@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from logistics.tracking.model import TrackingEvent
 from logistics.tracking.schema import EventType
@@ -74,6 +75,22 @@ class DerivedStatus:
     def consistent(self) -> bool:
         """True when the history has no impossible step."""
         return not self.anomalies
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form (times ISO 8601 UTC with Z)."""
+        def z(t: datetime | None) -> str | None:
+            return None if t is None else t.isoformat().replace("+00:00", "Z")
+
+        return {
+            "status": None if self.status is None else self.status.value,
+            "consistent": self.consistent,
+            "anomalies": [{"event_key": a.event_key, "event_type": a.event_type.value,
+                           "event_time": z(a.event_time), "reason": a.reason}
+                          for a in self.anomalies],
+            "events_applied": self.events_applied,
+            "last_event_time": z(self.last_event_time),
+            "delivered_at": z(self.delivered_at),
+        }
 
 
 def effective_events(events: Iterable[TrackingEvent]) -> list[TrackingEvent]:

@@ -160,13 +160,7 @@ def show(
     st = trace.status
     corrected = {s.event.corrects for s in trace.events if s.event.corrects}
     if as_json:
-        typer.echo(json.dumps({
-            "waybill": None if trace.waybill is None else trace.waybill.to_json_dict(),
-            "status": None if st.status is None else st.status.value,
-            "anomalies": [{"event_key": a.event_key, "reason": a.reason} for a in st.anomalies],
-            "events": [dict(s.to_json_dict(), corrected=s.event.key in corrected)
-                       for s in trace.events],
-        }, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(trace.to_json_dict(), ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -213,12 +207,7 @@ def late(
             raise InputError(f"--as-of: {as_of!r} needs a time zone (e.g. +08:00 or Z)")
     rows = late_waybills(_engine(db), region=region, as_of=when)
     if as_json:
-        typer.echo(json.dumps([{
-            "waybill_no": r.waybill.waybill_no, "region": r.waybill.region,
-            "promised_at": _iso(r.waybill.promised_at),
-            "status": None if r.status.status is None else r.status.status.value,
-            "lateness_s": round(r.lateness_s, 3),
-        } for r in rows], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([r.to_json_dict() for r in rows], ensure_ascii=False, indent=2))
         return
     from rich.console import Console
     from rich.table import Table

@@ -149,7 +149,10 @@ def test_cli_ingest_show_late_export_label(db: Db, tmp_path: Path) -> None:
 
     r = run.invoke(app, ["track", "late", "--db", url, "--as-of", "2026-11-21T00:00:00Z",
                          "--json"])
-    assert [x["waybill_no"] for x in json.loads(r.output)] == ["SF1"]
+    late = json.loads(r.output)
+    assert [x["waybill"]["waybill_no"] for x in late] == ["SF1"]
+    assert late[0]["status"] == "out_for_delivery"
+    assert late[0]["lateness_s"] == 14 * 3600.0  # promised 10:00Z, as of 24:00Z
     r = run.invoke(app, ["track", "late", "--db", url, "--as-of", "2026-11-20T00:00:00Z",
                          "--json"])
     assert json.loads(r.output) == []
