@@ -107,6 +107,10 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
         sigma = np.maximum(1.25 * err, np.sqrt(fc))
         return np.asarray(z * np.sqrt(cover * sigma**2 + l_var * fc**2))
 
+    def next_review(t: int) -> int:
+        """The next placement day from today on (today's order is placed after the revision)."""
+        return -(-t // contract.review_days) * contract.review_days
+
     on_hand = np.ceil(f * cover + safety(f, mad))
     orders: list[tuple[int, int, FloatArray, FloatArray]] = []  # placed, due, base, qty
     revisions: list[Revision] = []
@@ -124,7 +128,8 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
             res = revise_orders(contract, today=t, on_hand=on_hand,
                                 open_qty=np.array([o[3] for o in orders]),
                                 base_qty=np.array([o[2] for o in orders]),
-                                due_days=[o[1] for o in orders], forecast=f, safety_stock=ss)
+                                due_days=[o[1] for o in orders], forecast=f, safety_stock=ss,
+                                next_arrival=next_review(t) + l_mean)
             premium += res.fee_rmb
             for j, (placed, due, _base, _) in enumerate(orders):
                 ch = res.changed_units[j]

@@ -133,28 +133,37 @@ def revise_orders(
     due_days: Sequence[int],
     forecast: npt.ArrayLike,
     safety_stock: npt.ArrayLike,
+    next_arrival: float | None = None,
 ) -> RevisionResult:
     """Revise open orders to the quantity the latest forecast and stock call for, within the band.
 
     Orders are taken in due order; before each arrival the on-hand is projected (lost sales: never
     below 0) from `on_hand`, earlier arrivals and `forecast` (units/day per SKU). A revisable order
-    (due ≥ `cutoff_days` from today) is set to cover `review_days` of forecast plus the safety
+    (due ≥ `cutoff_days` from today) is set to cover the forecast until the next arrival (the
+    next open order's due day, else `next_arrival`, else `review_days` later) plus the safety
     stock, clipped to its band around `base_qty` and made a whole lot; others stay as they are.
     """
     q = np.array(open_qty, dtype=np.float64).reshape(len(due_days), -1)
     base = np.asarray(base_qty, dtype=np.float64).reshape(q.shape)
     f = np.asarray(forecast, dtype=np.float64)
-    need_after = f * contract.review_days + np.asarray(safety_stock, dtype=np.float64)
+    ss = np.asarray(safety_stock, dtype=np.float64)
     new = q.copy()
     stock = np.asarray(on_hand, dtype=np.float64).copy()
     t = today
-    for j in np.argsort(np.asarray(due_days, dtype=np.int64), kind="stable"):
+    order = [int(j) for j in np.argsort(np.asarray(due_days, dtype=np.int64), kind="stable")]
+    for pos, j in enumerate(order):
         due = int(due_days[j])
         stock = np.maximum(stock - f * max(due - t, 0), 0.0)
         t = max(due, t)
         if contract.flexible and due - today >= contract.cutoff_days:
+            # a bug to avoid: covering only `review_days` after arrival when lead times vary
+            # leaves the gap to a later-due next order uncovered
+            if pos + 1 < len(order):
+                until = float(due_days[order[pos + 1]])
+            else:
+                until = next_arrival if next_arrival is not None else due + contract.review_days
             lo, hi = contract.band(base[j])
-            want = np.clip(need_after - stock, lo, hi)
+            want = np.clip(f * max(until - due, 0.0) + ss - stock, lo, hi)
             lot = contract.lot(want)
             # a lot rounded up past the band's top is cut back to whole cases inside it
             c = max(contract.case_pack, 1.0)

@@ -127,3 +127,15 @@ def test_lead_time_sampling_matches_distribution():
     x = lt.sample(np.random.default_rng(1), 20000)
     assert set(np.unique(x)) == {10, 20}
     assert (x == 10).mean() == pytest.approx(0.25, abs=0.02)
+
+
+def test_revision_covers_until_the_next_arrival():
+    """Lead times vary: the next open order is due 10 days after this one (not R = 7), so this
+    one must carry 10 days of forecast (100 units), not 70. The last order covers until
+    `next_arrival` (day 22: 7 days → 70 units)."""
+    c = _flex(flex_pct=0.5)
+    res = revise_orders(c, today=0, on_hand=[0.0], open_qty=[[80.0], [80.0]],
+                        base_qty=[[80.0], [80.0]], due_days=[5, 15], forecast=[10.0],
+                        safety_stock=[0.0], next_arrival=22.0)
+    # due 15: stock after the first arrival 100 − 10·10 = 0 → wants 70
+    assert res.qty.tolist() == [[100.0], [70.0]]
