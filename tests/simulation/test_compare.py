@@ -1,0 +1,143 @@
+"""Comparing designs: CIs by hand, paired differences, executors (Dask), the CLI's files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from logistics.errors import InputError
+from scenarios.commands.simulate import simulate_scenario
+from simulation.compare import (
+    DesignCase,
+    comparison,
+    interval,
+    open_executor,
+    replicate,
+    run_replications,
+)
+from simulation.results import read_results
+from simulation.settings import load_settings
+from tests.simulation.test_engine import _one_store
+
+
+def _quiet() -> Console:
+    return Console(file=open("/dev/null", "w"), force_terminal=False)
+
+
+def test_interval_by_hand() -> None:
+    """[1, 2, 3]: mean 2, s = 1, t(0.975, 2) = 4.3027 → 2 ± 4.3027/√3."""
+    iv = interval([1.0, 2.0, 3.0])
+    half = 4.302652729911275 / math.sqrt(3)
+    assert (iv.mean, iv.low, iv.high) == pytest.approx((2.0, 2 - half, 2 + half))
+    one = interval([5.0])
+    assert one.low == one.high == 5.0
+
+
+def _cases() -> list[DesignCase]:
+    from dataclasses import replace
+
+    from simulation.engine import poisson_sampler
+
+    inp = replace(_one_store(40, 45, review=3, lead=2), sampler=poisson_sampler)
+    tight = replace(inp, order_up_to_by_week=inp.order_up_to_by_week * 0 + 25)
+    return [DesignCase("a", inp, ("FW",), 1000.0), DesignCase("copy", inp, ("FW",), 1000.0),
+            DesignCase("tight", tight, ("FW",), 1000.0)]
+
+
+def test_identical_designs_have_zero_paired_difference() -> None:
+    """Common random numbers: a design compared with itself differs by exactly 0 in every
+    replication; a leaner stock level loses fill rate in every replication (same demand)."""
+    cases = _cases()
+    metrics = run_replications(cases, seed=1, replications=4, warmup_days=5)
+    comp = comparison(cases, metrics, 5)
+    assert [r.design for r in comp.designs] == ["a", "copy", "tight"]
+    for p in comp.paired:
+        if p.design == "copy":
+            assert (p.difference.mean, p.difference.low, p.difference.high) == (0.0, 0.0, 0.0)
+    fill = next(p for p in comp.paired if p.design == "tight" and p.metric == "fill_rate")
+    assert fill.difference.high < 0
+    # fixed cost over the 35 counted days of a 1000 RMB/year site
+    assert comp.designs[0].cost_breakdown_rmb["fixed"] == pytest.approx(1000 * 35 / 365)
+
+
+def test_bad_arguments_are_input_errors() -> None:
+    with pytest.raises(InputError, match="replications"):
+        run_replications(_cases(), 1, 0, 0)
+    with pytest.raises(InputError, match="warm-up"):
+        run_replications(_cases(), 1, 1, 40)
+    with pytest.raises(InputError, match="scheduler"), open_executor("dask", None):
+        pass
+    with pytest.raises(InputError, match="local or dask"), open_executor("spark"):
+        pass
+
+
+def test_dask_local_cluster_gives_the_same_numbers_as_inline() -> None:
+    """The executor changes where replications run, not what they compute."""
+    from distributed import Client, LocalCluster
+
+    cases = _cases()[:2]
+    inline = run_replications(cases, seed=3, replications=2, warmup_days=0)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        remote = run_replications(cases, seed=3, replications=2, warmup_days=0,
+                                  executor=client.get_executor())
+    assert remote == inline
+    assert inline["a"][1] == replicate(cases[0].inp, 3, 1, 0, 1000.0)
+
+
+def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: Path) -> None:
+    a = simulate_scenario(tiny_toml, tmp_path / "a", ["optimal", "cdc-only", "FW-A"], 2,
+                          workers=1, console=_quiet(), dashboard=False)
+    b = simulate_scenario(tiny_toml, tmp_path / "b", ["optimal", "cdc-only", "FW-A"], 2,
+                          workers=1, console=_quiet(), dashboard=False)
+    for name in ("results.json", "designs.csv", "waybill_events.jsonl"):
+        assert (tmp_path / "a" / "tiny" / name).read_bytes() == (
+            tmp_path / "b" / "tiny" / name).read_bytes(), name
+    res = read_results(a.results_json)
+    assert res.comparison is not None
+    assert res.stock is not None
+    assert res.waybills is not None
+    assert [r.design for r in res.comparison.designs] == ["optimal", "cdc-only", "FW-A"]
+    assert res.comparison.designs[1].open_fw == []
+    assert {p.metric for p in res.comparison.paired} >= {"fill_rate", "total_cost_rmb"}
+    assert sum(res.waybills.status_counts.values()) > 0
+    lines = a.designs_csv.read_text().splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("design,open_fw,fill_rate")
+    assert b.results == a.results
+
+
+def test_interrupt_leaves_nothing_half_written(tiny_toml: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulation.compare as compare
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compare, "run_replications", boom)
+    with pytest.raises(KeyboardInterrupt):
+        simulate_scenario(tiny_toml, tmp_path, ["optimal", "cdc-only"], 2, workers=1,
+                          console=_quiet(), dashboard=False)
+    assert not list(tmp_path.rglob("*.json*"))
+    assert not list(tmp_path.rglob("*.csv"))
+
+
+def test_settings_override_and_errors(tmp_path: Path) -> None:
+    good = tmp_path / "sim.toml"
+    good.write_text("cdc_docks = 6\nfw_outage_days = [2, 4]\n"
+                    "[emission_kg_per_tkm]\nvan = 0.5\n")
+    s = load_settings(good)
+    assert s.cdc_docks == 6
+    assert s.fw_outage_days == (2, 4)
+    assert s.emission_kg_per_tkm["van"] == 0.5
+    assert s.emission_kg_per_tkm["truck"] == 0.110
+    bad = tmp_path / "bad.toml"
+    bad.write_text("cdc_dock = 6\n")
+    with pytest.raises(InputError, match="unknown key 'cdc_dock'"):
+        load_settings(bad)
+    bad.write_text("fw_docks = -1\n")
+    with pytest.raises(InputError, match="fw_docks"):
+        load_settings(bad)
