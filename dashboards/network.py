@@ -113,5 +113,53 @@ def network_map(res: Results, lang: Lang) -> Panel:
     return Panel("fig-map", fig, selector)
 
 
-def network_section(res: Results, lang: Lang) -> Section:
-    return Section("network", t(lang, "tab_network"), (network_map(res, lang),))
+def tile_map(res: Results, lang: Lang, tiles: str, attribution: str = "") -> Panel:
+    """The same network over raster web-map tiles (`tiles`: an {z}/{x}/{y} URL template).
+
+    Optional: the tiles come from that server, so this panel needs its network access; the
+    plain lon/lat map above stays the offline default.
+    """
+    fig = go.Figure()
+    by_id = {s.id: s for s in res.sites}
+    colours = node_colours(res)
+    for fw, poly in service_regions(res).items():
+        xs, ys = poly.exterior.xy
+        fig.add_trace(go.Scattermap(lon=list(xs), lat=list(ys), mode="lines", fill="toself",
+                                    line={"width": 1, "color": colours[fw]}, opacity=0.3,
+                                    name=t(lang, "region_of", node=fw), showlegend=False,
+                                    hoverinfo="name"))
+    for node in sorted(set(res.design.assignment.values())):
+        members = [by_id[sid] for sid, n in sorted(res.design.assignment.items()) if n == node]
+        fig.add_trace(go.Scattermap(
+            lon=[s.lon for s in members], lat=[s.lat for s in members], mode="markers",
+            marker={"size": 7, "color": colours[node]}, name=t(lang, "stores_of", node=node),
+            text=[f"{s.id} {s.name} → {node}" for s in members], hoverinfo="text"))
+    for rt in (r for r in res.routing if r.routes):
+        line = _route_trace(rt, lang, colours.get(rt.routes[0].depot, "#555"))
+        fig.add_trace(go.Scattermap(lon=line.x, lat=line.y, mode="lines", name=line.name,
+                                    line={"width": line.line.width, "color": line.line.color},
+                                    text=line.text, hoverinfo="text"))
+    sites = [(by_id[f], t(lang, "fw_open"), "#d62728") for f in res.design.open_fw
+             if f in by_id] + [(s, t(lang, "cdc"), "#1f3b73") for s in res.sites
+                               if s.kind == "cdc"]
+    fig.add_trace(go.Scattermap(
+        lon=[s.lon for s, _, _ in sites], lat=[s.lat for s, _, _ in sites], mode="markers",
+        marker={"size": 14, "color": [c for _, _, c in sites]}, name=t(lang, "fw_open"),
+        text=[f"{label}: {s.id} {s.name}" for s, label, _ in sites], hoverinfo="text"))
+    lons = [s.lon for s in res.sites]
+    lats = [s.lat for s in res.sites]
+    fig.update_layout(
+        title=t(lang, "map_title"), height=680, margin={"l": 0, "r": 0, "t": 50, "b": 0},
+        map={"style": "white-bg", "zoom": 5.5,
+             "center": {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2},
+             "layers": [{"below": "traces", "sourcetype": "raster", "source": [tiles],
+                         "sourceattribution": attribution}]})
+    return Panel("fig-map-tiles", fig)
+
+
+def network_section(res: Results, lang: Lang, tiles: str | None = None) -> Section:
+    """The offline map, plus the tile map when a tile URL template is given."""
+    panels = [network_map(res, lang)]
+    if tiles:
+        panels.append(tile_map(res, lang, tiles))
+    return Section("network", t(lang, "tab_network"), tuple(panels))

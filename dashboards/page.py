@@ -97,9 +97,9 @@ def network_map(res: Results, lang: str = "zh") -> go.Figure:
     return _network_panel(res, check_lang(lang)).figure
 
 
-def sections(res: Results, lang: Lang) -> list[Section]:
+def sections(res: Results, lang: Lang, tiles: str | None = None) -> list[Section]:
     """Every tab of the page in order; absent optional sections carry their "not run" note."""
-    return [overview_section(res, lang), network_section(res, lang),
+    return [overview_section(res, lang), network_section(res, lang, tiles),
             comparison_section(res, lang), stock_section(res, lang),
             forecast_section(res, lang), waybills_section(res, lang)]
 
@@ -152,10 +152,13 @@ def _selector_json(secs: list[Section]) -> str:
     return _script_json(spec)
 
 
-def build_dashboard(res: Results, lang: str = "zh") -> str:
-    """The whole page as an HTML string (plotly.js inlined); `lang` is "zh" or "en"."""
+def build_dashboard(res: Results, lang: str = "zh", tiles: str | None = None) -> str:
+    """The whole page as an HTML string (plotly.js inlined); `lang` is "zh" or "en".
+
+    `tiles`: optional raster tile URL template ({z}/{x}/{y}) for an extra web map (online).
+    """
     lg = check_lang(lang)
-    secs = sections(res, lg)
+    secs = sections(res, lg, tiles)
     sc = res.scenario
     title = f"{t(lg, 'title')} — {html.escape(sc.name)}"
     nav = "".join(f'<button type="button" data-tab="{s.key}">{html.escape(s.title)}</button>'
@@ -184,14 +187,15 @@ def build_dashboard(res: Results, lang: str = "zh") -> str:
     )
 
 
-def dashboard_html(results_json: Path, lang: str = "zh") -> str:
-    """Read a results.json and return its dashboard page as a string."""
-    return build_dashboard(read_results(results_json), lang)
+def dashboard_html(results_json: Path, lang: str = "zh", tiles: str | None = None) -> str:
+    """Read a results.json and return its dashboard page as a string (for `fwdnet serve`)."""
+    return build_dashboard(read_results(results_json), lang, tiles)
 
 
-def write_dashboard(results_json: Path, out: Path, lang: str = "zh") -> Path:
+def write_dashboard(results_json: Path, out: Path, lang: str = "zh",
+                    tiles: str | None = None) -> Path:
     """Read a results.json and write its dashboard atomically (temp file + rename)."""
-    page = dashboard_html(results_json, lang)
+    page = dashboard_html(results_json, lang, tiles)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")

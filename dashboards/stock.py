@@ -74,7 +74,12 @@ def _transfer_cells(ts: list[Transfer]) -> list[list[str]]:
 
 def hot_items(stock: StockView, lang: Lang) -> Panel:
     """Days of cover per site for one chosen SKU (bars by status) and its suggested transfers."""
-    skus = sorted({h.sku for h in stock.hot_items} | {x.sku for x in stock.transfers})
+    # SKUs with suggested transfers first, then those short at the most sites
+    moved = {x.sku for x in stock.transfers}
+    short = {h.sku: 0 for h in stock.hot_items}
+    for h in stock.hot_items:
+        short[h.sku] += h.status == "short"
+    skus = sorted(set(short) | moved, key=lambda s: (s not in moved, -short.get(s, 0), s))
     names = {h.sku: h.name for h in stock.hot_items}
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.06,
                         specs=[[{"type": "xy"}, {"type": "table"}]],

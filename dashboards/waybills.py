@@ -26,7 +26,7 @@ def status_funnel(wb: WaybillView, lang: Lang) -> Panel:
     others = sorted(wb.status_counts.items(), key=lambda kv: -kv[1])
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.18)
     fig.add_trace(go.Funnel(y=[status_label(lang, s) for s, _ in reach], x=[n for _, n in reach],
-                            textinfo="value+percent initial", name="funnel",
+                            texttemplate="%{value:,}<br>%{percentInitial:.1%}", name="funnel",
                             marker={"color": "#1f77b4"}), row=1, col=1)
     fig.add_trace(go.Bar(y=[status_label(lang, s) for s, _ in others], x=[n for _, n in others],
                          orientation="h", text=[f"{n:,}" for _, n in others], textposition="auto",
@@ -62,7 +62,7 @@ def late_chart(wb: WaybillView, lang: Lang) -> Panel:
     fig.add_trace(go.Heatmap(z=z, x=regions, y=carriers, text=text, colorscale="Reds",
                              texttemplate="%{z:.0%}", zmin=0,
                              hovertemplate="%{y} · %{x}: %{z:.1%} (%{text})<extra></extra>",
-                             colorbar={"x": 0.6, "tickformat": ".0%"}), row=1, col=1)
+                             showscale=False), row=1, col=1)  # the cells carry the numbers
     fig.add_trace(go.Bar(x=late_by_carrier, y=carriers, orientation="h",
                          marker={"color": "#d62728"}, text=[f"{n:,}" for n in late_by_carrier],
                          textposition="auto", hovertemplate="%{y}: %{x:,}<extra></extra>"),

@@ -19,17 +19,20 @@ def _results_json(results_dir: Path) -> Path:
     return path
 
 
-def _build(results_dir: Path, out: Path | None, lang: str) -> Path:
+def _build(results_dir: Path, out: Path | None, lang: str, tiles: str | None) -> Path:
     from pydantic import ValidationError
 
     from dashboards.page import write_dashboard
 
     if lang not in ("zh", "en"):
         raise InputError(f"--lang: expected zh or en, got {lang!r}")
+    if tiles is not None and not all(k in tiles for k in ("{z}", "{x}", "{y}")):
+        raise InputError(f"--tiles: expected a URL template with {{z}}, {{x}} and {{y}}, "
+                         f"got {tiles!r}")
     src = _results_json(results_dir)
     target = out or src.parent / "dashboard.html"
     try:
-        return write_dashboard(src, target, lang=lang)
+        return write_dashboard(src, target, lang=lang, tiles=tiles)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
@@ -44,6 +47,10 @@ def dashboard(
         "--out", help="HTML file to write; default RESULTS_DIR/dashboard.html.",
         show_default=False)] = None,
     lang: Annotated[str, typer.Option("--lang", help="Labels language: zh or en.")] = "zh",
+    tiles: Annotated[str | None, typer.Option(
+        "--tiles", help="Optional raster tile URL template (https://…/{z}/{x}/{y}.png): adds a "
+        "web map that needs that server; the plain lon/lat map stays the offline default.",
+        show_default=False)] = None,
 ) -> None:
     """Build the self-contained dashboard page (opens offline) and print its path.
 
@@ -51,7 +58,7 @@ def dashboard(
     run did not produce show a "not run for this scenario" note.
     """
     try:
-        page = _build(results_dir, out, lang)
+        page = _build(results_dir, out, lang, tiles)
     except InputError as exc:  # same contract as scenarios.cli.main when called directly
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

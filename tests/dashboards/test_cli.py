@@ -42,3 +42,9 @@ def test_bad_language_and_bad_json_exit_2(full_dir: Path, tmp_path: Path) -> Non
     assert res.exit_code == 2
     assert "field scenario" in res.stderr
     assert not (tmp_path / "dashboard.html").exists()
+
+
+def test_tiles_without_placeholders_is_refused(full_dir: Path) -> None:
+    res = CliRunner().invoke(app, ["dashboard", str(full_dir), "--tiles", "https://x/tile.png"])
+    assert res.exit_code == 2
+    assert "--tiles: expected a URL template" in res.stderr

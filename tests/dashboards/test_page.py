@@ -85,3 +85,12 @@ def test_write_dashboard_is_atomic_and_defaults_to_chinese(full_results: Results
     assert sorted(p.name for p in out.parent.iterdir()) == ["dashboard.html"]  # no temp left
     assert "网络地图" in out.read_text(encoding="utf-8")
     assert dashboard_html(src, "en").count("Network map") >= 1
+
+
+def test_tiles_add_a_web_map_only_when_asked(core_results: Results) -> None:
+    url = "https://tiles.example/{z}/{x}/{y}.png"
+    figs = _figs(build_dashboard(core_results, "en", tiles=url))
+    layers = figs["fig-map-tiles"]["layout"]["map"]["layers"]  # type: ignore[index]
+    assert layers[0]["source"] == [url]
+    assert {tr["type"] for tr in figs["fig-map-tiles"]["data"]} == {"scattermap"}  # type: ignore[index]
+    assert "fig-map-tiles" not in _figs(build_dashboard(core_results, "en"))
