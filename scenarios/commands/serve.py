@@ -8,8 +8,11 @@ folders in DIR at `/dashboards/<run>/` (built from results.json when missing).
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -54,6 +57,10 @@ def _mount_dashboards(app: FastAPI, root: Path) -> None:
         return FileResponse(page, media_type="text/html")
 
 
+def _exit_cleanly(_sig: int, _frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
@@ -80,6 +87,8 @@ def serve(
     from logistics.api.db import open_api_engine
 
     open_api_engine(os.environ.get("FWDNET_DB")).dispose()  # migrate once, fail early
+    # uvicorn re-raises SIGTERM after its graceful shutdown; end with status 0 instead
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run("scenarios.commands.serve:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", timeout_graceful_shutdown=30,
                 access_log=False)
