@@ -334,7 +334,10 @@ def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
         price=np.array([k.price_rmb for k in skus]),
         holding_rate_per_year=scn.costs.holding_rate_per_year,
         replenishment_cost_per_delivery=routes.cost_per_delivery,
-        delivery_cost_per_day=routes.van_cost_per_day,
+        # with the physical model CDC-served stores get third-party parcels, not vans
+        delivery_cost_per_day=routes.van_cost_per_day if net is None else float(sum(
+            r.cost_rmb for e in routes.echelons if e.echelon == Echelon.FW_STORE.value
+            for r in e.routes if r.depot != cdc)),
         lost_sales=p.lost_sales,
         logistics=logistics,
         settings=settings,

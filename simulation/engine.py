@@ -51,6 +51,7 @@ from simulation.waybills import WaybillLog, WaybillRow
 Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 Proc = Generator[simpy.Event, Any, None]
 OUTAGE = (DisruptionKind.FW_OUTAGE,)
+DIRECT_TRUCK_KMH = 60.0  # speed of an unplanned CDC → FW truck
 BLOCKED = (DisruptionKind.FW_OUTAGE, DisruptionKind.ROAD_CLOSURE)
 
 
@@ -649,8 +650,16 @@ class _Run:
         out: list[tuple[IntArray, TrunkRoute | None]] = [
             (np.array(r.nodes, dtype=np.int64), r) for r in lg.trunk_routes]
         routed = {n for r in lg.trunk_routes for n in r.nodes}
-        out += [(np.array([n], dtype=np.int64), None) for n in range(self.n_nodes)
-                if n not in routed]
+        for n in range(self.n_nodes):
+            if n in routed:
+                continue
+            route = None
+            if n != lg.direct_node:  # a FW missing from the planned routes: a direct truck
+                km = float(lg.node_km[-1, n])
+                back = float(lg.node_km[n, -1])
+                route = TrunkRoute((n,), (km,), (km / DIRECT_TRUCK_KMH,), back,
+                                   back / DIRECT_TRUCK_KMH)
+            out.append((np.array([n], dtype=np.int64), route))
         return out
 
     def run(self) -> SimulationResult:
