@@ -88,6 +88,13 @@ class KpiSummary(_Out):
     holding_cost_rmb: float
     fixed_cost_rmb: float
     total_cost_rmb: float
+    # optional detail from the physical replay (None when not simulated)
+    handling_cost_rmb: float | None = None
+    transport_cdc_fw_rmb: float | None = None
+    transport_fw_store_rmb: float | None = None
+    co2_kg: float | None = None
+    lead_time_days: float | None = None  # order-to-delivery at the store, unit-weighted
+    truck_utilisation: float | None = None  # CDC → FW units loaded / truck capacity used
 
 
 class DailySeries(_Out):
@@ -100,6 +107,8 @@ class DailySeries(_Out):
     on_hand: list[float]
     transport_cost_rmb: list[float]
     holding_cost_rmb: list[float]
+    co2_kg: list[float] | None = None
+    stockout_pairs: list[float] | None = None
 
 
 class Interval(_Out):
@@ -123,6 +132,8 @@ class DesignRow(_Out):
     lost_sales_units: float
     average_stock_units: float
     co2_kg: float
+    truck_utilisation: float | None = None
+    stockout_pairs_per_day: float | None = None
 
 
 class PairedDifference(_Out):
