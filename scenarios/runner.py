@@ -121,7 +121,17 @@ def with_simulation_sections(results: Results, scn: Scenario, inp: SimulationInp
     """Fill the optional `stock` and `waybills` sections from the replay."""
     skus = scn.network.skus
     stock = stock_view(inp, sim, tuple(k.id for k in skus), tuple(k.name for k in skus))
-    return results.model_copy(update={"stock": stock, "waybills": waybill_view(sim)})
+    s = sim.summary()
+    kpis = results.kpis.model_copy(update={
+        "handling_cost_rmb": s["handling_cost_rmb"],
+        "transport_cdc_fw_rmb": s["transport_cdc_fw_rmb"],
+        "transport_fw_store_rmb": s["transport_fw_store_rmb"] + s["transfers_rmb"],
+        "co2_kg": s["co2_kg"], "lead_time_days": s["lead_time_days"],
+        "truck_utilisation": s["truck_utilisation"]})
+    daily = results.daily.model_copy(update={
+        "co2_kg": sim.kpis.co2_kg.tolist(), "stockout_pairs": sim.kpis.stockout_pairs.tolist()})
+    return results.model_copy(update={"stock": stock, "waybills": waybill_view(sim),
+                                      "kpis": kpis, "daily": daily})
 
 
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),

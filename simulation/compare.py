@@ -122,7 +122,9 @@ def comparison(cases: Sequence[DesignCase], metrics: dict[str, list[Metrics]],
             cost_breakdown_rmb={"fixed": mean["fixed_cost_rmb"],
                                 **{k: mean[v] for k, v in COST_PARTS.items()}},
             lost_sales_units=mean["lost_sales_units"],
-            average_stock_units=mean["average_stock_units"], co2_kg=mean["co2_kg"]))
+            average_stock_units=mean["average_stock_units"], co2_kg=mean["co2_kg"],
+            truck_utilisation=mean["truck_utilisation"],
+            stockout_pairs_per_day=mean["stockout_pairs_per_day"]))
     paired = []
     for c in cases[1:]:
         for metric in PAIRED_METRICS:
