@@ -91,7 +91,8 @@ def _baseline_times(browser: Any, page_path: Path, loads: int) -> list[float]:
     return times
 
 
-def _open_times(page_path: Path, loads: int, shots: Path | None) -> dict[str, Any]:
+def _open_times(page_path: Path, loads: int, shots: Path | None,
+                shoot: frozenset[str] = frozenset(TABS)) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     first: list[float] = []
@@ -114,7 +115,7 @@ def _open_times(page_path: Path, loads: int, shots: Path | None) -> dict[str, An
             for tab in TABS[1:]:
                 page.click(f"nav button[data-tab={tab}]")
                 page.wait_for_function(_RENDERED, arg=tab, timeout=60_000)
-                if shots is not None and i == 0:
+                if shots is not None and i == 0 and tab in shoot:
                     page.screenshot(path=str(shots / f"default_{tab}.png"), full_page=True)
             every.append(time.perf_counter() - t0)
             if shots is not None and i == 0:
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 loads")
     ap.add_argument("--lang", choices=("zh", "en"), default="zh")
     ap.add_argument("--screenshots", type=Path, default=None,
-                    help="also save a screenshot of each tab of the default page here")
+                    help="also save default_<tab>.png of each tab that has data here")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -159,9 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "dashboard.html"
         page.write_text(html_text, encoding="utf-8")
-        timing = _open_times(page, 3 if args.quick else args.loads, args.screenshots)
-    sections = {k: getattr(res, k) is not None
-                for k in ("comparison", "stock", "forecast", "waybills")}
+        sections = {k: getattr(res, k) is not None
+                    for k in ("comparison", "stock", "forecast", "waybills")}
+        shoot = frozenset(["overview", "network", *(k for k, ok in sections.items() if ok)])
+        timing = _open_times(page, 3 if args.quick else args.loads, args.screenshots, shoot)
     payload = {
         "benchmark": "dashboard",
         "scenario": res.scenario.name, "results_json": str(src.relative_to(ROOT)

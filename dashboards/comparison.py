@@ -3,6 +3,8 @@ frontier, and paired differences against the baseline (common random numbers).""
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -10,10 +12,11 @@ from dashboards.i18n import Lang, t
 from dashboards.panel import Panel, Section
 from simulation.results import Comparison, DesignRow, Interval, Results
 
-COST_ORDER = ("fixed", "transport_cdc_fw", "transport_fw_store", "handling", "holding")
+COST_ORDER = ("fixed", "transport_cdc_fw", "transport_fw_store", "transfers", "handling",
+              "holding")
 _LABELLED = {f"cost_{k}" for k in COST_ORDER}
 _METRIC_LABEL = {"fill_rate": "fill_rate", "lead_time_days": "lead_time",
-                 "total_cost_rmb": "total_cost"}
+                 "total_cost_rmb": "total_cost", "co2_kg": "co2", "lost_sales_units": "lost"}
 
 
 def pareto_front(rows: list[DesignRow]) -> list[str]:
@@ -102,12 +105,19 @@ def frontier(cmp: Comparison, lang: Lang) -> Panel:
 
 def paired(cmp: Comparison, lang: Lang) -> Panel:
     """design − baseline per metric with its CI; green/red where the CI excludes zero."""
-    metrics = sorted({p.metric for p in cmp.paired})
-    fig = make_subplots(rows=1, cols=max(len(metrics), 1),
+    metrics = sorted({p.metric for p in cmp.paired},
+                     key=lambda m: (m not in _METRIC_LABEL, list(_METRIC_LABEL).index(m)
+                                    if m in _METRIC_LABEL else 0, m))
+    cols = min(len(metrics), 3)
+    nrows = math.ceil(len(metrics) / cols)
+    designs = len({p.design for p in cmp.paired})
+    height = 100 + nrows * (110 + 36 * max(designs, 1))
+    fig = make_subplots(rows=nrows, cols=cols, vertical_spacing=min(0.3, 90 / height),
                         subplot_titles=[t(lang, _METRIC_LABEL[m]) if m in _METRIC_LABEL
-                                        else m for m in metrics] or [""])
+                                        else m for m in metrics])
     better_low = {"total_cost_rmb", "lead_time_days", "lost_sales_units", "co2_kg"}
-    for col, m in enumerate(metrics, start=1):
+    for k, m in enumerate(metrics):
+        row, col = k // cols + 1, k % cols + 1
         ps = [p for p in cmp.paired if p.metric == m]
         colours = []
         for p in ps:
@@ -121,14 +131,14 @@ def paired(cmp: Comparison, lang: Lang) -> Panel:
         fig.add_trace(go.Scatter(
             x=[p.difference.mean for p in ps], y=[p.design for p in ps], mode="markers",
             error_x=_err([p.difference for p in ps]), marker={"size": 10, "color": colours},
-            name=m, hovertemplate=f"%{{y}}: %{{x:{fmt}}}<extra></extra>"), row=1, col=col)
-        fig.add_vline(x=0, line={"color": "#444", "width": 1}, row=1, col=col)
+            name=m, hovertemplate=f"%{{y}}: %{{x:{fmt}}}<extra></extra>"), row=row, col=col)
+        fig.add_vline(x=0, line={"color": "#444", "width": 1}, row=row, col=col)
         if m == "fill_rate":
-            fig.update_xaxes(tickformat=".1%", row=1, col=col)
+            fig.update_xaxes(tickformat=".1%", row=row, col=col)
         elif m.endswith("_rmb"):
-            fig.update_xaxes(tickprefix="¥", tickformat=",.0f", row=1, col=col)
+            fig.update_xaxes(tickprefix="¥", tickformat=",.0f", row=row, col=col)
     fig.update_layout(title=t(lang, "cmp_paired_title", base=cmp.baseline), showlegend=False,
-                      height=160 + 40 * max(len({p.design for p in cmp.paired}), 1))
+                      height=height)
     return Panel("fig-cmp-paired", fig)
 
 

@@ -89,7 +89,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "cost_fixed": ("固定成本", "fixed"),
     "cost_transport_cdc_fw": ("干线运输", "transport CDC→FW"),
     "cost_transport_fw_store": ("门店配送", "transport FW→store"),
+    "cost_transfers": ("调拨运输", "transfers"),
     "cost_handling": ("操作费", "handling"),
+    "co2": ("二氧化碳排放（千克）", "CO₂ (kg)"),
     "cost_holding": ("持有成本", "holding"),
     # stock
     "stock_heat_title": ("各区域 × 品类的库存可售天数", "Days of cover by region × category"),

@@ -1,7 +1,7 @@
 """KPI cards (the numbers an executive asks first) and the daily KPI trends.
 
 Change vs baseline comes from `comparison` when it ran: the row whose open FWs equal this
-run's design (else the first non-baseline row) against the baseline row.
+run's design against the baseline row (no change shown when this run is the baseline).
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def compared_rows(res: Results) -> tuple[DesignRow, DesignRow] | None:
     if base is None:
         return None
     mine = sorted(res.design.open_fw)
-    current = next((r for r in cmp.designs if sorted(r.open_fw) == mine and r is not base),
-                   None) or next((r for r in cmp.designs if r is not base), None)
+    if sorted(base.open_fw) == mine:
+        return None  # this run is the baseline: nothing to compare the cards with
+    current = next((r for r in cmp.designs if sorted(r.open_fw) == mine), None)
     return None if current is None else (current, base)
 
 
@@ -115,6 +116,7 @@ def kpi_trends(res: Results, lang: Lang) -> Panel:
     fig.update_yaxes(tickformat=",.0f")
     fig.update_yaxes(tickprefix="¥", row=3, col=1)
     fig.update_layout(title=t(lang, "trends_title"), height=720, hovermode="x unified",
+                      legend={"traceorder": "normal"},
                       margin={"l": 60, "r": 10, "t": 60, "b": 40})
     return Panel("fig-trends", fig)
 

@@ -34,8 +34,8 @@ margin:0;background:#f6f7f9;color:#1d2733}
 header{background:#1f3b73;color:#fff;padding:14px 24px}header h1{margin:0;font-size:1.5em}
 header p{margin:4px 0 0;opacity:.85}
 .cards{display:flex;flex-wrap:wrap;gap:10px;padding:14px 24px}
-.card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:10px 16px;
-min-width:150px}.card .v{font-size:1.5em;font-weight:700}.card .l{color:#5a6776}
+.card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:8px 14px;
+min-width:130px}.card .v{font-size:1.5em;font-weight:700}.card .l{color:#5a6776}
 .card .d{font-size:.9em}.card .d.good{color:#1a7f37}.card .d.bad{color:#c62828}
 .card .n{font-size:.75em;color:#7a8694;max-width:220px}
 nav{display:flex;gap:4px;padding:0 24px;border-bottom:1px solid #cfd7e0}

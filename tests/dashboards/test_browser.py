@@ -1,12 +1,14 @@
 """The pages in a real headless browser (Debian's chromium, no network): every figure draws
 with data, no JavaScript error, dropdowns change what is shown, screenshots for the README.
 
-Screenshots go to a temp folder; `FWDNET_SCREENSHOTS=1` writes them to docs/img/ instead.
+Screenshots go to a temp folder; `FWDNET_SCREENSHOTS=comparison,forecast` (or `all`) also
+copies those tabs to docs/img/sample_<tab>.png (hand-made sample data, for the README).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,19 +101,19 @@ def open_page(browser: Any, tmp_path: Path) -> Iterator[Any]:
         ctx.close()
 
 
-def _shot_dir(tmp_path: Path) -> Path:
-    if os.environ.get("FWDNET_SCREENSHOTS") == "1":
-        d = ROOT / "docs" / "img"
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-    return tmp_path
+def _publish(shot: Path, tab: str) -> None:
+    """Copy a screenshot to docs/img/ when FWDNET_SCREENSHOTS names its tab (or is 'all')."""
+    wanted = {w.strip() for w in os.environ.get("FWDNET_SCREENSHOTS", "").split(",")}
+    if tab in wanted or "all" in wanted:
+        dest = ROOT / "docs" / "img"
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, dest / f"sample_{tab}.png")
 
 
 def test_every_figure_of_every_tab_renders_with_data(open_page: Any, full_results: Results,
                                                      tmp_path: Path) -> None:
     """Full results, English: each tab's figures draw SVG traces from data; screenshots taken."""
     opened = open_page(full_results, "en")
-    shots = _shot_dir(tmp_path)
     for tab in TABS:
         figs = opened.show(tab)
         assert figs, tab
@@ -120,9 +122,10 @@ def test_every_figure_of_every_tab_renders_with_data(open_page: Any, full_result
             assert f["drawn"] >= 1, f
             assert f["points"] > 0, f
             assert f["width"] > 600, f  # drawn at the visible tab's width, not a hidden default
-        shot = shots / f"dashboard_{tab}.png"
+        shot = tmp_path / f"dashboard_{tab}.png"
         opened.page.screenshot(path=str(shot), full_page=True)
         assert 0 < shot.stat().st_size < MAX_SHOT_BYTES, shot
+        _publish(shot, tab)
     cards = opened.page.locator(".card").all_inner_texts()
     assert any("Service level" in c and "pp" in c for c in cards)
     assert opened.errors == []

@@ -116,3 +116,12 @@ def test_comparison_absent_gives_the_not_run_note(core_results: Results) -> None
     assert sec.panels == ()
     assert sec.missing is not None
     assert "本场景未运行" in sec.missing
+
+
+def test_no_change_on_cards_when_this_run_is_the_baseline(full_results: Results) -> None:
+    """`fwdnet simulate` puts this run's design first (the baseline): nothing to compare."""
+    cmp = full_results.comparison
+    assert cmp is not None
+    as_base = full_results.model_copy(update={"comparison": cmp.model_copy(
+        update={"baseline": "mip"})})
+    assert all(c.delta is None for c in kpi_cards(as_base, "en"))
