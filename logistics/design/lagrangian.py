@@ -31,6 +31,8 @@ class Reduction:
     survivors: tuple[int, ...]  # candidates that may be open in a design cheaper than upper_bound
     must_open: tuple[int, ...]  # candidates open in every design cheaper than upper_bound
     iterations: int
+    open_bound: FloatArray  # (m,) lower bound on any design with candidate i open
+    closed_bound: FloatArray  # (m,) lower bound on any design with candidate i closed
 
 
 def _cover_lp(values: FloatArray, caps: FloatArray, need: float, forced: BoolArray) -> float:
@@ -219,7 +221,7 @@ def reduce(
             if since_better >= 20:
                 alpha, since_better = alpha / 2, 0
         cand = tuple(np.flatnonzero(y > 1e-9).tolist())
-        if cand and cand not in tried and (it <= 5 or it % 10 == 0):
+        if cand and cand not in tried and (it <= 2 or it % 60 == 0):
             tried.add(cand)
             val, _ = transport_cost(problem, cand)
             if val < ub:
@@ -243,4 +245,6 @@ def reduce(
         survivors=tuple(sorted(survivors | must)),
         must_open=tuple(sorted(must)),
         iterations=it,
+        open_bound=opened,
+        closed_bound=closed,
     )
