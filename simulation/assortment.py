@@ -17,7 +17,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from logistics.assortment.model import Assortment
+from logistics.assortment.model import Assortment, RangePlan
 from logistics.network import DemandModel
 from logistics.network.history import history_by_iso_week
 from logistics.network.model import FloatArray, Scenario
@@ -106,42 +106,56 @@ def scenario_case(scn: Scenario) -> RegionalCase:
         lead_days=scn.policy.cdc_fw_lead_days, service_level=scn.policy.service_level)
 
 
-def _levels(case: RegionalCase, a: Assortment, substitution: float) -> FloatArray:
-    """(53, regions, skus) order-up-to levels: listed SKUs only, incl. expected substitutes."""
-    listed = np.asarray(a.listed)
-    mean = case.weekly_mean * listed[None]
-    if substitution > 0:
-        share = _substitution_matrix(listed, case.weekly_mean.mean(axis=0), case.category,
-                                     case.categories)
-        for w in range(mean.shape[0]):
+Plan = Assortment | RangePlan
+
+
+def _as_plan(x: Plan) -> RangePlan:
+    return x if isinstance(x, RangePlan) else RangePlan.of(x)
+
+
+def _levels(case: RegionalCase, plan: RangePlan, shares: list[FloatArray],
+            substitution: float) -> FloatArray:
+    """(53, regions, skus) order-up-to levels of the range in force each ISO week: listed SKUs
+    only, including the demand expected to move to them from unlisted SKUs."""
+    level = np.zeros_like(case.weekly_mean)
+    t = case.review_days + case.lead_days
+    z = NormalDist().inv_cdf(case.service_level)
+    for w in range(case.weekly_mean.shape[0]):
+        i = plan.season_of(w)
+        listed = np.asarray(plan.ranges[i].listed)
+        mean = case.weekly_mean[w] * listed
+        if substitution > 0:
             lost = case.weekly_mean[w] * ~listed
             by_cat = np.stack([np.bincount(case.category, weights=row,
                                            minlength=case.categories) for row in lost])
-            mean[w] += substitution * by_cat[:, case.category] * share
-    t = case.review_days + case.lead_days
-    z = NormalDist().inv_cdf(case.service_level)
-    level = np.ceil(mean * t + z * np.sqrt(mean * t))
-    return np.asarray(np.where(listed[None], level, 0.0))
+            mean = mean + substitution * by_cat[:, case.category] * shares[i]
+        level[w] = np.where(listed, np.ceil(mean * t + z * np.sqrt(mean * t)), 0.0)
+    return level
 
 
-def simulate_assortments(case: RegionalCase, assortments: Sequence[Assortment],
+def simulate_assortments(case: RegionalCase, assortments: Sequence[Plan],
                          rng: np.random.Generator, substitution: float = 0.0
                          ) -> tuple[RegionRun, ...]:
-    """Step every assortment through the same daily demand draws; per-region totals of each."""
+    """Step every assortment (or seasonal range plan) through the same daily demand draws.
+
+    Stock of a SKU dropped at a season change still sells; it is just not reordered.
+    """
     if not 0.0 <= substitution <= 1.0:
         raise ValueError(f"substitution must be in [0, 1], got {substitution}")
     n_r = len(case.regions)
-    levels = [_levels(case, a, substitution) for a in assortments]
-    listed = [np.asarray(a.listed) for a in assortments]
-    shares = [_substitution_matrix(m, case.weekly_mean.mean(axis=0), case.category,
-                                   case.categories) for m in listed]
+    plans = [_as_plan(a) for a in assortments]
+    yearly = case.weekly_mean.mean(axis=0)
+    shares = [[_substitution_matrix(np.asarray(r.listed), yearly, case.category,
+                                    case.categories) for r in p.ranges] for p in plans]
+    levels = [_levels(case, p, sh, substitution) for p, sh in zip(plans, shares, strict=True)]
+    range_of_day = [[p.season_of(w) for w in case.week_of_day] for p in plans]
     on_hand = [np.array(lv[case.start_week]) for lv in levels]
     pipeline = [np.zeros((case.lead_days + 1, *lv.shape[1:])) for lv in levels]
     acc = [{k: np.zeros(n_r) for k in ("demand", "sales", "lost", "stock")} for _ in levels]
     for day in range(case.days):
         demand = rng.poisson(case.rate(day)).astype(np.float64)
         slot = day % (case.lead_days + 1)
-        for i in range(len(levels)):
+        for i, plan in enumerate(plans):
             oh, pipe, a = on_hand[i], pipeline[i], acc[i]
             oh += pipe[slot]
             pipe[slot] = 0.0
@@ -150,23 +164,27 @@ def simulate_assortments(case: RegionalCase, assortments: Sequence[Assortment],
                 target = levels[i][case.week_of_day[arrive]]
                 q = np.maximum(target - oh - pipe.sum(axis=0), 0.0)
                 pipe[(day + case.lead_days) % (case.lead_days + 1)] += q
-            want = demand * listed[i]
+            sold = np.minimum(demand, oh)
+            oh -= sold
+            sales = sold.sum(axis=1)
             if substitution > 0:
-                gone = demand * ~listed[i]
+                r = range_of_day[i][day]
+                gone = (demand - sold) * ~np.asarray(plan.ranges[r].listed)
                 by_cat = np.stack([np.bincount(case.category, weights=row,
                                                minlength=case.categories) for row in gone])
-                want = want + substitution * by_cat[:, case.category] * shares[i]
-            sold = np.minimum(want, oh)
-            oh -= sold
+                sub = np.minimum(substitution * by_cat[:, case.category] * shares[i][r], oh)
+                oh -= sub
+                sales = sales + sub.sum(axis=1)
             a["demand"] += demand.sum(axis=1)
-            a["sales"] += sold.sum(axis=1)
-            a["lost"] += demand.sum(axis=1) - sold.sum(axis=1)
+            a["sales"] += sales
+            a["lost"] += demand.sum(axis=1) - sales
             a["stock"] += oh.sum(axis=1)
     return tuple(
-        RegionRun(assortment=asst.kind, regions=case.regions, demand=a["demand"],
+        RegionRun(assortment=plan.kind, regions=case.regions, demand=a["demand"],
                   sales=a["sales"], lost=a["lost"], average_stock=a["stock"] / case.days,
-                  range_size=tuple(int(x) for x in np.asarray(asst.listed).sum(axis=1)))
-        for asst, a in zip(assortments, acc, strict=True))
+                  range_size=tuple(int(x) for x in np.max(
+                      [np.asarray(r.listed).sum(axis=1) for r in plan.ranges], axis=0)))
+        for plan, a in zip(plans, acc, strict=True))
 
 
 @dataclass(frozen=True)
@@ -196,7 +214,7 @@ class AssortmentComparison:
         return run.total(metric) if region is None else float(run.metric(metric)[region])
 
 
-def compare_assortments(case: RegionalCase, assortments: Sequence[Assortment], *, seed: int,
+def compare_assortments(case: RegionalCase, assortments: Sequence[Plan], *, seed: int,
                         replications: int = 5, substitution: float = 0.0,
                         on_replication: Callable[[int], None] | None = None
                         ) -> AssortmentComparison:
@@ -245,24 +263,28 @@ def default_rules_path(scn: Scenario) -> Path:
 
 def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replications: int = 3,
                     substitution: float = 0.0, overrides: Path | None = None,
+                    season_weeks: int | None = None,
                     on_replication: Callable[[int], None] | None = None) -> AssortmentView:
-    """National versus regional (plus `overrides`, if given) range on the scenario's demand.
+    """National versus regional (plus `overrides`, if given) ranges on the scenario's demand.
 
+    `season_weeks` (default: the rules') re-plans both every that many ISO weeks (0 = yearly).
     The runner's entry point: `results.assortment = assortment_view(scn)`.
     """
-    from logistics.assortment import apply_overrides, load_rules, resolve_rules, suggest
-    from logistics.assortment.overrides import read_overrides
+    from logistics.assortment import load_rules, plan_ranges, resolve_rules
+    from logistics.assortment.overrides import apply_overrides_plan, read_overrides
 
     path = rules_path or default_rules_path(scn)
     rules = load_rules(path)
     resolved = resolve_rules(scn, rules, source=str(path))
-    regional, national, _ = suggest(scn, resolved, shrinkage=rules.shrinkage,
-                                    similar=rules.similar_regions)
+    weeks = rules.season_weeks if season_weeks is None else season_weeks
+    regional, national, _ = plan_ranges(scn, resolved, season_weeks=weeks,
+                                        shrinkage=rules.shrinkage, similar=rules.similar_regions)
     if overrides is not None:
         rows = read_overrides(overrides, scn.network)
-        regional = apply_overrides(regional, resolved, scn.network, rows, strict=True,
-                                   source=str(overrides)).assortment
+        regional, _ = apply_overrides_plan(regional, resolved, scn.network, rows, strict=True,
+                                           source=str(overrides))
     comp = compare_assortments(scenario_case(scn), [national, regional], seed=scn.seed,
                                replications=replications, substitution=substitution,
                                on_replication=on_replication)
-    return AssortmentView.model_validate(assortment_section(comp, substitution))
+    return AssortmentView.model_validate({**assortment_section(comp, substitution),
+                                          "season_weeks": weeks})

@@ -296,6 +296,7 @@ class AssortmentView(_Out):
     baseline: str
     replications: int
     substitution: float  # share of an unlisted SKU's demand that moves to listed ones
+    season_weeks: int = 0  # ranges re-planned every this many ISO weeks (0 = one a year)
     rows: list[AssortmentRow]
     paired: list[AssortmentDifference]
 

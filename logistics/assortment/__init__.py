@@ -4,22 +4,24 @@
 `model` (the frozen `Assortment`), `overrides` (region changes validated against the rules).
 """
 
-from logistics.assortment.model import Assortment
+from logistics.assortment.model import Assortment, RangePlan
 from logistics.assortment.overrides import Override, OverrideResult, Refusal, apply_overrides
 from logistics.assortment.rules import AssortmentRules, ResolvedRules, load_rules, resolve_rules
-from logistics.assortment.suggest import SuggestionRow, national_range, suggest
+from logistics.assortment.suggest import SuggestionRow, national_range, plan_ranges, suggest
 
 __all__ = [
     "Assortment",
     "AssortmentRules",
     "Override",
     "OverrideResult",
+    "RangePlan",
     "Refusal",
     "ResolvedRules",
     "SuggestionRow",
     "apply_overrides",
     "load_rules",
     "national_range",
+    "plan_ranges",
     "resolve_rules",
     "suggest",
 ]

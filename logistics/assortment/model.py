@@ -53,3 +53,36 @@ class Assortment:
         out = np.array(self.listed[rows], dtype=np.bool_)
         out.flags.writeable = False
         return out
+
+
+@dataclass(frozen=True)
+class RangePlan:
+    """Ranges over the year: `ranges[i]` applies from ISO week index `season_starts[i]` (0-based,
+    ISO week − 1) until the next season starts; one season starting at 0 = one range a year."""
+
+    kind: str
+    season_starts: tuple[int, ...]
+    ranges: tuple[Assortment, ...]
+
+    def __post_init__(self) -> None:
+        if not self.ranges or len(self.ranges) != len(self.season_starts):
+            raise ValueError("a range plan needs one range per season start")
+        if self.season_starts[0] != 0 or list(self.season_starts) != sorted(
+                set(self.season_starts)):
+            raise ValueError(f"season starts must rise from 0, got {self.season_starts}")
+
+    @classmethod
+    def of(cls, assortment: Assortment) -> RangePlan:
+        """A plan with one range for the whole year."""
+        return cls(assortment.kind, (0,), (assortment,))
+
+    def season_of(self, iso_week_index: int) -> int:
+        """Index of the season (range) in force in ISO week index `iso_week_index` (0..52)."""
+        return max(j for j, s in enumerate(self.season_starts) if s <= iso_week_index)
+
+    def at_week(self, iso_week_index: int) -> Assortment:
+        """The range in force in ISO week index `iso_week_index` (0..52)."""
+        return self.ranges[self.season_of(iso_week_index)]
+
+    def replace(self, **changes: Any) -> RangePlan:
+        return dataclasses.replace(self, **changes)

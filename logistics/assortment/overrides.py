@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from logistics.assortment.model import Assortment
+from logistics.assortment.model import Assortment, RangePlan
 from logistics.assortment.rules import (
     RULE_CORE,
     RULE_LOCKED,
@@ -184,3 +184,23 @@ def read_overrides(path: Path, network: Network) -> tuple[Override, ...]:
         out.append(Override(line, region, action, category=category, lift=lift, start=start,
                             end=end))
     return tuple(out)
+
+
+def apply_overrides_plan(plan: RangePlan, rules: ResolvedRules, network: Network,
+                         overrides: Sequence[Override], *, region_scope: str | None = None,
+                         strict: bool = False, source: str | None = None
+                         ) -> tuple[RangePlan, tuple[Refusal, ...]]:
+    """Apply the overrides to every season's range; a change refused in any season is listed
+    once (first season it fails in)."""
+    ranges: list[Assortment] = []
+    refused: dict[tuple[int, str], Refusal] = {}
+    for a in plan.ranges:
+        res = apply_overrides(a, rules, network, overrides, region_scope=region_scope)
+        ranges.append(res.assortment)
+        for r in res.refused:
+            refused.setdefault((r.override.row, r.rule), r)
+    out = tuple(sorted(refused.values(), key=lambda r: r.override.row))
+    if strict and out:
+        raise RuleViolation(out[0], len(out), source)
+    kind = ranges[0].kind if len(ranges) == 1 or not overrides else "regional+overrides"
+    return plan.replace(kind=kind, ranges=tuple(ranges)), out

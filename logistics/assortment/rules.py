@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ class AssortmentRules:
     locked_categories: tuple[str, ...] = ()  # categories regions may not change
     shrinkage: float = 1.0  # weight of the national SKU mix in a region's expected sales
     similar_regions: int = 2  # neighbours named in the suggestion reasons
+    season_weeks: int = 0  # re-plan ranges every this many ISO weeks (0 = one range a year)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class _RulesIn(BaseModel):
     locked_categories: list[str] = []
     shrinkage: float = Field(default=1.0, ge=0)
     similar_regions: int = Field(default=2, ge=0)
+    season_weeks: int = Field(default=0, ge=0, le=53)
 
 
 def rules_from_mapping(data: Mapping[str, object], where: str = "assortment") -> AssortmentRules:
@@ -74,7 +76,7 @@ def rules_from_mapping(data: Mapping[str, object], where: str = "assortment") ->
     return AssortmentRules(
         core_top_n=r.core_top_n, core_skus=tuple(r.core_skus), units_per_sku=r.units_per_sku,
         max_range=dict(r.max_range), locked_categories=tuple(r.locked_categories),
-        shrinkage=r.shrinkage, similar_regions=r.similar_regions)
+        shrinkage=r.shrinkage, similar_regions=r.similar_regions, season_weeks=r.season_weeks)
 
 
 def load_rules(path: str | Path) -> AssortmentRules:
@@ -91,10 +93,17 @@ def load_rules(path: str | Path) -> AssortmentRules:
     return rules_from_mapping(data["assortment"], f"{p}: [assortment]")
 
 
-def annual_sales(scenario: Scenario) -> FloatArray:
-    """(regions, skus) units sold in the last 52 weeks of the history (all of it if shorter)."""
-    q = scenario.history.quantity
-    return np.asarray(q[:, :, -52:].sum(axis=2), dtype=np.float64)
+def annual_sales(scenario: Scenario, iso_weeks: Collection[int] | None = None) -> FloatArray:
+    """(regions, skus) units sold in the last 52 weeks of the history (all of it if shorter).
+
+    With `iso_weeks` (ISO week − 1, 0..52) only history weeks starting in those weeks count.
+    """
+    hist = scenario.history
+    last = range(max(hist.weeks - 52, 0), hist.weeks)
+    keep = [w for w in last if iso_weeks is None
+            or min(hist.week_start[w].isocalendar()[1], 53) - 1 in iso_weeks]
+    q = hist.quantity[:, :, keep] if keep else np.zeros((*hist.quantity.shape[:2], 0))
+    return np.asarray(q.sum(axis=2), dtype=np.float64)
 
 
 def capacity_caps(scenario: Scenario, units_per_sku: float) -> dict[str, int]:

@@ -9,20 +9,22 @@ takes the national best sellers up to the same size, so the two differ only in w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from logistics.assortment.model import Assortment
+from logistics.assortment.model import Assortment, RangePlan
 from logistics.assortment.rules import ResolvedRules, annual_sales
 from logistics.errors import InputError
 from logistics.network.model import FloatArray, IntArray, Scenario
 
 
-def expected_sales(scenario: Scenario, shrinkage: float = 1.0) -> FloatArray:
-    """(regions, skus) expected units per year: regional sales shrunk to the national SKU mix."""
-    q = annual_sales(scenario)
+def expected_sales(scenario: Scenario, shrinkage: float = 1.0,
+                   iso_weeks: Collection[int] | None = None) -> FloatArray:
+    """(regions, skus) expected units in the weeks (a year by default): regional sales shrunk
+    towards the national SKU mix of the same weeks."""
+    q = annual_sales(scenario, iso_weeks)
     cat = scenario.network.category_index()
     ncat = len(scenario.network.categories)
     national = q.sum(axis=0)
@@ -51,10 +53,11 @@ def _fill(order: IntArray, fixed: np.ndarray, allowed: np.ndarray, cap: int) -> 
     return listed
 
 
-def national_range(scenario: Scenario, rules: ResolvedRules) -> Assortment:
+def national_range(scenario: Scenario, rules: ResolvedRules,
+                   iso_weeks: Collection[int] | None = None) -> Assortment:
     """One national range: core plus national best sellers, cut at each region's maximum range."""
     net = scenario.network
-    national = annual_sales(scenario).sum(axis=0)
+    national = annual_sales(scenario, iso_weeks).sum(axis=0)
     order = np.argsort(-national, kind="stable")
     core = np.zeros(len(net.skus), dtype=bool)
     core[list(rules.core)] = True
@@ -63,10 +66,11 @@ def national_range(scenario: Scenario, rules: ResolvedRules) -> Assortment:
     return Assortment("national", net.regions, tuple(k.id for k in net.skus), np.array(rows))
 
 
-def regional_range(scenario: Scenario, rules: ResolvedRules, expected: FloatArray) -> Assortment:
+def regional_range(scenario: Scenario, rules: ResolvedRules, expected: FloatArray,
+                   iso_weeks: Collection[int] | None = None) -> Assortment:
     """Per region: core, the national choice in locked categories, then its own best sellers."""
     net = scenario.network
-    nat = national_range(scenario, rules)
+    nat = national_range(scenario, rules, iso_weeks)
     locked = np.array([k.category in rules.locked for k in net.skus])
     core = np.zeros(len(net.skus), dtype=bool)
     core[list(rules.core)] = True
@@ -105,25 +109,29 @@ class SuggestionRow:
     in_national: bool
     regional_rank: int
     national_rank: int
-    expected_units_year: float
+    expected_units_year: float  # in the season's weeks when ranges are seasonal
     reason: str
+    season_start_week: int = 1  # ISO week the season's range starts (1 = whole year)
 
 
 def suggest(scenario: Scenario, rules: ResolvedRules, *, shrinkage: float = 1.0,
-            similar: int = 2, regions: Sequence[str] | None = None
+            similar: int = 2, regions: Sequence[str] | None = None,
+            iso_weeks: Collection[int] | None = None
             ) -> tuple[Assortment, Assortment, tuple[SuggestionRow, ...]]:
-    """(regional, national, rows): both ranges and the reasoned table for `regions` (all)."""
+    """(regional, national, rows): both ranges and the reasoned table for `regions` (all),
+    ranked on the sales of `iso_weeks` (ISO week − 1; default the whole year)."""
     net = scenario.network
     wanted = tuple(regions) if regions else net.regions
     bad = [r for r in wanted if r not in net.regions]
     if bad:
         raise InputError(f"--region: unknown region {bad[0]!r} (known: {', '.join(net.regions)})",
                          source="command line")
-    expected = expected_sales(scenario, shrinkage)
-    nat = national_range(scenario, rules)
-    reg = regional_range(scenario, rules, expected)
+    expected = expected_sales(scenario, shrinkage, iso_weeks)
+    nat = national_range(scenario, rules, iso_weeks)
+    reg = regional_range(scenario, rules, expected, iso_weeks)
     r_rank = _ranks(expected)
-    n_rank = _ranks(annual_sales(scenario).sum(axis=0))
+    n_rank = _ranks(annual_sales(scenario, iso_weeks).sum(axis=0))
+    season = 1 + (min(iso_weeks) if iso_weeks else 0)
     near = similar_regions(scenario, similar)
     rpos = {r: i for i, r in enumerate(net.regions)}
     rows: list[SuggestionRow] = []
@@ -156,5 +164,35 @@ def suggest(scenario: Scenario, rules: ResolvedRules, *, shrinkage: float = 1.0,
                 action, reason = "skip", (f"regional rank {rr} and national rank {nr} both "
                                           f"outside the {cap}-SKU range")
             rows.append(SuggestionRow(region, sku.id, sku.name, sku.category, action, on, nat_on,
-                                      rr, nr, round(e, 3), reason))
+                                      rr, nr, round(e, 3), reason, season))
     return reg, nat, tuple(rows)
+
+
+def seasons(season_weeks: int) -> tuple[tuple[int, ...], ...]:
+    """ISO week indices (0..52) of each season: blocks of `season_weeks` (0 = one season)."""
+    if season_weeks <= 0 or season_weeks >= 53:
+        return (tuple(range(53)),)
+    blocks = [tuple(range(s, min(s + season_weeks, 53))) for s in range(0, 53, season_weeks)]
+    if len(blocks) > 1 and len(blocks[-1]) < season_weeks // 2:
+        stub = blocks.pop()  # a stub (week 53) joins the season before it
+        blocks[-1] = blocks[-1] + stub
+    return tuple(blocks)
+
+
+def plan_ranges(scenario: Scenario, rules: ResolvedRules, *, season_weeks: int = 0,
+                shrinkage: float = 1.0, similar: int = 2, regions: Sequence[str] | None = None
+                ) -> tuple[RangePlan, RangePlan, tuple[SuggestionRow, ...]]:
+    """Regional and national range plans, one range per season, and every season's rows."""
+    regs: list[Assortment] = []
+    nats: list[Assortment] = []
+    rows: list[SuggestionRow] = []
+    blocks = seasons(season_weeks)
+    for weeks in blocks:
+        reg, nat, r = suggest(scenario, rules, shrinkage=shrinkage, similar=similar,
+                              regions=regions, iso_weeks=None if len(blocks) == 1 else weeks)
+        regs.append(reg)
+        nats.append(nat)
+        rows.extend(r)
+    starts = tuple(b[0] for b in blocks)
+    return (RangePlan("regional", starts, tuple(regs)), RangePlan("national", starts, tuple(nats)),
+            tuple(rows))

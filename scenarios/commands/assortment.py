@@ -44,6 +44,12 @@ def _load(scenario: Path, rules: Path | None) -> tuple[Any, Any, Any]:
     return sc, raw, resolve_rules(sc, raw, source=str(path))
 
 
+SeasonOpt = Annotated[int | None, typer.Option(
+    "--season-weeks", min=0, max=53,
+    help="Re-plan ranges every N ISO weeks from last year's same weeks (0 = one range a year; "
+         "default: the rules' season_weeks).")]
+
+
 @app.command("suggest")
 def suggest_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML (e.g. scenarios/default.toml).")],
@@ -52,30 +58,34 @@ def suggest_cmd(
     out: Annotated[Path | None, typer.Option(
         help="Suggestion CSV (default results/<scenario>/assortment_suggestions.csv).")] = None,
     rules: RulesOpt = None,
+    season_weeks: SeasonOpt = None,
 ) -> None:
     """Suggest each region's range from its sales history, within HQ rules.
 
-    One row per region × SKU: action relative to the national range (keep/add/drop/skip),
-    whether listed, ranks, expected units per year and the reason.
+    One row per season × region × SKU: action relative to the national range
+    (keep/add/drop/skip), whether listed, ranks, expected units in the season and the reason.
     """
     import dataclasses
 
     import pandas as pd
 
-    from logistics.assortment import suggest
+    from logistics.assortment import plan_ranges
 
     sc, raw, resolved = _load(scenario, rules)
-    _, _, rows = suggest(sc, resolved, shrinkage=raw.shrinkage, similar=raw.similar_regions,
-                             regions=region or None)
+    weeks = raw.season_weeks if season_weeks is None else season_weeks
+    _, _, rows = plan_ranges(sc, resolved, season_weeks=weeks, shrinkage=raw.shrinkage,
+                             similar=raw.similar_regions, regions=region or None)
     table = pd.DataFrame([dataclasses.asdict(r) for r in rows])
     target = out or Path("results") / sc.name / "assortment_suggestions.csv"
     _write_csv(table, target)
+    seasons = table["season_start_week"].nunique()
     for code in region or sc.network.regions:
         sub = table[table["region"] == code]
         counts = sub["action"].value_counts()
-        typer.echo(f"{code}: {int(sub['listed'].sum())} SKUs listed (max "
+        typer.echo(f"{code}: {int(sub['listed'].sum()) // seasons} SKUs listed per season (max "
                    f"{resolved.max_range[code]}), add {int(counts.get('add', 0))}, "
-                   f"drop {int(counts.get('drop', 0))} vs the national range")
+                   f"drop {int(counts.get('drop', 0))} vs the national range over {seasons} "
+                   f"season(s)")
     typer.echo(f"wrote {len(table)} rows to {target}")
 
 
@@ -91,6 +101,7 @@ def apply_cmd(
     region_scope: Annotated[str | None, typer.Option(
         help="Only this region may be changed (as an API key region:<code> would allow).")]
     = None,
+    season_weeks: SeasonOpt = None,
 ) -> None:
     """Validate region overrides against HQ rules and write the resulting assortment.
 
@@ -99,40 +110,43 @@ def apply_cmd(
     """
     import pandas as pd
 
-    from logistics.assortment import apply_overrides, suggest
-    from logistics.assortment.overrides import read_overrides
+    from logistics.assortment import plan_ranges
+    from logistics.assortment.overrides import apply_overrides_plan, read_overrides
 
     sc, raw, resolved = _load(scenario, rules)
     rows = read_overrides(overrides, sc.network)
-    reg, _, _ = suggest(sc, resolved, shrinkage=raw.shrinkage, similar=raw.similar_regions)
-    res = apply_overrides(reg, resolved, sc.network, rows, region_scope=region_scope,
-                          source=str(overrides))
-    if res.refused:
-        for r in res.refused:
+    weeks = raw.season_weeks if season_weeks is None else season_weeks
+    plan, _, _ = plan_ranges(sc, resolved, season_weeks=weeks, shrinkage=raw.shrinkage,
+                             similar=raw.similar_regions)
+    plan, refused = apply_overrides_plan(plan, resolved, sc.network, rows,
+                                         region_scope=region_scope)
+    if refused:
+        for r in refused:
             typer.echo(f"refused {r.line()}", err=True)
-        first = res.refused[0]
-        raise InputError(f"{len(res.refused)} change(s) refused, nothing written; first: "
-                         f"{first.line()}", source=str(overrides))
-    a = res.assortment
+        raise InputError(f"{len(refused)} change(s) refused, nothing written; first: "
+                         f"{refused[0].line()}", source=str(overrides))
     cats = {k.id: k.category for k in sc.network.skus}
-    added = {(o.region, o.sku) for o in res.applied if o.action == "add"}
+    added = {(o.region, o.sku) for o in rows if o.action == "add"}
     core = {sc.network.skus[i].id for i in resolved.core}
-    lines = [{"region": region, "sku": sku, "category": cats[sku],
+    lines = [{"season_start_week": start + 1, "region": region, "sku": sku,
+              "category": cats[sku],
               "origin": ("core" if sku in core
                          else "override" if (region, sku) in added else "suggested")}
+             for start, a in zip(plan.season_starts, plan.ranges, strict=True)
              for r, region in enumerate(a.regions)
              for k, sku in enumerate(a.sku_ids) if a.listed[r, k]]
     target = out or Path("results") / sc.name / "assortment.csv"
     _write_csv(pd.DataFrame(lines), target)
-    if a.promotions:
+    promotions = plan.ranges[0].promotions
+    if promotions:
         promos = pd.DataFrame([{"name": p.name, "start": p.start.isoformat(),
                                 "end": p.end.isoformat(), "lift": p.lift,
                                 "categories": ";".join(p.categories),
-                                "regions": ";".join(p.regions)} for p in a.promotions])
+                                "regions": ";".join(p.regions)} for p in promotions])
         _write_csv(promos, target.with_name(target.stem + "_promotions.csv"))
-    typer.echo(f"applied {len(res.applied)} change(s); wrote {len(lines)} region × SKU "
-               f"listings to {target}" + (f" and {len(a.promotions)} local promotion(s)"
-                                          if a.promotions else ""))
+    typer.echo(f"applied {len(rows)} change(s); wrote {len(lines)} season × region × SKU "
+               f"listings to {target}" + (f" and {len(promotions)} local promotion(s)"
+                                          if promotions else ""))
 
 
 def _progress(total: int, label: str) -> Any:
@@ -154,6 +168,7 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option(
         help="JSON (the results.json `assortment` section; default "
              "results/<scenario>/assortment.json).")] = None,
+    season_weeks: SeasonOpt = None,
 ) -> None:
     """Simulate the regional range against one national range on the same demand."""
     from logistics.network.load import load_scenario
@@ -162,7 +177,7 @@ def compare_cmd(
 
     sc = load_scenario(scenario)
     view = assortment_view(sc, rules, replications=replications, substitution=substitution,
-                           overrides=overrides,
+                           overrides=overrides, season_weeks=season_weeks,
                            on_replication=_progress(replications, "assortment"))
     target = out or Path("results") / sc.name / "assortment.json"
     write_json_atomic(target, view.model_dump(mode="json"))
