@@ -24,6 +24,17 @@ def run_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> R
 
 
 @pytest.fixture(scope="session")
+def simulated_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Results:
+    """The small scenario as `fwdnet simulate` writes it: with a real design comparison."""
+    from scenarios.commands.simulate import simulate_scenario
+
+    out = tmp_path_factory.mktemp("dash_sim")
+    with open("/dev/null", "w") as sink:
+        return simulate_scenario(small_toml, out, ["optimal", "all-open", "cdc-only"], 2,
+                                 workers=1, console=Console(file=sink), dashboard=False).results
+
+
+@pytest.fixture(scope="session")
 def core_results(run_results: Results) -> Results:
     """Only the core sections: every optional one absent (None)."""
     return run_results.model_copy(update=dict.fromkeys(OPTIONAL))

@@ -148,9 +148,13 @@ def test_chinese_page_renders_and_notes_missing_sections(open_page: Any,
     assert opened.external == []
 
 
-def test_a_real_run_renders_whatever_sections_it_has(open_page: Any,
-                                                     run_results: Results) -> None:
-    """The small scenario exactly as `fwdnet run` writes it (sections filled by the stages)."""
+@pytest.mark.parametrize("producer", ["run_results", "simulated_results"])
+def test_a_real_run_renders_whatever_sections_it_has(open_page: Any, producer: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    """The small scenario exactly as `fwdnet run` / `fwdnet simulate` write it."""
+    run_results: Results = request.getfixturevalue(producer)
+    if producer == "simulated_results":
+        assert run_results.comparison is not None
     opened = open_page(run_results, "en")
     for tab in TABS:
         figs = opened.show(tab)
