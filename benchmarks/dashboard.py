@@ -92,7 +92,7 @@ def _baseline_times(browser: Any, page_path: Path, loads: int) -> list[float]:
 
 
 def _open_times(page_path: Path, loads: int, shots: Path | None,
-                shoot: frozenset[str] = frozenset(TABS)) -> dict[str, Any]:
+                shoot: frozenset[str] = frozenset(TABS), suffix: str = "") -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     first: list[float] = []
@@ -116,11 +116,13 @@ def _open_times(page_path: Path, loads: int, shots: Path | None,
                 page.click(f"nav button[data-tab={tab}]")
                 page.wait_for_function(_RENDERED, arg=tab, timeout=60_000)
                 if shots is not None and i == 0 and tab in shoot:
-                    page.screenshot(path=str(shots / f"default_{tab}.png"), full_page=True)
+                    page.screenshot(path=str(shots / f"default_{tab}{suffix}.png"),
+                                    full_page=True)
             every.append(time.perf_counter() - t0)
             if shots is not None and i == 0:
                 page.click("nav button[data-tab=overview]")
-                page.screenshot(path=str(shots / "default_overview.png"), full_page=False)
+                page.screenshot(path=str(shots / f"default_overview{suffix}.png"),
+                                full_page=False)
             log.info("load %d/%d: first tab %.2f s, all tabs %.2f s", i + 1, loads, first[-1],
                      every[-1])
             ctx.close()
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 loads")
     ap.add_argument("--lang", choices=("zh", "en"), default="zh")
     ap.add_argument("--screenshots", type=Path, default=None,
-                    help="also save default_<tab>.png of each tab that has data here")
+                    help="also save default_<tab>[_zh].png of each tab that has data here")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -163,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         sections = {k: getattr(res, k) is not None
                     for k in ("comparison", "stock", "forecast", "waybills")}
         shoot = frozenset(["overview", "network", *(k for k, ok in sections.items() if ok)])
-        timing = _open_times(page, 3 if args.quick else args.loads, args.screenshots, shoot)
+        timing = _open_times(page, 3 if args.quick else args.loads, args.screenshots, shoot,
+                             "" if args.lang == "en" else f"_{args.lang}")
     payload = {
         "benchmark": "dashboard",
         "scenario": res.scenario.name, "results_json": str(src.relative_to(ROOT)
