@@ -13,6 +13,7 @@ from logistics.api.logs import log, request_id
 from logistics.errors import InputError
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "body is not valid JSON"},
     401: {"description": "missing, unknown or revoked API key"},
     403: {"description": "the key's role may not do this"},
     413: {"description": "request body too large"},

@@ -31,7 +31,8 @@ def test_job_runs_to_done_with_the_optimum(api: Api) -> None:
     assert r.headers["location"] == f"/v1/route-jobs/{job}"
     assert r.json()["status"] in ("queued", "running")
     out = _wait(api, job, ("done",))
-    assert out["result"]["code"] == 0 and out["result"]["summary"]["cost"] == 300.0
+    assert out["result"]["code"] == 0
+    assert out["result"]["summary"]["cost"] == 300.0
     assert api.client.delete(f"/v1/route-jobs/{job}", headers=api.h("hq")).status_code == 409
 
 
@@ -43,12 +44,15 @@ def test_best_so_far_is_visible_while_running_and_cancel_keeps_it(api: Api) -> N
     while out.get("result") is None and time.monotonic() < t_end:
         time.sleep(0.1)
         out = api.get(f"/v1/route-jobs/{job}").json()
-    assert out["status"] == "running" and out["result"]["code"] == 0
+    assert out["status"] == "running"
+    assert out["result"]["code"] == 0
     r = api.client.delete(f"/v1/route-jobs/{job}", headers=api.h("dispatch"))
-    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
     time.sleep(1.5)  # the worker notices at its next write and stops
     final = api.get(f"/v1/route-jobs/{job}").json()
-    assert final["status"] == "cancelled" and final["result"]["summary"]["cost"] == 300.0
+    assert final["status"] == "cancelled"
+    assert final["result"]["summary"]["cost"] == 300.0
 
 
 def test_unknown_and_malformed_job_ids(api: Api) -> None:
@@ -60,7 +64,8 @@ def test_bad_job_request_is_refused_at_once(api: Api) -> None:
     body = tiny_route()
     body["jobs"][0]["location_index"] = 99
     r = api.post("/v1/route-jobs", json=body)
-    assert r.status_code == 422 and "jobs.0.location_index" in r.json()["error"]
+    assert r.status_code == 422
+    assert "jobs.0.location_index" in r.json()["error"]
 
 
 def test_queued_job_survives_a_restart(db_url: str) -> None:
@@ -91,4 +96,5 @@ def test_process_pool_executor_runs_jobs(fresh_app: Any) -> None:
     with fresh_app(executor="process", job_workers=1) as a:
         job = a.post("/v1/route-jobs", json=tiny_route(time_limit=0.5)).json()["id"]
         out = _wait(a, job, ("done", "failed"), timeout=60)
-        assert out["status"] == "done" and out["result"]["summary"]["cost"] == 300.0
+        assert out["status"] == "done"
+        assert out["result"]["summary"]["cost"] == 300.0

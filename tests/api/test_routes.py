@@ -38,7 +38,8 @@ def test_line_instance_has_its_unique_optimum(api: Api) -> None:
     s = out["summary"]
     assert (s["cost"], s["duration"], s["distance"], s["routes"], s["unassigned"]) == (
         300.0, 300, 3000, 1, 0)
-    assert s["delivery"] == [6] and out["unassigned"] == []
+    assert s["delivery"] == [6]
+    assert out["unassigned"] == []
 
 
 def test_without_matrices_haversine_times_road_factor(api: Api) -> None:
@@ -101,7 +102,8 @@ def test_break_is_taken_inside_its_window(api: Api) -> None:
     body["vehicles"][0]["breaks"] = [{"id": 4, "time_windows": [[150, 400]], "service": 300}]
     route = _ok(api, body)["routes"][0]
     (brk,) = [s for s in route["steps"] if s["type"] == "break"]
-    assert brk["id"] == 4 and brk["service"] == 300
+    assert brk["id"] == 4
+    assert brk["service"] == 300
     assert 150 <= brk["arrival"] + brk["waiting_time"] <= 400
     assert all(s["violations"] == [] for s in route["steps"])
     assert route["violations"] == []
@@ -139,7 +141,8 @@ def test_plan_mode_waits_for_windows(api: Api) -> None:
     route = _ok(api, body)["routes"][0]
     assert [(s["arrival"], s["waiting_time"]) for s in route["steps"]] == [
         (0, 0), (100, 400), (600, 0)]
-    assert route["waiting_time"] == 400 and route["violations"] == []
+    assert route["waiting_time"] == 400
+    assert route["violations"] == []
 
 
 def test_insert_keeps_locked_steps_first(api: Api) -> None:

@@ -83,7 +83,8 @@ def server(pg_url: str) -> Iterator[Server]:
 def test_routes_and_tracking_over_http(server: Server, hq: dict[str, str]) -> None:
     with httpx.Client(base_url=server.base, headers=hq, timeout=10) as c:
         r = c.post("/v1/routes", json=tiny_route(0.3))
-        assert r.status_code == 200 and r.json()["summary"]["cost"] == 300.0
+        assert r.status_code == 200
+        assert r.json()["summary"]["cost"] == 300.0
         assert r.headers["x-request-id"]
         batch = [waybill("SRV-1"), event("SRV-1", "picked_up", "2026-11-19T09:00:00Z")]
         assert c.post("/v1/waybills/events", json=batch).json()["stored"] == 2
@@ -102,7 +103,8 @@ def test_two_servers_share_one_database(server: Server, pg_url: str,
         body = tiny_route(time_limit=30)
         job = httpx.post(server.base + "/v1/route-jobs", json=body, headers=hq).json()["id"]
         r = httpx.get(f"{other.base}/v1/route-jobs/{job}", headers=hq)
-        assert r.status_code == 200 and r.json()["status"] in ("queued", "running")
+        assert r.status_code == 200
+        assert r.json()["status"] in ("queued", "running")
         r = httpx.delete(f"{other.base}/v1/route-jobs/{job}", headers=hq)
         assert r.json()["status"] == "cancelled"
     finally:
@@ -153,7 +155,8 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
     time.sleep(0.7)
     s.proc.send_signal(signal.SIGTERM)
     t.join(30)
-    assert got["r"].status_code == 200 and got["r"].json()["code"] == 0
+    assert got["r"].status_code == 200
+    assert got["r"].json()["code"] == 0
     assert s.stop() == 0
     eng = create_engine(own_pg)
     with eng.connect() as c:

@@ -19,7 +19,8 @@ def test_oversized_body_is_413(fresh_app: Any) -> None:
     with fresh_app(max_body_bytes=1000) as a:
         big = [event("X", "picked_up", "2026-11-19T09:00:00Z", details={"pad": "x" * 2000})]
         r = a.post("/v1/waybills/events", json=big)
-        assert r.status_code == 413 and r.json()["code"] == 2
+        assert r.status_code == 413
+        assert r.json()["code"] == 2
 
         def chunks() -> Any:
             for _ in range(5):
@@ -36,7 +37,8 @@ def test_rate_limit_is_429_with_retry_after(fresh_app: Any) -> None:
         codes = [a.get("/v1/waybills").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         r = a.get("/v1/waybills")
-        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) >= 1
         assert a.get("/v1/waybills", "region:east").status_code == 200
 
 
@@ -51,8 +53,10 @@ def test_internal_error_has_no_stack_trace(api: Api, monkeypatch: pytest.MonkeyP
     r = api.post("/v1/routes", json=tiny_route(), headers={"x-request-id": "req-42"})
     assert r.status_code == 500
     body = r.json()
-    assert body["code"] == 1 and body["request_id"] == "req-42"
-    assert "secret" not in r.text and "Traceback" not in r.text
+    assert body["code"] == 1
+    assert body["request_id"] == "req-42"
+    assert "secret" not in r.text
+    assert "Traceback" not in r.text
 
 
 def test_request_id_is_echoed_or_made(api: Api) -> None:
@@ -60,7 +64,8 @@ def test_request_id_is_echoed_or_made(api: Api) -> None:
         "x-request-id"] == "abc-1"
     made = api.client.get("/health", headers={"x-request-id": "bad id!"}).headers[
         "x-request-id"]
-    assert made != "bad id!" and len(made) == 32
+    assert made != "bad id!"
+    assert len(made) == 32
 
 
 def test_cors_is_off_by_default_and_on_when_configured(api: Api, fresh_app: Any) -> None:
@@ -83,7 +88,8 @@ def test_metrics_count_requests_solves_and_ingest(api: Api) -> None:
 
 def test_ready_checks_the_database(api: Api) -> None:
     r = api.client.get("/ready")
-    assert r.status_code == 200 and r.json()["status"] == "ready"
+    assert r.status_code == 200
+    assert r.json()["status"] == "ready"
 
 
 def test_log_lines_are_json_with_the_request_id() -> None:
@@ -91,7 +97,9 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     rec.request_id = "r-1"
     rec.fields = {"status": 200, "path": "/health"}
     out = json.loads(JsonFormatter().format(rec))
-    assert out["request_id"] == "r-1" and out["status"] == 200 and out["message"] == "request"
+    assert out["request_id"] == "r-1"
+    assert out["status"] == 200
+    assert out["message"] == "request"
 
 
 def test_openapi_declares_bearer_auth_and_error_bodies(api: Api) -> None:

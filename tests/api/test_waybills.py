@@ -35,7 +35,8 @@ def test_out_of_order_events_give_the_same_status(api: Api) -> None:
                                            event(no, "delivered", "2026-11-20T10:00:00Z")])
     api.post("/v1/waybills/events", json=[event(no, "picked_up", "2026-11-19T10:00:00Z")])
     st = api.get(f"/v1/waybills/{no}").json()["status"]
-    assert st["status"] == "delivered" and st["anomalies"] == []
+    assert st["status"] == "delivered"
+    assert st["anomalies"] == []
 
 
 def test_invalid_item_is_422_with_its_position(api: Api) -> None:
@@ -44,11 +45,13 @@ def test_invalid_item_is_422_with_its_position(api: Api) -> None:
     bad = [event(no, "picked_up", "2026-11-19T09:00:00+08:00"),
            event(no, "teleported", "2026-11-19T09:00:00+08:00")]
     r = api.post("/v1/waybills/events", json=bad)
-    assert r.status_code == 422 and r.json()["code"] == 2
+    assert r.status_code == 422
+    assert r.json()["code"] == 2
     assert r.json()["error"].startswith("1.event.event_type")
     naive = [event(no, "picked_up", "2026-11-19T09:00:00")]
     r = api.post("/v1/waybills/events", json=naive)
-    assert r.status_code == 422 and "0.event.event_time" in r.json()["error"]
+    assert r.status_code == 422
+    assert "0.event.event_time" in r.json()["error"]
     assert api.get(f"/v1/waybills/{no}").status_code == 404  # nothing stored
 
 
@@ -57,7 +60,8 @@ def test_strict_rejects_events_of_unregistered_waybills(api: Api) -> None:
     r = api.post("/v1/waybills/events?strict=true",
                  json=[event(no, "picked_up", "2026-11-19T09:00:00Z")]).json()
     assert (r["read"], r["stored"], r["rejected"]) == (1, 0, 1)
-    assert r["rejects"][0]["item"] == 1 and "unknown waybill" in r["rejects"][0]["reason"]
+    assert r["rejects"][0]["item"] == 1
+    assert "unknown waybill" in r["rejects"][0]["reason"]
 
 
 def test_late_list_by_region(api: Api) -> None:
@@ -70,16 +74,20 @@ def test_late_list_by_region(api: Api) -> None:
     as_of = "2026-11-21T00:00:00%2B08:00"
     rows = api.get(f"/v1/waybills?late=true&as_of={as_of}", "region:east").json()
     nos = {r["waybill"]["waybill_no"] for r in rows}
-    assert late in nos and on_time not in nos and west not in nos
+    assert late in nos
+    assert on_time not in nos
+    assert west not in nos
     row = next(r for r in rows if r["waybill"]["waybill_no"] == late)
-    assert row["late"] is True and row["lateness_s"] == 6 * 3600
+    assert row["late"] is True
+    assert row["lateness_s"] == 6 * 3600
     west_rows = api.get(f"/v1/waybills?late=true&region=west&as_of={as_of}").json()
     assert west in {r["waybill"]["waybill_no"] for r in west_rows}
 
 
 def test_unknown_waybill_is_404(api: Api) -> None:
     r = api.get("/v1/waybills/NOPE-404")
-    assert r.status_code == 404 and r.json()["code"] == 2
+    assert r.status_code == 404
+    assert r.json()["code"] == 2
 
 
 def test_carrier_cannot_post_for_another_carriers_waybill(api: Api) -> None:
@@ -89,4 +97,5 @@ def test_carrier_cannot_post_for_another_carriers_waybill(api: Api) -> None:
                     json=[waybill(no, carrier="zto")]).status_code == 200
     r = api.post("/v1/waybills/events", "carrier:sf",
                  json=[event(no, "picked_up", "2026-11-19T09:00:00Z")])
-    assert r.status_code == 403 and "another carrier" in r.json()["error"]
+    assert r.status_code == 403
+    assert "another carrier" in r.json()["error"]
