@@ -37,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replications", type=int, default=10)
     ap.add_argument("--substitution", type=float, nargs="+", default=[0.0, 0.3],
                     help="shares of an unlisted SKU's demand bought as a listed one")
-    ap.add_argument("--quick", action="store_true", help="2 replications, substitution 0 only")
+    ap.add_argument("--season-weeks", type=int, nargs="+", default=[0, 13, 4],
+                    help="range re-planning periods to compare (0 = one range a year)")
+    ap.add_argument("--quick", action="store_true",
+                    help="2 replications, substitution 0 and 4-week seasons only")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     reps = 2 if args.quick else args.replications
     subs = [0.0] if args.quick else args.substitution
+    season_list = [4] if args.quick else args.season_weeks
     sc = load_scenario(args.scenario)
     out: dict[str, Any] = {
         "scenario": str(args.scenario.relative_to(ROOT) if args.scenario.is_absolute()
@@ -50,15 +54,18 @@ def main(argv: list[str] | None = None) -> int:
                                          "shared with other agents (loaded)",
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "assortment": [],
     }
-    for s in subs:
-        t0 = time.perf_counter()
+    for weeks in season_list:
+        for s in subs:
+            t0 = time.perf_counter()
 
-        def tick(r: int, s: float = s) -> None:
-            log(f"assortment substitution {s}: replication {r + 1}/{reps}")
+            def tick(r: int, s: float = s, weeks: int = weeks) -> None:
+                log(f"assortment seasons {weeks} w, substitution {s}: replication "
+                    f"{r + 1}/{reps}")
 
-        view = assortment_view(sc, replications=reps, substitution=s, on_replication=tick)
-        out["assortment"].append({"seconds": round(time.perf_counter() - t0, 1),
-                                  **view.model_dump(mode="json")})
+            view = assortment_view(sc, replications=reps, substitution=s, season_weeks=weeks,
+                                   on_replication=tick)
+            out["assortment"].append({"seconds": round(time.perf_counter() - t0, 1),
+                                      **view.model_dump(mode="json")})
     t0 = time.perf_counter()
     cview = contracts_view(sc, replications=reps,
                            on_replication=lambda r: log(f"contracts: replication {r + 1}/{reps}"))
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                         **cview.model_dump(mode="json")}
     write_json_atomic(args.out, out)
     for a in out["assortment"]:
-        log(f"assortment substitution {a['substitution']}:")
+        log(f"assortment seasons {a['season_weeks']} w, substitution {a['substitution']}:")
         for d in a["paired"]:
             if d["metric"] == "fill_rate":
                 iv = d["difference"]
