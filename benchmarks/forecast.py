@@ -243,6 +243,7 @@ def main() -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=".forecast.", dir=a.out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=2)
+    os.chmod(tmp_name, 0o644)
     os.replace(tmp_name, a.out)
     s52, s104 = result["scenario_52w"], result["scenario_104w"]
     c52, c104 = s52["chosen_model"], s104["chosen_model"]
