@@ -145,8 +145,10 @@ def paired(cmp: Comparison, lang: Lang) -> Panel:
 def comparison_section(res: Results, lang: Lang) -> Section:
     title = t(lang, "tab_comparison")
     cmp = res.comparison
-    if cmp is None or not cmp.designs:
+    if cmp is None:
         return Section("comparison", title, missing=t(lang, "not_run", section="comparison"))
+    if not cmp.designs:
+        return Section("comparison", title, missing=t(lang, "empty", section="comparison"))
     panels = [cost_bars(cmp, lang), ci_plots(cmp, lang), frontier(cmp, lang)]
     if cmp.paired:
         panels.append(paired(cmp, lang))

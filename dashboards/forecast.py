@@ -78,8 +78,10 @@ def accuracy_chart(fc: ForecastView, lang: Lang) -> Panel:
 def forecast_section(res: Results, lang: Lang) -> Section:
     title = t(lang, "tab_forecast")
     fc = res.forecast
-    if fc is None or not (fc.series or fc.accuracy):
+    if fc is None:
         return Section("forecast", title, missing=t(lang, "not_run", section="forecast"))
+    if not (fc.series or fc.accuracy):
+        return Section("forecast", title, missing=t(lang, "empty", section="forecast"))
     panels = []
     if fc.series:
         panels.append(series_chart(fc, lang))

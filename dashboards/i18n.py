@@ -26,6 +26,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "tab_waybills": ("运单", "Waybills"),
     "not_run": ("本场景未运行此环节（results.json 中无 “{section}” 部分）。",
                 "Not run for this scenario (results.json has no “{section}” section)."),
+    "empty": ("本场景的 “{section}” 部分没有可绘制的数据。",
+              "The “{section}” section has no data to draw for this scenario."),
     "time_note": ("时间均为北京时间（Asia/Shanghai），金额单位为人民币元。",
                   "Times are local (Asia/Shanghai); amounts are in RMB."),
     "choose": ("选择", "Choose"),

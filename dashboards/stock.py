@@ -127,8 +127,15 @@ def stock_section(res: Results, lang: Lang) -> Section:
     stock = res.stock
     if stock is None:
         return Section("stock", title, missing=t(lang, "not_run", section="stock"))
-    panels = [cover_heatmap(stock, lang), stockouts(res, stock, lang)]
+    panels = []
+    if any(r.category is not None for r in stock.regions):
+        panels.append(cover_heatmap(stock, lang))
+    if stock.stockout_pairs_by_day:
+        panels.append(stockouts(res, stock, lang))
     if stock.hot_items or stock.transfers:
         panels.append(hot_items(stock, lang))
-    panels.append(region_table(stock, lang))
+    if stock.regions:
+        panels.append(region_table(stock, lang))
+    if not panels:
+        return Section("stock", title, missing=t(lang, "empty", section="stock"))
     return Section("stock", title, tuple(panels))

@@ -108,9 +108,13 @@ def waybills_section(res: Results, lang: Lang) -> Section:
     wb = res.waybills
     if wb is None:
         return Section("waybills", title, missing=t(lang, "not_run", section="waybills"))
-    panels = [status_funnel(wb, lang)]
+    panels = []
+    if wb.status_counts:
+        panels.append(status_funnel(wb, lang))
     if wb.late:
         panels.append(late_chart(wb, lang))
     if wb.timelines:
         panels.append(timeline_chart(wb, lang))
+    if not panels:
+        return Section("waybills", title, missing=t(lang, "empty", section="waybills"))
     return Section("waybills", title, tuple(panels))

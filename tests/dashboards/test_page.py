@@ -94,3 +94,20 @@ def test_tiles_add_a_web_map_only_when_asked(core_results: Results) -> None:
     assert layers[0]["source"] == [url]
     assert {tr["type"] for tr in figs["fig-map-tiles"]["data"]} == {"scattermap"}  # type: ignore[index]
     assert "fig-map-tiles" not in _figs(build_dashboard(core_results, "en"))
+
+
+def test_present_but_empty_sections_say_so_instead_of_drawing_blank_figures(
+        core_results: Results) -> None:
+    from simulation.results import Comparison, ForecastView, StockView, WaybillView
+
+    empty = core_results.model_copy(update={
+        "comparison": Comparison(baseline="x", replications=0, warmup_days=0, designs=[],
+                                 paired=[]),
+        "stock": StockView(regions=[], stockout_pairs_by_day=[], hot_items=[], transfers=[]),
+        "forecast": ForecastView(model="m", series=[], accuracy=[]),
+        "waybills": WaybillView(status_counts={}, on_time_rate=0.0, late=[], timelines=[])})
+    page = build_dashboard(empty, "en")
+    assert re.findall(r'data-missing="(\w+)"', page) == ["comparison", "stock", "forecast",
+                                                         "waybills"]
+    assert page.count("has no data to draw") == 4
+    assert "Not run" not in page
