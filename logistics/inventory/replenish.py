@@ -2,7 +2,8 @@
 
 Each store is served by its nearest open FW (great circle), so a FW's demand is its share of
 each region's store weight times the region forecast. The order-up-to level covers the
-review period plus the CDC→FW lead time at the scenario's cycle service level; the forecast
+review period plus the CDC→FW lead time at the scenario's cycle service level (normal
+demand, or negative binomial / Poisson for slow movers below 20 units over L + R); the forecast
 error σ is the backtest RMSE per series (or the forecast's p10..p90 interval), floored at
 the Poisson √mean.
 Units: stock in units, time in days.
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from logistics.inventory.constraints import Allocation
 from logistics.inventory.policies import RS, InventoryState
-from logistics.inventory.safety import order_up_to_level
+from logistics.inventory.safety import discrete_order_up_to, order_up_to_level
 from logistics.inventory.suggest import OrderPlan, plan_orders
 from logistics.network.model import Network, Site
 
@@ -41,6 +42,7 @@ class ReplenishmentSettings:
     case_pack: float = 1.0
     moq: float = 0.0
     allocation: Allocation = Allocation.FAIR_SHARE
+    slow_mover_units: float = 20.0  # below this mean demand over L + R: discrete S (NB/Poisson)
 
 
 def _great_circle_m(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -124,6 +126,11 @@ def plan_replenishment(
     sd_d = np.sqrt((share**2) @ (sd_w**2)) / math.sqrt(7.0)  # independent days within a week
     level, _ = order_up_to_level(mu_d, sd_d, settings.lead_days, settings.review_days,
                                  settings.service_level)
+    protect = settings.lead_days + settings.review_days
+    slow = mu_d * protect < settings.slow_mover_units
+    discrete = discrete_order_up_to(mu_d * protect, sd_d * math.sqrt(protect),
+                                    settings.service_level)
+    level = np.where(slow, discrete, level)
     policy = RS.of(settings.review_days, level)
     if state is None:
         state = InventoryState.of(np.zeros_like(mu_d))

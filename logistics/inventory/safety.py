@@ -144,3 +144,24 @@ def reorder_levels(
     safety = cycle_service_safety_stock(sigma_per_period, lead_time, review_period, cycle_service)
     s = np.maximum(mu * (_f(lead_time) + _f(review_period)) + safety, 0.0)
     return np.asarray(s), np.asarray(s + np.maximum(_f(order_quantity), 0.0))
+
+
+def discrete_order_up_to(
+    mean_protect: npt.ArrayLike, sigma_protect: npt.ArrayLike, cycle_service: npt.ArrayLike
+) -> FloatArray:
+    """Smallest integer S with P(D ≤ S) ≥ target for slow movers, D over L + R (units).
+
+    D is negative binomial with the given mean and variance when σ² > μ (over-dispersed
+    forecast error), else Poisson(μ): the normal approximation is poor for a few units.
+    """
+    target = _check_target(cycle_service, "cycle service level")
+    mu = np.maximum(_f(mean_protect), 0.0)
+    var = np.maximum(_f(sigma_protect) ** 2, mu)
+    over = var > mu * (1 + 1e-9)
+    safe_var = np.where(over, var, mu + 1.0)  # placeholder where Poisson is used
+    n = np.where(over, mu**2 / np.maximum(safe_var - mu, 1e-12), 1.0)
+    p = np.where(over, mu / safe_var, 0.5)
+    nb = stats.nbinom.ppf(target, np.maximum(n, 1e-12), np.clip(p, 1e-12, 1.0))
+    po = stats.poisson.ppf(target, np.maximum(mu, 1e-12))
+    level = np.where(mu > 0, np.where(over, nb, po), 0.0)
+    return np.asarray(level, dtype=np.float64)

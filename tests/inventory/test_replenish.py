@@ -87,3 +87,21 @@ def test_stock_in_transit_reduces_the_order() -> None:
                               np.array([[5.0, 0], [0, 0]]))
     busy, _ = plan_replenishment(net, fc, settings, state=state)
     assert empty.order[0, 0] - busy.order[0, 0] == 35.0
+
+
+def test_slow_movers_get_a_discrete_order_up_to_level() -> None:
+    """FW1 gets 1 unit/day of A|K1 (9 units over L + R = 9 days, below 20): its S is the
+    negative-binomial quantile for the backtest σ, a whole number above the mean."""
+    from logistics.inventory.safety import discrete_order_up_to
+
+    net = _network()
+    mu_w = 7 / 0.75
+    fc = pd.DataFrame({"unique_id": ["A|K1"], "ds": [pd.Timestamp("2026-01-05")],
+                       "forecast": [mu_w], "p10": [0.0], "p90": [0.0]})
+    sigma = pd.Series({"A|K1": 2 * math.sqrt(mu_w)})
+    plan, _ = plan_replenishment(net, fc, ReplenishmentSettings(), sigma=sigma)
+    sd_d = 0.75 * 2 * math.sqrt(mu_w) / math.sqrt(7)
+    want = float(discrete_order_up_to(9.0, sd_d * 3, 0.95))
+    assert plan.order_up_to[0, 0] == want
+    assert want == int(want)
+    assert want > 9.0

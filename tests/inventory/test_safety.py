@@ -102,3 +102,16 @@ def test_safety_functions_are_vectorised() -> None:
     got = cycle_service_safety_stock(sigmas, 2, 2, 0.95)
     assert got.shape == (2, 2)
     assert got == pytest.approx(Z95 * 2 * sigmas)
+
+
+def test_discrete_order_up_to_for_slow_movers() -> None:
+    """μ = 2, σ² = 4 → NB(n = 2, p = ½): P(X = k) = (k+1)/2^(k+2), F(5) = 0.9375 < 0.95 ≤
+    F(6) = 0.9648, so S = 6. σ² = μ = 3 falls back to Poisson: F(4) = 0.8153 < 0.9 ≤
+    F(5) = 0.9161, so S = 5. No demand, no stock."""
+    from logistics.inventory.safety import discrete_order_up_to
+
+    cdf = [sum((j + 1) / 2 ** (j + 2) for j in range(k + 1)) for k in range(8)]
+    assert cdf[5] < 0.95 <= cdf[6]
+    got = discrete_order_up_to(np.array([2.0, 3.0, 0.0]), np.array([2.0, math.sqrt(3), 0.0]),
+                               np.array([0.95, 0.9, 0.95]))
+    assert got.tolist() == [6.0, 5.0, 0.0]
