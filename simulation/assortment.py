@@ -9,6 +9,7 @@ daily Poisson draws, so per-region differences carry paired 95% confidence inter
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,8 +21,9 @@ import numpy as np
 from logistics.assortment.model import Assortment, RangePlan
 from logistics.network import DemandModel
 from logistics.network.history import history_by_iso_week
-from logistics.network.model import FloatArray, Scenario
+from logistics.network.model import FloatArray, Network, Scenario
 from simulation.contracts import Interval95
+from simulation.engine import SimulationInput
 from simulation.results import AssortmentView
 from simulation.streams import Streams
 
@@ -288,3 +290,20 @@ def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replicatio
                                on_replication=on_replication)
     return AssortmentView.model_validate({**assortment_section(comp, substitution),
                                           "season_weeks": weeks})
+
+
+def restrict_to_assortment(inp: SimulationInput, ranges: Plan, network: Network
+                           ) -> SimulationInput:
+    """The engine's input with unlisted SKUs never stocked: order-up-to levels (per ISO week,
+    the range in force) and the opening stock are zero where a node's region does not list a
+    SKU. Returns a new input; `inp` is untouched."""
+    plan = _as_plan(ranges)
+    masks = [r.site_mask(network, inp.node_ids) for r in plan.ranges]
+    level = np.array(inp.order_up_to_by_week, dtype=np.float64)
+    for w in range(level.shape[0]):
+        level[w] *= masks[plan.season_of(w)]
+    level.flags.writeable = False
+    start = min(inp.start.isocalendar()[1], 53) - 1
+    opening = np.asarray(inp.initial_on_hand * masks[plan.season_of(start)], dtype=np.float64)
+    opening.flags.writeable = False
+    return dataclasses.replace(inp, order_up_to_by_week=level, initial_on_hand=opening)

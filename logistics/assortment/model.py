@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from logistics.design.placement import PlacementProblem
 from logistics.network.model import Network, Promotion
 
 BoolArray = npt.NDArray[np.bool_]
@@ -86,3 +87,12 @@ class RangePlan:
 
     def replace(self, **changes: Any) -> RangePlan:
         return dataclasses.replace(self, **changes)
+
+
+def restrict_placement(problem: PlacementProblem, assortment: Assortment, network: Network,
+                       fw_ids: tuple[str, ...]) -> PlacementProblem:
+    """A stock-placement problem whose demand is zero for SKUs a FW's region does not list, so
+    placement never holds them (`fw_ids` in the problem's FW order)."""
+    mask = assortment.site_mask(network, fw_ids)
+    return dataclasses.replace(problem, daily_mean=np.asarray(problem.daily_mean) * mask,
+                               daily_std=np.asarray(problem.daily_std) * mask)
