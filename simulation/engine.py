@@ -244,9 +244,11 @@ class _Run:
         self.cat = np.zeros((skus, n_cats))
         self.cat[np.arange(skus), cats] = 1.0
         n_regions = int(inp.demand.seasonality.shape[0])
-        node_region = self.lg.node_region if self.lg is not None else np.zeros(nodes, np.int64)
-        self.node_to_region = np.zeros((n_regions, nodes))
-        self.node_to_region[node_region, np.arange(nodes)] = 1.0
+        # a node's stock serves the regions of its stores: split it per SKU by their base demand
+        gw = np.asarray(self.lay.group @ self.lay.wb)
+        node_w = self.lay.node_of_group @ gw
+        self.group_share = np.divide(gw, node_w[self.lay.group_node],
+                                     out=np.zeros_like(gw), where=node_w[self.lay.group_node] > 0)
         self.daily = {f: np.zeros(days) for f in DailyKpis.__dataclass_fields__
                       if f != "node_fill_rate"}
         self.n_demand, self.n_filled, self.n_lost = (np.zeros(nodes) for _ in range(3))
@@ -635,9 +637,11 @@ class _Run:
                 self.n_stock += self.on_hand.sum(axis=1)
                 self.n_out += out.sum(axis=1)
                 self.n_stocked += stocked.sum(axis=1)
-                self.r_stock += self.node_to_region @ (self.on_hand @ self.cat)
-                self.r_out += self.node_to_region @ (out @ self.cat)
-                self.r_stocked += self.node_to_region @ (stocked @ self.cat)
+                share, gn = self.group_share, self.lay.group_node
+                rog = self.lay.region_of_group
+                self.r_stock += rog @ ((self.on_hand[gn] * share) @ self.cat)
+                self.r_out += rog @ ((out[gn] * share) @ self.cat)
+                self.r_stocked += rog @ ((stocked[gn] * share) @ self.cat)
             if self.on_day is not None:
                 self.on_day(day)
             yield env.timeout(1.0)

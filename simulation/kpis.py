@@ -66,7 +66,9 @@ class NodeKpis:
 
 @dataclass(frozen=True)
 class RegionKpis:
-    """(regions, categories) after the warm-up: demand by store region, stock by node region."""
+    """(regions, categories) after the warm-up, by store region. A node's stock (and its
+    stocked / out-of-stock pairs) is split over the regions it serves, per SKU, by their share
+    of its base demand: "stock serving the region"."""
 
     demand: FloatArray
     filled: FloatArray

@@ -336,6 +336,9 @@ def write_json_atomic(path: Path, payload: Any) -> None:
     text = json.dumps(_rounded(payload), ensure_ascii=False, sort_keys=True, indent=1)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600: give the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
         os.replace(tmp, path)
