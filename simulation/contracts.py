@@ -95,10 +95,9 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
     days, skus = demand.shape
     z = NormalDist().inv_cdf(case.service_level)
     lead = _lead_from_uniform(contract, lead_uniform)
-    l_mean, l_var = contract.lead_time.mean, float(np.var(contract.lead_time.days))
-    if len(contract.lead_time.days) > 1:
-        l_var = float(np.dot(contract.lead_time.probs,
-                             (np.array(contract.lead_time.days) - l_mean) ** 2))
+    l_mean = contract.lead_time.mean
+    l_var = float(np.dot(contract.lead_time.probs,
+                         (np.array(contract.lead_time.days, dtype=np.float64) - l_mean) ** 2))
     cover = l_mean + contract.review_days
     f = np.array(case.initial_forecast, dtype=np.float64)
     mad = np.sqrt(f) * 0.8  # Poisson-sized first guess of the mean absolute error
