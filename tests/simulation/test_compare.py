@@ -141,3 +141,21 @@ def test_settings_override_and_errors(tmp_path: Path) -> None:
     bad.write_text("fw_docks = -1\n")
     with pytest.raises(InputError, match="fw_docks"):
         load_settings(bad)
+
+
+def test_cli_executors_give_identical_files(tiny_toml: Path, tmp_path: Path) -> None:
+    """Inline, a local process pool and a Dask scheduler address give the same results.json."""
+    from distributed import LocalCluster
+
+    designs = ["optimal", "cdc-only"]
+    inline = simulate_scenario(tiny_toml, tmp_path / "inline", designs, 2, workers=1,
+                               console=_quiet(), dashboard=False)
+    pool = simulate_scenario(tiny_toml, tmp_path / "pool", designs, 2, workers=2,
+                             console=_quiet(), dashboard=False)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        dask = simulate_scenario(tiny_toml, tmp_path / "dask", designs, 2, executor="dask",
+                                 scheduler=cluster.scheduler_address, console=_quiet(),
+                                 dashboard=False)
+    ref = inline.results_json.read_bytes()
+    assert pool.results_json.read_bytes() == ref
+    assert dask.results_json.read_bytes() == ref
