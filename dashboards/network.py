@@ -95,10 +95,12 @@ def network_map(res: Results, lang: Lang) -> Panel:
     lons = [s.lon for s in res.sites]
     lats = [s.lat for s in res.sites]
     mid_lat = (min(lats) + max(lats)) / 2
-    fig.update_xaxes(title=t(lang, "lon"), range=[min(lons) - 0.3, max(lons) + 0.3])
+    fig.update_xaxes(title=t(lang, "lon"), range=[min(lons) - 0.3, max(lons) + 0.3],
+                     constrain="domain")
     fig.update_yaxes(title=t(lang, "lat"), range=[min(lats) - 0.3, max(lats) + 0.3],
-                     scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
-    fig.update_layout(title=t(lang, "map_title"), height=680, hovermode="closest",
+                     scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)),
+                     constrain="domain")
+    fig.update_layout(title=t(lang, "map_title"), height=820, hovermode="closest",
                       margin={"l": 50, "r": 10, "t": 50, "b": 40}, plot_bgcolor="#f4f6f8")
     selector = None
     if route_idx:

@@ -29,8 +29,8 @@ from simulation.results import Results, read_results
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",
-system-ui,sans-serif;
+body{font-family:system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",
+"WenQuanYi Micro Hei",sans-serif;
 margin:0;background:#f6f7f9;color:#1d2733}
 header{background:#1f3b73;color:#fff;padding:14px 24px}header h1{margin:0;font-size:1.5em}
 header p{margin:4px 0 0;opacity:.85}
