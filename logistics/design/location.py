@@ -6,6 +6,7 @@ cut sum_i cap_i y_i >= sum_j d_j. Units: RMB for costs, units of stock over the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-BACKENDS = ("SCIP", "HIGHS", "CBC")
+BACKENDS = ("AUTO", "SCIP", "HIGHS", "CBC", "CP-SAT")
 # Relative optimality tolerance handed to the solver; OR-Tools' default 1e-4 is far looser than
 # the 1e-6 we promise against published optima.
 MIP_REL_GAP = 1e-9
@@ -211,11 +212,13 @@ def solve_location(
     problem: LocationProblem,
     time_limit_s: float = 30.0,
     *,
-    backend: str = "SCIP",
+    backend: str = "auto",
     reduce: bool | None = None,
 ) -> LocationResult:
     """Solve the location/assignment MIP; infeasible results carry the reason in words.
 
+    backend "auto": CP-SAT for single-source (all-boolean model; measured 2-6x less CPU than
+    SCIP on the default scenario), SCIP via pywraplp for split demand (continuous x).
     Large split-demand problems (`reduce=None` decides by size) first go through the Lagrangian
     phase, which proves most candidates closed; the MIP then runs on the candidates left.
     """
@@ -225,6 +228,16 @@ def solve_location(
         return _infeasible(problem, reason, time.perf_counter() - start)
     if backend.upper() not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    backend = backend.upper()
+    if backend == "CP-SAT" and not problem.single_source:
+        raise ValueError("CP-SAT needs single_source=True (split demand has continuous x)")
+    if backend == "CP-SAT" or (backend == "AUTO" and problem.single_source):
+        from logistics.design.location_cpsat import solve_location_cpsat
+
+        res = solve_location_cpsat(problem, time_limit_s)
+        return dataclasses.replace(res, runtime_s=time.perf_counter() - start)
+    if backend == "AUTO":
+        backend = "SCIP"
     if reduce is None:
         reduce = problem.n_candidates * problem.n_customers >= REDUCE_FROM
     if reduce and not problem.single_source and problem.max_open is None:

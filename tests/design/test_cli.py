@@ -1,4 +1,4 @@
-"""`fwdnet design …` through typer's CliRunner on scenarios.cli.app: JSON out, exit 2 on bad input."""
+"""`fwdnet design …` via typer's CliRunner on scenarios.cli.app: JSON out, exit 2 on bad input."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_cfl_prints_the_proven_optimum_with_one_based_warehouses() -> None:
     assert out["status"] == "optimal"
     assert out["objective"] == pytest.approx(1040444.375, rel=1e-6)
     assert out["bound"] == pytest.approx(out["objective"], rel=1e-9)
-    assert min(out["open"]) >= 1 and max(out["open"]) <= 16
+    assert min(out["open"]) >= 1
+    assert max(out["open"]) <= 16
     assert len(out["assignment"]) == 50
     for pairs in out["assignment"]:
         assert sum(frac for _, frac in pairs) == pytest.approx(1.0)
@@ -56,7 +57,8 @@ def test_bad_input_exits_2_with_one_line(args: list[str]) -> None:
     r = runner.invoke(app, args)
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
 
 
 def test_broken_cfl_file_names_the_line(tmp_path: Path) -> None:
@@ -64,7 +66,8 @@ def test_broken_cfl_file_names_the_line(tmp_path: Path) -> None:
     f.write_text("1 1\n10 5\n4 oops\n")
     r = runner.invoke(app, ["design", "cfl", str(f)])
     assert r.exit_code == 2
-    assert "line 3" in r.stderr and "oops" in r.stderr
+    assert "line 3" in r.stderr
+    assert "oops" in r.stderr
 
 
 @needs_shared
@@ -77,7 +80,8 @@ def test_two_echelon_plan_is_a_valid_plan() -> None:
     served = sorted(c for v in out["vans"] for c in v["customers"])
     assert served == list(range(1, 22))
     assert all(v["load"] <= 6000 for v in out["vans"])
-    assert len(out["vans"]) <= 4 and len(out["trucks"]) <= 3
+    assert len(out["vans"]) <= 4
+    assert len(out["trucks"]) <= 3
     delivered = [0, 0]
     for t in out["trucks"]:
         assert sum(t["loads"]) <= 15000

@@ -31,9 +31,10 @@ def four_stores() -> LocationProblem:
     )
 
 
-def test_four_store_network_hand_optimum() -> None:
-    """The MIP finds the hand-computed best design (A and C open, cost 240) and proves it."""
-    r = solve_location(four_stores())
+@pytest.mark.parametrize("backend", ["auto", "SCIP", "CP-SAT"])
+def test_four_store_network_hand_optimum(backend: str) -> None:
+    """Each backend finds the hand-computed best design (A and C open, cost 240) and proves it."""
+    r = solve_location(four_stores(), backend=backend)
     assert r.status is SolveStatus.OPTIMAL
     assert r.objective == pytest.approx(240.0)
     assert r.bound == pytest.approx(240.0)
@@ -76,9 +77,10 @@ def two_fw_split() -> LocationProblem:
     )
 
 
-def test_single_source_vs_split_demand() -> None:
+@pytest.mark.parametrize("backend", ["SCIP", "CP-SAT"])
+def test_single_source_vs_split_demand(backend: str) -> None:
     """Single source: store 1 → A, store 2 → B = 32; split: A also takes 1 unit of store 2 = 29."""
-    single = solve_location(two_fw_split())
+    single = solve_location(two_fw_split(), backend=backend)
     assert single.status is SolveStatus.OPTIMAL
     assert single.objective == pytest.approx(32.0)
     np.testing.assert_array_equal(single.assignment, [[1, 0], [0, 1]])
@@ -118,10 +120,26 @@ def test_single_source_packing_infeasibility_is_explained() -> None:
         demand=np.array([3.0, 3.0, 3.0]),
         assign_cost=np.ones((2, 3)),
     )
-    r = solve_location(p)
-    assert r.status is SolveStatus.INFEASIBLE
-    assert "single candidate" in r.reason
+    for backend in ("SCIP", "CP-SAT"):
+        r = solve_location(p, backend=backend)
+        assert r.status is SolveStatus.INFEASIBLE
+        assert "single candidate" in r.reason
     assert solve_location(dataclasses.replace(p, single_source=False)).status is SolveStatus.OPTIMAL
+
+
+def test_fractional_demand_on_cpsat_stays_feasible() -> None:
+    """CP-SAT scales fractional demand up and capacity down: 2.5 + 2.5 fit exactly in 5.0."""
+    p = LocationProblem(
+        fixed_cost=np.array([1.0, 100.0]),
+        capacity=np.array([5.0, 5.0]),
+        demand=np.array([2.5, 2.5]),
+        assign_cost=np.array([[1.25, 1.25], [0.0, 0.0]]),
+    )
+    r = solve_location(p, backend="CP-SAT")
+    assert r.status is SolveStatus.OPTIMAL
+    assert r.open == (0,)
+    assert r.objective == pytest.approx(3.5)
+    assert r.bound <= r.objective
 
 
 def test_inputs_are_read_only_and_validated() -> None:

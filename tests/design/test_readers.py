@@ -72,7 +72,7 @@ def test_missing_cap_file() -> None:
 
 @needs_shared
 def test_perboli_file_reads_as_documented() -> None:
-    """E-n22-k4-s6-17: satellites at customers 6 and 17, 21 customers, fleets 3 × 15000 / 4 × 6000."""
+    """E-n22-k4-s6-17: satellites at customers 6 and 17, 21 customers, fleets 3×15000 / 4×6000."""
     inst = read_perboli(E2 / "E-n22-k4-s6-17.dat")
     assert inst.name == "E-n22-k4-s6-17"
     assert inst.demand.size == 21
