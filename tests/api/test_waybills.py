@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.api.helpers import event, waybill
 
@@ -99,3 +101,16 @@ def test_carrier_cannot_post_for_another_carriers_waybill(api: Api) -> None:
                  json=[event(no, "picked_up", "2026-11-19T09:00:00Z")])
     assert r.status_code == 403
     assert "another carrier" in r.json()["error"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59",
+                                  "1900-01-01T00:00:00Z"])
+def test_times_outside_any_real_shipment_are_422(api: Api, when: str) -> None:
+    """Found by schemathesis: such times overflowed in UTC (500); now refused with the path."""
+    no = _no()
+    r = api.post("/v1/waybills/events", json=[waybill(no), event(no, "picked_up", when)])
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("1.event.event_time: ")
+    r = api.post("/v1/waybills/events", json=[waybill(no, promised=when)])
+    assert r.json()["error"].startswith("0.waybill.promised_at: ")
+    assert api.get(f"/v1/waybills?as_of={when.replace('+', '%2B')}").status_code == 422

@@ -6,7 +6,7 @@ registered); `region:X` reads only waybills of region X; `hq` does everything.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
@@ -18,6 +18,7 @@ from logistics.api.errors import ERROR_RESPONSES
 from logistics.api.keys import Principal
 from logistics.api.metrics import INGEST
 from logistics.api.schemas import ErrorOut
+from logistics.errors import InputError
 from logistics.tracking import (
     EventIn,
     WaybillIn,
@@ -105,11 +106,37 @@ def _carrier_check(ctx: ContextDep, who: Principal, items: list[EventIn | Waybil
                     raise HTTPException(403, f"waybill {no!r} belongs to another carrier")
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _in_range(t: datetime | None, where: str) -> None:
+    """Times far outside any real shipment (and ones whose UTC form overflows) are input errors."""
+    if t is None:
+        return
+    try:
+        ok = EARLIEST <= t.astimezone(UTC) < LATEST
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise InputError(f"{where}: {t.isoformat()} is outside 1970-01-01 … 2200-01-01 UTC")
+
+
+def _check_times(items: list[EventIn | WaybillIn]) -> None:
+    for i, it in enumerate(items):
+        if isinstance(it, EventIn):
+            _in_range(it.event_time, f"{i}.event.event_time")
+        else:
+            _in_range(it.promised_at, f"{i}.waybill.promised_at")
+            _in_range(it.created_at, f"{i}.waybill.created_at")
+
+
 @router.post("/events", response_model=IngestOut, responses=_ERR)
 def post_events(items: Batch, ctx: ContextDep, who: EventPoster,
                 strict: Annotated[bool, Query(description="reject events of unregistered "
                                               "waybills")] = False) -> IngestOut:
     """Store a batch (JSON array of feed items); idempotent: re-sent items count as duplicates."""
+    _check_times(items)
     if who.kind == "carrier":
         _carrier_check(ctx, who, items)
     counts = ingest_events(ctx.engine, items, strict=strict)
@@ -158,6 +185,7 @@ def get_waybills(ctx: ContextDep, who: WaybillLister,
                  limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[SummaryOut]:
     """Registered waybills by promise time; `late=true` keeps the late ones (as of `as_of`)."""
+    _in_range(as_of, "as_of")
     if who.kind == "region":
         if region is not None and region != who.code:
             raise HTTPException(403, f"role {who.role!r} may not list region {region!r}")
