@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.settings import SimSettings
+if TYPE_CHECKING:
+    from simulation.settings import SimSettings
 
 
 class DisruptionKind(StrEnum):

@@ -264,7 +264,7 @@ class _Run:
         fw_ids = self.lg.fw_candidates if self.lg is not None else ()
         drawn = (random_disruptions(streams.disruptions, fw_ids, days, self.cfg)
                  if inp.random_disruptions else ())
-        self.disruptions = (*inp.disruptions, *drawn)
+        self.disruptions = (*inp.disruptions, *self.cfg.scheduled, *drawn)
         # carrier delays per day × store, drawn up front in store order: identical per design
         n_stores = inp.store_node.size
         c = streams.carrier

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from logistics.errors import InputError
+from simulation.disruptions import Disruption, DisruptionKind
 
 # GLEC-style well-to-wheel intensities (kg CO2e per tonne-km), order-of-magnitude defaults for
 # Chinese road freight: rigid truck 12–20 t, light van < 3.5 t, parcel carrier network.
@@ -46,6 +47,7 @@ class SimSettings:
     rebalance_min_units: int = 5
     emission_kg_per_tkm: dict[str, float] = field(
         default_factory=lambda: dict(EMISSION_KG_PER_TKM))
+    scheduled: tuple[Disruption, ...] = ()  # `[[disruptions]]` of the settings file
 
     def replace(self, **changes: Any) -> SimSettings:
         return dataclasses.replace(self, **changes)
@@ -60,8 +62,10 @@ def load_settings(path: Path) -> SimSettings:
     defaults = SimSettings()
     known = {f.name: f for f in dataclasses.fields(SimSettings)}
     changes: dict[str, Any] = {}
+    if "disruptions" in data:
+        changes["scheduled"] = _scheduled(path, data.pop("disruptions"))
     for key, value in data.items():
-        if key not in known:
+        if key not in known or key == "scheduled":
             raise InputError(f"{path}: unknown key '{key}' (expected one of {', '.join(known)})")
         current = getattr(defaults, key)
         if isinstance(current, dict):
@@ -80,3 +84,34 @@ def load_settings(path: Path) -> SimSettings:
                 raise InputError(f"{path}: '{key}' must be a number >= 0, got {value!r}")
             changes[key] = type(current)(value)
     return defaults.replace(**changes)
+
+
+def _scheduled(path: Path, items: Any) -> tuple[Disruption, ...]:
+    """`[[disruptions]]` rows: kind, target (FW id or "supplier"), start_day, days, extra_days."""
+    kinds = ", ".join(k.value for k in DisruptionKind)
+    if not isinstance(items, list):
+        raise InputError(f"{path}: 'disruptions' must be an array of tables [[disruptions]]")
+    out = []
+    for i, row in enumerate(items, start=1):
+        where = f"{path}: disruptions #{i}"
+        if not isinstance(row, dict):
+            raise InputError(f"{where}: expected a table")
+        unknown = set(row) - {"kind", "target", "start_day", "days", "extra_days"}
+        if unknown:
+            raise InputError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+        try:
+            kind = DisruptionKind(str(row.get("kind")))
+        except ValueError:
+            raise InputError(f"{where}: kind must be one of {kinds}") from None
+        nums = [row.get("start_day"), row.get("days", 1), row.get("extra_days", 0)]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                   for v in nums):
+            raise InputError(f"{where}: start_day, days, extra_days must be numbers >= 0")
+        target = row.get("target", "supplier" if kind == DisruptionKind.SUPPLIER_DELAY else None)
+        if not isinstance(target, str) or not target:
+            raise InputError(f"{where}: target (a FW id) is required for {kind.value}")
+        start, days, extra = (float(v) for v in nums)
+        if kind == DisruptionKind.SUPPLIER_DELAY and extra == 0:
+            extra = days
+        out.append(Disruption(kind, target, start, days, extra))
+    return tuple(out)

@@ -134,7 +134,17 @@ def test_settings_override_and_errors(tmp_path: Path) -> None:
     assert s.fw_outage_days == (2, 4)
     assert s.emission_kg_per_tkm["van"] == 0.5
     assert s.emission_kg_per_tkm["truck"] == 0.110
+    sched = tmp_path / "sched.toml"
+    sched.write_text('[[disruptions]]\nkind = "fw_outage"\ntarget = "FW-A"\nstart_day = 30\n'
+                     'days = 2\n[[disruptions]]\nkind = "supplier_delay"\nstart_day = 5\n'
+                     'days = 4\n')
+    got = load_settings(sched).scheduled
+    assert [(d.kind.value, d.target, d.start, d.end, d.extra_days) for d in got] == [
+        ("fw_outage", "FW-A", 30.0, 32.0, 0.0), ("supplier_delay", "supplier", 5.0, 9.0, 4.0)]
     bad = tmp_path / "bad.toml"
+    bad.write_text('[[disruptions]]\nkind = "flood"\nstart_day = 1\n')
+    with pytest.raises(InputError, match="disruptions #1: kind must be one of"):
+        load_settings(bad)
     bad.write_text("cdc_dock = 6\n")
     with pytest.raises(InputError, match="unknown key 'cdc_dock'"):
         load_settings(bad)

@@ -61,8 +61,9 @@ def test_conservation_every_day_every_sku_with_disruptions_and_transfers(setup: 
     oh[1] = 0
     outage = Disruption(DisruptionKind.FW_OUTAGE, inp.node_ids[0], 10.0, 3.0)
     closure = Disruption(DisruptionKind.ROAD_CLOSURE, inp.node_ids[1], 5.0, 2.0)
-    case = replace(inp, initial_on_hand=oh, disruptions=(outage, closure),
-                   settings=inp.settings.replace(rebalance_every_days=2))
+    # the outage comes with the input, the closure from the settings file's [[disruptions]]
+    case = replace(inp, initial_on_hand=oh, disruptions=(outage,),
+                   settings=inp.settings.replace(rebalance_every_days=2, scheduled=(closure,)))
     res = simulate(case, Streams.of(3), audit=True)
     _check_conservation(res)
     assert res.transfers, "the imbalance should have triggered transfers"
@@ -71,8 +72,9 @@ def test_conservation_every_day_every_sku_with_disruptions_and_transfers(setup: 
     k = res.kpis
     assert np.allclose(k.demand, k.sales + k.lost)
     assert (k.cdc_on_hand >= 0).all()
-    # during the outage node 0 sells nothing
+    # during the outage node 0 sells nothing; the closure is in force
     assert res.flows.sales[10:13, 0].sum() == 0
+    assert closure in res.disruptions
 
 
 def test_conservation_with_backorders(setup: Setup) -> None:
