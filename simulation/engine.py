@@ -390,12 +390,15 @@ class _Run:
             return
         store = lay.perm  # original store index of each drawn row
         lead_days = lg.store_lead_days[lay.store_node]
-        leave = day + lead_days + self.cfg.van_start_hour / 24.0
         third = lay.store_node == lg.direct_node
+        # own vans leave on the due day; the carrier collects the next morning and spends the
+        # remaining days in its network, plus the road time and its own delay
+        leave = day + np.where(third, 1, lead_days) + self.cfg.van_start_hour / 24.0
         delay_h = np.where(third, self.carrier_delay_h[day, store]
                            + self.carrier_exception[day, store] * self.cfg.carrier_exception_hours,
                            0.0)
-        arrive = leave + (lg.store_hours[store] + delay_h) / 24.0
+        network_days = np.where(third, lead_days - 1, 0)
+        arrive = leave + network_days + (lg.store_hours[store] + delay_h) / 24.0
         order_t = day + 0.5
         self.daily["lead_units"][day] = units.sum()
         self.daily["lead_unit_days"][day] = (units * (arrive - order_t)).sum()
@@ -412,14 +415,16 @@ class _Run:
             s, n = int(store[i]), int(lay.store_node[i])
             src, dst = self._node_name(n), lg.store_ids[s]
             if third[i]:
-                carrier, svc = "3pl-express", "next-day"
+                carrier, svc = "3pl-express", "standard"
                 mid = (leave[i] + arrive[i]) / 2
                 ev = [("created", order_t, src), ("picked_up", leave[i], src),
-                      ("in_transit", leave[i] + 0.01, src), ("arrived_at_hub", mid, "HUB-3PL")]
+                      ("in_transit", leave[i] + 0.001, src),
+                      ("arrived_at_hub", max(mid, leave[i] + 0.002), "HUB-3PL")]
                 if self.carrier_exception[day, s]:
                     ev.append(("exception", mid + 0.01, "HUB-3PL"))
-                ev += [("out_for_delivery", arrive[i] - 0.05, "HUB-3PL"),
-                       ("delivered", arrive[i], dst)]
+                ofd = max(arrive[i] - 0.05, mid + 0.02)
+                ev += [("out_for_delivery", ofd, "HUB-3PL"),
+                       ("delivered", max(arrive[i], ofd + 0.001), dst)]
             else:
                 carrier, svc = "own-fleet", "scheduled"
                 ev = [("created", order_t, src), ("picked_up", leave[i], src),

@@ -171,3 +171,22 @@ def test_kpi_breakdowns_add_up(setup: Setup) -> None:
     earliest = 1 + setup.inp.settings.van_start_hour / 24 - 0.5
     assert s["lead_time_days"] >= earliest
     assert s["co2_kg"] > 0
+
+
+def test_cdc_only_parcels_are_causal_and_slower(setup: Setup) -> None:
+    """All stores on third-party parcels: events in order, and order-to-delivery at least the
+    CDC-direct lead days minus the half day between order and noon."""
+    plan = stages.named_design(setup.scn, setup.net, "cdc-only")
+    inp = _input(setup.scn, setup.net, plan)
+    res = simulate(inp, Streams.of(5), emit_waybills=True)
+    log = res.waybills
+    assert log is not None
+    assert {r.carrier for r in log.rows if r.waybill_no.startswith("ST")} == {"3pl-express"}
+    events: dict[int, list[TrackingEvent]] = {}
+    for i, e, t, _loc in log.events:
+        events.setdefault(i, []).append(TrackingEvent.create(
+            waybill_no=log.rows[i].waybill_no, event_type=e, event_time=log.time(t),
+            carrier=log.rows[i].carrier))
+    for evs in list(events.values())[:3000]:
+        assert derive_status(evs).anomalies == ()
+    assert res.summary()["lead_time_days"] >= setup.scn.policy.cdc_direct_lead_days - 0.5
