@@ -14,6 +14,7 @@ from simulation.results import (
     HotItem,
     LateRow,
     RegionKpi,
+    SiteKpi,
     StockView,
     Transfer,
     WaybillEventOut,
@@ -81,8 +82,18 @@ def stock_view(inp: SimulationInput, sim: SimulationResult, sku_ids: tuple[str, 
     top = sorted(moved.items(), key=lambda kv: (-kv[1][0], kv[0]))[:50]
     transfers = [Transfer(sku=sku_ids[s], from_site=inp.node_ids[a], to_site=inp.node_ids[b],
                           units=u, cost_rmb=c) for (s, a, b), (u, c) in top]
+    nk = sim.node
+    sites = [SiteKpi(
+        site=inp.node_ids[n], region=regions[int(node_region[n])],
+        fill_rate=_ratio(float(nk.filled[n]), float(nk.demand[n]), 1.0),
+        demand_units=float(nk.demand[n]), lost_sales_units=float(nk.lost[n]),
+        average_stock_units=float(nk.average_on_hand[n]),
+        days_of_cover=_ratio(float(nk.average_on_hand[n]), float(nk.demand[n]) / days),
+        stockout_days=_ratio(float(nk.stockout_pair_days[n]), float(nk.stocked_pairs[n])),
+        receipts_units=float(nk.receipts[n]), truck_trips=float(nk.trips[n]))
+        for n in range(inp.nodes)]
     return StockView(regions=rows, stockout_pairs_by_day=sim.kpis.stockout_pairs.tolist(),
-                     hot_items=hot, transfers=transfers)
+                     hot_items=hot, transfers=transfers, sites=sites)
 
 
 def waybill_view(sim: SimulationResult) -> WaybillView | None:

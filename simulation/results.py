@@ -183,11 +183,27 @@ class Transfer(_Out):
     cost_rmb: float
 
 
+class SiteKpi(_Out):
+    """One stocking node (FW, or the CDC serving stores directly) over the run after warm-up."""
+
+    site: str
+    region: str
+    fill_rate: float
+    demand_units: float
+    lost_sales_units: float
+    average_stock_units: float
+    days_of_cover: float
+    stockout_days: float  # average days out of stock per stocked SKU
+    receipts_units: float
+    truck_trips: float
+
+
 class StockView(_Out):
     regions: list[RegionKpi]  # region × category rows (heatmap) and region totals
     stockout_pairs_by_day: list[float]  # node × SKU pairs out of stock, per simulated day
     hot_items: list[HotItem]
     transfers: list[Transfer]
+    sites: list[SiteKpi] | None = None
 
 
 class ForecastSeries(_Out):

@@ -104,6 +104,11 @@ def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: 
     assert res.comparison.designs[1].open_fw == []
     assert {p.metric for p in res.comparison.paired} >= {"fill_rate", "total_cost_rmb"}
     assert sum(res.waybills.status_counts.values()) > 0
+    assert res.stock.sites is not None
+    assert [s.site for s in res.stock.sites] == res.design.open_fw
+    assert sum(s.demand_units for s in res.stock.sites) == pytest.approx(res.kpis.demand_units)
+    assert sum(r.lost_sales_units for r in res.stock.regions if r.category is None) == (
+        pytest.approx(res.kpis.lost_sales_units))
     lines = a.designs_csv.read_text().splitlines()
     assert len(lines) == 4
     assert lines[0].startswith("design,open_fw,fill_rate")
