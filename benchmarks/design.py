@@ -48,7 +48,9 @@ def bench_cfl(folder: Path, time_limit: float, quick: bool) -> list[dict[str, An
         t0 = time.perf_counter()
         problem = read_cap(folder / f"{base}.txt", capacity=float(cap) if cap else None)
         read_s = time.perf_counter() - t0
+        c0 = time.process_time()
         res = solve_location(problem, time_limit_s=time_limit)
+        cpu = time.process_time() - c0
         gap_bks = (res.objective - bks) / bks
         rows.append(
             {
@@ -62,6 +64,7 @@ def bench_cfl(folder: Path, time_limit: float, quick: bool) -> list[dict[str, An
                 "bound": _num(res.bound),
                 "proven_gap": _num(res.gap),
                 "runtime_s": round(res.runtime_s, 3),
+                "cpu_s": round(cpu, 3),
                 "read_s": round(read_s, 3),
                 "status": res.status.value,
             }
@@ -89,7 +92,9 @@ def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list
         names = names[:2]
     for name, bks in names:
         inst = read_perboli(folder / f"{name}.dat")
+        c0 = time.process_time()
         res = solve_two_echelon(inst, time_limit_s=time_limit, seed=seed)
+        cpu = time.process_time() - c0
         gap = (res.cost - bks) / bks
         rows.append(
             {
@@ -103,6 +108,7 @@ def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list
                 "l1_cost": _num(res.l1_cost),
                 "l2_cost": _num(res.l2_cost),
                 "runtime_s": round(res.runtime_s, 3),
+                "cpu_s": round(cpu, 3),
                 "status": res.status.value,
             }
         )
@@ -122,9 +128,9 @@ def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
     """The bundled scenario's full design (location + placement + rebalancing), timed once."""
     from scenarios.commands.design import design_scenario
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = design_scenario(scenario)
-    runtime = time.perf_counter() - t0
+    runtime, cpu = time.perf_counter() - t0, time.process_time() - c0
     loc = out["location"]
     log.info("scenario %s full design %.1f s (location %s)", scenario.name, runtime, loc["status"])
     return [
@@ -137,6 +143,7 @@ def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
             "bound": loc["bound_rmb"],
             "proven_gap": loc["gap"],
             "runtime_s": round(runtime, 3),
+            "cpu_s": round(cpu, 3),
             "status": loc["status"],
             "fws_open": len(loc["open_fw"]),
             "stores": len(loc["assignment"]),
@@ -176,6 +183,9 @@ def main() -> None:
         )
     if args.only in (None, "scenario") and not args.quick and args.scenario.exists():
         rows += bench_scenario(args.scenario)
+    if args.only and OUT.exists():  # keep the other families' rows from the last full run
+        old = json.loads(OUT.read_text(encoding="utf-8")).get("results", [])
+        rows = [r for r in old if r.get("family") != args.only] + rows
     summary: dict[str, Any] = {}
     for fam in ("cfl", "2evrp"):
         fr = [r for r in rows if r["family"] == fam and r["gap"] is not None]
@@ -192,6 +202,7 @@ def main() -> None:
             "benchmark": "design",
             "command": "python benchmarks/design.py" + (" --quick" if args.quick else ""),
             "machine": f"{platform.node()} {os.cpu_count()} cores (shared, loaded by other agents)",
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "summary": summary,
             "results": rows,

@@ -59,6 +59,8 @@ class LocationProblem:
     max_open: int | None = None
     locked_open: tuple[int, ...] = ()
     store_labels: tuple[str, ...] = ()  # optional names used in reasons (else 0-based indices)
+    capacity_m3: FloatArray | None = None  # (m,) second capacity, m³ over the horizon
+    demand_m3: FloatArray | None = None  # (n,) m³ over the horizon per customer/store
 
     def __post_init__(self) -> None:
         fixed = _frozen(self.fixed_cost, np.float64, "fixed_cost", 1)
@@ -91,6 +93,17 @@ class LocationProblem:
         object.__setattr__(self, "assign_cost", cost)
         object.__setattr__(self, "reachable", reach)
         object.__setattr__(self, "locked_open", tuple(sorted(set(locked))))
+        if (self.capacity_m3 is None) != (self.demand_m3 is None):
+            raise ValueError("capacity_m3 and demand_m3 go together")
+        if self.capacity_m3 is not None and self.demand_m3 is not None:
+            cap3 = _frozen(self.capacity_m3, np.float64, "capacity_m3", 1)
+            dem3 = _frozen(self.demand_m3, np.float64, "demand_m3", 1)
+            if cap3.shape != (m,) or dem3.shape != (n,):
+                raise ValueError(f"capacity_m3/demand_m3 must have shapes ({m},)/({n},)")
+            if np.any(np.isnan(cap3)) or np.any(cap3 < 0) or not np.all(np.isfinite(dem3)):
+                raise ValueError("capacity_m3 must be >= 0 and demand_m3 finite")
+            object.__setattr__(self, "capacity_m3", cap3)
+            object.__setattr__(self, "demand_m3", dem3)
 
     @property
     def n_candidates(self) -> int:
@@ -175,6 +188,24 @@ def diagnose_infeasibility(problem: LocationProblem) -> str:
                 f"{_stores(too_big, problem.store_labels)} demand more than any single candidate "
                 "that reaches them can hold (single-source)"
             )
+    if problem.capacity_m3 is not None and problem.demand_m3 is not None:
+        cap3, dem3 = problem.capacity_m3, problem.demand_m3
+        if float(cap3.sum()) < float(dem3.sum()) * (1 - 1e-12):
+            reasons.append(
+                f"total volume capacity {float(cap3.sum()):g} m³ is below the "
+                f"{float(dem3.sum()):g} m³ demanded"
+            )
+        if problem.single_source:
+            big3 = [
+                j
+                for j in range(n)
+                if reach[:, j].any() and dem3[j] > float(cap3[reach[:, j]].max()) * (1 + 1e-12)
+            ]
+            if big3:
+                reasons.append(
+                    f"{_stores(big3, problem.store_labels)} need more m³ than any single "
+                    "candidate that reaches them holds (single-source)"
+                )
     if not reasons and problem.reachable is not None and np.isfinite(total):
         short = _reachable_capacity_shortfall(problem)
         if short:
@@ -240,7 +271,8 @@ def solve_location(
         backend = "SCIP"
     if reduce is None:
         reduce = problem.n_candidates * problem.n_customers >= REDUCE_FROM
-    if reduce and not problem.single_source and problem.max_open is None:
+    simple = problem.max_open is None and problem.capacity_m3 is None
+    if reduce and not problem.single_source and simple:
         return _solve_reduced(problem, time_limit_s, backend, start)
     return _solve_mip(problem, time_limit_s, backend, start)
 
@@ -393,6 +425,14 @@ def _solve_mip(
                 row = solver.Constraint(-inf, 0.0)
                 row.SetCoefficient(x, 1.0)
                 row.SetCoefficient(y[i], -1.0)
+    if problem.capacity_m3 is not None and problem.demand_m3 is not None:
+        for i in range(m):
+            if not math.isfinite(float(problem.capacity_m3[i])):
+                continue
+            vol = solver.Constraint(-inf, 0.0, f"m3_{i}")
+            vol.SetCoefficient(y[i], -float(problem.capacity_m3[i]))
+            for j in np.flatnonzero(reach[i] & (problem.demand_m3 > 0)).tolist():
+                vol.SetCoefficient(xs[(i, j)], float(problem.demand_m3[j]))
     if np.isfinite(eff_cap).all() and total > 0:
         agg = solver.Constraint(total, inf, "aggregate_capacity")
         for i in range(m):

@@ -56,6 +56,15 @@ def solve_location_cpsat(problem: LocationProblem, time_limit_s: float = 30.0) -
         model.add(sum(d[j] * x[(i, j)] for j in js) <= caps[i] * y[i])
         for j in js:
             model.add_implication(x[(i, j)], y[i])
+    if problem.capacity_m3 is not None and problem.demand_m3 is not None:
+        # litres, demand rounded up and capacity down: a plan found always fits
+        vol = np.ceil(problem.demand_m3 * 1000 - 1e-9).astype(np.int64).tolist()
+        vol_total = int(sum(vol))
+        for i in range(m):
+            c3 = float(problem.capacity_m3[i])
+            cap_l = vol_total if not math.isfinite(c3) else min(vol_total, math.floor(c3 * 1000))
+            js = np.flatnonzero(reach[i]).tolist()
+            model.add(sum(vol[j] * x[(i, j)] for j in js) <= cap_l * y[i])
     for i in problem.locked_open:
         model.add(y[i] == 1)
     model.add(sum(y) >= problem.min_open)

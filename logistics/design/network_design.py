@@ -203,9 +203,13 @@ def location_problem(ctx: _Context) -> tuple[LocationProblem, NDArray[np.intp]]:
     unit = (ctx.trunk_unit + ctx.handling_unit)[:, None] + ctx.last_mile_unit
     cover = scn.policy.review_days + scn.policy.cdc_fw_lead_days + COVER_DAYS_EXTRA
     years = scn.horizon_days / 365.0
+    turns = scn.horizon_days / cover  # storage capacity → throughput over the horizon
+    vol = np.array([k.unit_volume_m3 for k in scn.network.skus])
     problem = LocationProblem(
         fixed_cost=np.array([s.fixed_cost_rmb for s in fws]) * years,
-        capacity=np.array([s.capacity_units for s in fws]) * scn.horizon_days / cover,
+        capacity=np.array([s.capacity_units for s in fws]) * turns,
+        capacity_m3=np.array([s.capacity_m3 for s in fws]) * turns,
+        demand_m3=(ctx.store_sku_units @ vol)[served],
         demand=ctx.demand[served],
         assign_cost=(unit * ctx.demand[None, :])[:, served],
         reachable=ctx.reach[:, served],
@@ -363,6 +367,8 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
             demand=problem.demand,
             assign_cost=problem.assign_cost,
             reachable=problem.reachable,
+            capacity_m3=problem.capacity_m3,
+            demand_m3=problem.demand_m3,
             locked_open=tuple(range(problem.n_candidates)),
         ),
         time_limit_s=limit,
@@ -381,6 +387,8 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
                 demand=problem.demand,
                 assign_cost=problem.assign_cost,
                 reachable=problem.reachable,
+                capacity_m3=problem.capacity_m3,
+                demand_m3=problem.demand_m3,
                 max_open=max(1, len(res.open) // 2),
             ),
             time_limit_s=limit,

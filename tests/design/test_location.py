@@ -127,6 +127,29 @@ def test_single_source_packing_infeasibility_is_explained() -> None:
     assert solve_location(dataclasses.replace(p, single_source=False)).status is SolveStatus.OPTIMAL
 
 
+@pytest.mark.parametrize("backend", ["SCIP", "CP-SAT"])
+def test_volume_capacity_forces_a_second_fw(backend: str) -> None:
+    """m³ limits (A 0.5, B 1.0, C 0.4) break the unit-only optimum (C would need 0.45 m³).
+
+    A+C must now fit both limits: C takes stores 2 and 4 (5 units, 0.4 m³, cost 30), A takes
+    1 and 3 (7 units, 0.5 m³, cost 40): 180 + 70 = 250, below A+B (270) and B+C (>= 275).
+    """
+    p = dataclasses.replace(
+        four_stores(),
+        capacity_m3=np.array([0.5, 1.0, 0.4]),
+        demand_m3=np.array([0.25, 0.2, 0.25, 0.2]),
+    )
+    r = solve_location(p, backend=backend)
+    assert r.status is SolveStatus.OPTIMAL
+    assert r.open == (0, 2)
+    assert r.objective == pytest.approx(250.0)
+    np.testing.assert_array_equal(r.assignment, [[1, 0, 1, 0], [0, 0, 0, 0], [0, 1, 0, 1]])
+    short = dataclasses.replace(p, capacity_m3=np.array([0.3, 0.3, 0.2]))
+    bad = solve_location(short, backend=backend)
+    assert bad.status is SolveStatus.INFEASIBLE
+    assert "total volume capacity 0.8 m³ is below the 0.9 m³ demanded" in bad.reason
+
+
 def test_fractional_demand_on_cpsat_stays_feasible() -> None:
     """CP-SAT scales fractional demand up and capacity down: 2.5 + 2.5 fit exactly in 5.0."""
     p = LocationProblem(
