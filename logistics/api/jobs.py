@@ -261,6 +261,12 @@ class JobRunner:
             f.cancel()
         hand_back(self.engine, mine)
         procs = getattr(self.executor, "_processes", None) or {}
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        if isinstance(self.executor, ProcessPoolExecutor | ThreadPoolExecutor):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        else:  # a Dask ClientExecutor: stop it and close its client
+            self.executor.shutdown(wait=False)
+            client = getattr(self.executor, "_client", None)
+            if client is not None:
+                client.close()
         for p in list(procs.values()):
             p.terminate()

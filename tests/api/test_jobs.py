@@ -98,3 +98,18 @@ def test_process_pool_executor_runs_jobs(fresh_app: Any) -> None:
         out = _wait(a, job, ("done", "failed"), timeout=60)
         assert out["status"] == "done"
         assert out["result"]["summary"]["cost"] == 300.0
+
+
+def test_dask_cluster_executor_runs_jobs(tmp_path: Any) -> None:
+    """With a scheduler address, jobs run on `Client(addr).get_executor()` (here a local
+    in-process cluster) and write their answer to the shared database."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, running_app(
+            f"sqlite:///{tmp_path / 'dask.db'}", executor="dask",
+            dask_scheduler=cluster.scheduler_address) as a:
+        job = a.post("/v1/route-jobs", json=tiny_route(time_limit=0.5)).json()["id"]
+        out = _wait(a, job, ("done", "failed"), timeout=60)
+        assert out["status"] == "done"
+        assert out["result"]["summary"]["cost"] == 300.0

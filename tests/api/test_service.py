@@ -107,3 +107,33 @@ def test_openapi_declares_bearer_auth_and_error_bodies(api: Api) -> None:
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     post = spec["paths"]["/v1/routes"]["post"]
     assert {"401", "403", "413", "422", "429"} <= set(post["responses"])
+
+
+def test_ready_is_503_when_the_database_is_down(api: Api,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from logistics.api.routers import ops
+
+    def down(_: Any) -> None:
+        raise ConnectionError("db down")
+
+    monkeypatch.setattr(ops, "check_database", down)
+    r = api.client.get("/ready")
+    assert r.status_code == 503
+    assert r.json()["status"] == "unavailable"
+    assert api.client.get("/health").status_code == 200
+
+
+def test_no_plan_within_the_limit_is_code_3() -> None:
+    """A timed-out solve without any route answers code 3 with the reason."""
+    from logistics.api import service
+    from logistics.api.schemas import RouteRequest
+    from logistics.routing import RoutingResult, Status
+
+    req = RouteRequest.model_validate(tiny_route())
+    built = service.build_only(req, 1.3, 40.0)
+    res = RoutingResult(status=Status.TIMED_OUT, cost=0.0, routes=(), unassigned=(),
+                        runtime_s=0.2, backend="ortools", message="no plan in time")
+    out = service.answer_from_result(req, built, res, 0)
+    assert out.code == 3
+    assert out.error == "no plan in time"
+    assert out.routes == []
