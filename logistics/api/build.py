@@ -8,6 +8,7 @@ unassigned (reason `capacity`) instead of failing the whole request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -91,8 +92,8 @@ def _windows(ws: list[tuple[int, int]]) -> tuple[TimeWindow, ...]:
     return tuple(TimeWindow(a, b) for a, b in ws)
 
 
-def _matrices(req: RouteRequest, road_factor: float, speed_kmh: float
-              ) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+def _matrices(req: RouteRequest) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """The profile and the request's matrices (None, None when it gives none)."""
     profiles = {v.profile for v in req.vehicles}
     if len(profiles) > 1:
         raise _where("vehicles", f"one profile expected, got {sorted(profiles)}")
@@ -131,7 +132,7 @@ def _check_ids(req: RouteRequest) -> None:
 def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
     """Validate cross-field rules (raising InputError with the field path) and build the problem."""
     _check_ids(req)
-    _, dist, dur = _matrices(req, road_factor, speed_kmh)
+    _, dist, dur = _matrices(req)
     locs = _Locations(None if dur is None else dur.shape[0])
     dims = max([len(v.capacity or []) for v in req.vehicles]
                + [max(len(j.delivery), len(j.pickup)) for j in req.jobs]
@@ -208,11 +209,7 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
 
 
 def _vehicle_type(k: int, v: Vehicle, cap: tuple[int, ...], locs: _Locations,
-                  depot: object) -> VehicleType:
-    from collections.abc import Callable
-    from typing import cast
-
-    dep = cast(Callable[[int], int], depot)
+                  dep: Callable[[int], int]) -> VehicleType:
     if v.start is None and v.start_index is None:
         raise _where(f"vehicles.{k}.start", "required (routes start at a depot)")
     start = dep(locs.index(f"vehicles.{k}.start", v.start, v.start_index))
@@ -233,8 +230,10 @@ def _vehicle_type(k: int, v: Vehicle, cap: tuple[int, ...], locs: _Locations,
 def step_clients(req: RouteRequest, tasks: list[Task] | tuple[Task, ...], k: int
                  ) -> list[tuple[str, int]]:
     """Vehicle k's steps as ("client", index) / ("break", break index); InputError if unknown."""
-    lookup: dict[tuple[str, int], Task] = {(t.type, t.id): t for t in tasks}
     v = req.vehicles[k]
+    if not v.steps:
+        return []
+    lookup: dict[tuple[str, int], Task] = {(t.type, t.id): t for t in tasks}
     breaks = {b.id: i for i, b in enumerate(v.breaks)}
     out: list[tuple[str, int]] = []
     used: set[tuple[str, int]] = set()

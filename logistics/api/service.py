@@ -41,6 +41,7 @@ def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
     steps: list[Step] = []
     dims = len(vt.capacity)
     delivered, picked = [0] * dims, [0] * dims
+    moved = {sh.pickup: sh.amount for sh in p.shipments}  # a shipment counts in both totals
     for s in tl.steps:
         sid: int | None = None
         desc = None
@@ -53,11 +54,9 @@ def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
             for d in range(dims):
                 delivered[d] += c.delivery[d]
                 picked[d] += c.pickup[d]
-            for sh in p.shipments:
-                if sh.pickup == s.index:
-                    for d in range(dims):
-                        picked[d] += sh.amount[d]
-                        delivered[d] += sh.amount[d]
+            for d, q in enumerate(moved.get(s.index, ())):
+                picked[d] += q
+                delivered[d] += q
         elif s.type == "break" and s.index is not None:
             sid, desc = v.breaks[s.index].id, v.breaks[s.index].description
         loc = b.locations[loc_index] if loc_index is not None else None
