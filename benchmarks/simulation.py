@@ -150,8 +150,8 @@ def main() -> None:
     ap.add_argument("--stores", type=int, default=1000)
     ap.add_argument("--skus", type=int, default=2000)
     ap.add_argument("--days", type=int, default=365)
-    ap.add_argument("--naive-stores", type=int, default=20)
-    ap.add_argument("--naive-skus", type=int, default=50)
+    ap.add_argument("--naive-stores", type=int, default=50)
+    ap.add_argument("--naive-skus", type=int, default=100)
     ap.add_argument("--quick", action="store_true", help="200 stores × 500 SKUs × 60 days")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
                     "simulation.json")

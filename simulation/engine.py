@@ -244,8 +244,10 @@ class _Run:
         yield env.timeout(0.5)
         for day in range(inp.days):
             fk = self.factors[day]
-            for r, a, b in lay.blocks:
-                np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
+            if day == 0 or not np.array_equal(fk, self.factors[day - 1]):
+                # seasons change weekly and promotions by day: most days reuse the rates
+                for r, a, b in lay.blocks:
+                    np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
             demand = np.asarray(inp.sampler(self.streams.demand, self.rate))
             grouping = lay.group_int if demand.dtype.kind in "iu" else lay.group
             gd = np.asarray(grouping @ demand, dtype=np.float64)  # (groups, skus)
