@@ -77,6 +77,10 @@ class ServiceMiddleware:
                 await _error(send_wrapped, 413, f"request body larger than {self.max_body} "
                              "bytes", rid)
                 return
+            if _has_nul(scope, body):
+                await _error(send_wrapped, 422, "NUL characters (\\u0000, %00) are not "
+                             "accepted in paths, queries or bodies", rid)
+                return
             sent = {"done": False}
 
             async def replay() -> Message:
@@ -101,6 +105,15 @@ class ServiceMiddleware:
                 "method": scope["method"], "path": scope["path"], "status": status["code"],
                 "ms": round(dt * 1000, 1), "key_id": scope.get("state", {}).get("key_id")}})
             request_id.reset(token)
+
+
+def _has_nul(scope: Scope, body: bytes) -> bool:
+    """PostgreSQL text cannot hold NUL; refuse it at the door instead of failing deep inside.
+
+    (A JSON string holding a literal backslash followed by `u0000` is refused too.)
+    """
+    return ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+            or b"\x00" in body or b"\\u0000" in body)
 
 
 async def _error(send: Send, status: int, message: str, rid: str, code: int = 2) -> None:

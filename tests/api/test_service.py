@@ -137,3 +137,13 @@ def test_no_plan_within_the_limit_is_code_3() -> None:
     assert out.code == 3
     assert out.error == "no plan in time"
     assert out.routes == []
+
+
+def test_nul_characters_are_422_not_500(api: Api) -> None:
+    """PostgreSQL text cannot hold NUL: it is refused at the door (was a 500 on PostgreSQL)."""
+    assert api.get("/v1/waybills/ab%00c").status_code == 422
+    assert api.get("/v1/waybills?region=a%00b").status_code == 422
+    body = [event("A\u0000B", "picked_up", "2026-11-19T09:00:00Z")]
+    r = api.post("/v1/waybills/events", json=body)
+    assert r.status_code == 422
+    assert r.json()["code"] == 2
