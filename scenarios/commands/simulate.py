@@ -88,6 +88,9 @@ def simulate_scenario(path: Path, out_root: Path, designs: list[str], replicatio
     scn = rep.call("load scenario", lambda: load_scenario(path))
     settings = load_settings(settings_path) if settings_path else SimSettings()
     warmup = warmup_days if warmup_days is not None else min(28, scn.horizon_days // 5)
+    if not 0 <= warmup < scn.horizon_days:
+        raise InputError(f"--warmup must be between 0 and {scn.horizon_days - 1} days "
+                         f"(the horizon of {path} is {scn.horizon_days} days), got {warmup}")
     net = stages.network_stage(scn)
     optimal = None
     cases: list[DesignCase] = []

@@ -130,6 +130,21 @@ def test_interrupt_leaves_nothing_half_written(tiny_toml: Path, tmp_path: Path,
     assert not list(tmp_path.rglob("*.csv"))
 
 
+def test_cli_bad_design_or_warmup_exits_2(tiny_toml: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for extra in (["--designs", "optimal,FW-NOPE"], ["--warmup", "400"]):
+        proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "simulate", str(tiny_toml),
+                               "--out", str(tmp_path), "--workers", "1", *extra],
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 2, proc.stderr
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+        assert len(errors) == 1
+        assert "Traceback" not in proc.stderr
+    assert not list(tmp_path.rglob("*.json"))
+
+
 def test_settings_override_and_errors(tmp_path: Path) -> None:
     good = tmp_path / "sim.toml"
     good.write_text("cdc_docks = 6\nfw_outage_days = [2, 4]\n"
