@@ -33,7 +33,7 @@ def _models(text: str) -> list[Any]:
             out.append(ModelName(part))
         except ValueError:
             known = ", ".join(m.value for m in ModelName)
-            raise InputError(f"--models: unknown model {part!r}; expected some of {known}",
+            raise InputError(f"--model(s): unknown model {part!r}; expected {known}",
                              source="command line") from None
     return out
 
