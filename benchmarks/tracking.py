@@ -183,12 +183,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="100,000 lines instead")
     ap.add_argument("--duplicates", type=float, default=0.05, help="duplicate share")
     ap.add_argument("--batch-size", type=int, default=20_000)
-    ap.add_argument("--workers", type=int, default=2,
+    ap.add_argument("--workers", type=int, default=1,
                     help="ingest processes of the headline run (fwdnet track ingest --workers; "
-                         "default 2)")
-    ap.add_argument("--also-workers", type=int, default=1,
-                    help="a second run with this many processes (0 = none; default 1, which "
-                         "also reports CPU per event)")
+                         "default 1, as the CLI; single-process runs also report CPU/event)")
+    ap.add_argument("--also-workers", type=int, default=2,
+                    help="a second run with this many processes (0 = none; default 2)")
     ap.add_argument("--pg", default=os.environ.get("FWDNET_BENCH_PG", DEFAULT_PG),
                     help="PostgreSQL URL (scratch schemas are created and dropped)")
     ap.add_argument("--no-sqlite", action="store_true")
@@ -231,7 +230,7 @@ def main() -> None:
     pg = pg_runs[0]
     result = {
         "command": "python benchmarks/tracking.py" + (" --quick" if args.quick else "")
-        + ("" if args.workers == 2 else f" --workers {args.workers}"),
+        + ("" if args.workers == 1 else f" --workers {args.workers}"),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
                     "python": platform.python_version(),
