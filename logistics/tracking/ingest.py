@@ -110,9 +110,12 @@ def parse_line(text: str | bytes) -> TrackingEvent | Waybill:
     Raises ValueError with a one-line reason (invalid JSON, unknown type, time without zone…).
     """
     rec = _validate(text)
-    if isinstance(rec, WaybillIn):
-        return Waybill.from_input(rec)
-    return TrackingEvent.from_input(rec)
+    try:
+        if isinstance(rec, WaybillIn):
+            return Waybill.from_input(rec)
+        return TrackingEvent.from_input(rec)
+    except OverflowError:
+        raise ValueError("time out of range once converted to UTC") from None
 
 
 def _validate(text: str | bytes) -> EventIn | WaybillIn:
@@ -140,9 +143,12 @@ def _parse_item(
 ) -> _Item:
     """parse_line's fast twin for ingest: events go straight to their stored row."""
     rec = _validate(text)
-    if isinstance(rec, WaybillIn):
-        return _Item(n, Waybill.from_input(rec))
-    return _Item(n, event_row_from_input(rec, fmt), _str(text) if strict else None)
+    try:
+        if isinstance(rec, WaybillIn):
+            return _Item(n, Waybill.from_input(rec))
+        return _Item(n, event_row_from_input(rec, fmt), _str(text) if strict else None)
+    except OverflowError:  # e.g. 9999-12-31T23:30-05:00 has no UTC form
+        raise ValueError("time out of range once converted to UTC") from None
 
 
 def _str(text: str | bytes) -> str:

@@ -57,7 +57,7 @@ class SqliteStore:
 
     def time(self, t: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime text format, so Core selects read it back.
-        return t.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return t.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
     def insert_events(self, conn: Connection, rows: Sequence[Row], recorded_at: datetime) -> int:
         rec = self.time(recorded_at)
