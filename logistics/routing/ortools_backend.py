@@ -45,7 +45,7 @@ class _Layout:
     vehicles: tuple[int, ...]  # fleet index of every OR-Tools vehicle
 
 
-def _fleet_subset(problem: RoutingProblem, plain: bool) -> tuple[int, ...]:
+def _fleet_subset(problem: RoutingProblem, plain: bool, needed: set[int]) -> tuple[int, ...]:
     """Fleet vehicles given to OR-Tools: at most one per client per type (more never help).
 
     Unless `plain`, capacity-only problems get at most 2 x (lower bound on routes) + 5
@@ -59,7 +59,7 @@ def _fleet_subset(problem: RoutingProblem, plain: bool) -> tuple[int, ...]:
                                 / max(vt.capacity[d], 1) / vt.max_trips)
                       for d in range(problem.num_dimensions)), default=1)
             caps[t] = min(n, 2 * lb + 5)
-    needed = {r.vehicle for r in problem.locked}
+    needed = needed | {r.vehicle for r in problem.locked}
     out: list[int] = []
     k = 0
     for t, vt in enumerate(problem.vehicle_types):
@@ -137,7 +137,7 @@ def solve_ortools(problem: RoutingProblem, check: Check, time_limit_s: float, se
     """
     del seed
     t0 = time.perf_counter()
-    vehicles = _fleet_subset(problem, plain)
+    vehicles = _fleet_subset(problem, plain, {r.vehicle for r in initial})
     types = problem.vehicle_types_of_fleet
     lay = _layout(problem, vehicles)
     costs = integer_costs(problem)

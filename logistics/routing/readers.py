@@ -22,7 +22,6 @@ import numpy.typing as npt
 
 from logistics.errors import InputError
 from logistics.routing.model import (
-    HORIZON_S,
     Break,
     Depot,
     RoutingModel,
@@ -390,4 +389,4 @@ def bks_table(path: str | Path) -> dict[str, float]:
     return out
 
 
-__all__ = ["FORMATS", "HORIZON_S", "Instance", "bks_table", "detect_format", "read_instance"]
+__all__ = ["FORMATS", "Instance", "bks_table", "detect_format", "read_instance"]

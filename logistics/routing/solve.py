@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from typing import Literal
 
+from logistics.errors import InputError
 from logistics.routing.model import PlannedRoute, RoutingProblem
 from logistics.routing.ortools_backend import BackendOutput, solve_ortools
 from logistics.routing.portfolio import solve_pyvrp_portfolio
@@ -74,6 +75,7 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
     """
     if workers < 1:
         raise ValueError("workers >= 1 expected")
+    _check_initial(problem, initial)
     t0 = time.perf_counter()
     stop = stop if stop is not None else MaxRuntime(10.0)
     limit = hard_limit(stop)
@@ -121,6 +123,20 @@ def _solve_pyvrp_then_fallback(problem: RoutingProblem, check: Check, limit: flo
     if out.found or remaining < 0.05:
         return out, "pyvrp"
     return solve_ortools(problem, check, remaining, seed, initial), "pyvrp+ortools"
+
+
+def _check_initial(problem: RoutingProblem, initial: tuple[PlannedRoute, ...]) -> None:
+    """An initial solution names known vehicles once each and known stops once each."""
+    vehicles: set[int] = set()
+    stops: set[int] = set()
+    for r in initial:
+        if not 0 <= r.vehicle < problem.num_vehicles or r.vehicle in vehicles:
+            raise InputError(f"initial solution: unknown or repeated vehicle {r.vehicle}")
+        vehicles.add(r.vehicle)
+        for c in r.stops:
+            if not 0 <= c < len(problem.clients) or c in stops:
+                raise InputError(f"initial solution: unknown or repeated stop {c}")
+            stops.add(c)
 
 
 def _lift(out: BackendOutput, keep: list[int], dropped: list[int]) -> BackendOutput:

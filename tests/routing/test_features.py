@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from logistics.errors import InputError
 from logistics.routing import (
     Break,
     Depot,
@@ -324,3 +325,23 @@ def test_conflicting_windows_fall_back_to_a_partial_plan():
     assert len(res.routes) == 1
     assert len(res.routes[0].stops) == 1
     assert [u.reason for u in res.unassigned] == [Reason.FLEET_EXHAUSTED]
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_initial_solution_on_a_high_numbered_vehicle(backend):
+    """Vehicle 9 of 10 may carry the initial plan even when idle vehicles are trimmed."""
+    m = line_model([0, 10])
+    m.add_depot(0)
+    m.add_client(Stop(location=1, delivery=(1,)))
+    m.add_vehicle_type(VehicleType(capacity=(5,), num_available=10))
+    res = checked_solve(m.problem(), backend=backend, initial=(PlannedRoute(9, (0,)),))
+    assert res.distance_m == 20
+
+
+def test_bad_initial_solution_is_an_input_error():
+    m = line_model([0, 10])
+    m.add_depot(0)
+    m.add_client(Stop(location=1))
+    m.add_vehicle_type(VehicleType(capacity=(5,)))
+    with pytest.raises(InputError, match="unknown or repeated vehicle 3"):
+        checked_solve(m.problem(), initial=(PlannedRoute(3, (0,)),))
