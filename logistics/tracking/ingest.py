@@ -30,6 +30,7 @@ from logistics.tracking.model import (
     TrackingEvent,
     Waybill,
     content_key,
+    details_text,
     key_for_event_id,
 )
 from logistics.tracking.schema import EventIn, EventType, WaybillIn
@@ -86,8 +87,7 @@ def event_row_from_input(item: EventIn, fmt: Callable[[datetime], Any]) -> Row:
     else:
         key = content_key(item.waybill_no, etype, t.isoformat(timespec="microseconds"),
                           code, name, lon, lat, corrects)  # t is UTC: = utc_iso(t)
-    details = (None if item.details is None
-               else json.dumps(item.details, ensure_ascii=False, separators=(",", ":")))
+    details = None if item.details is None else details_text(item.details)
     return (key, item.waybill_no, etype, fmt(t), item.carrier, item.event_id,
             code, name, lon, lat, details, corrects)
 

@@ -44,6 +44,17 @@ class Location:
                                   ("lon", self.lon), ("lat", self.lat)) if v is not None}
 
 
+def details_text(details: dict[str, Any] | None) -> str | None:
+    """The stored text of a details object (key order kept). NaN/Infinity are refused:
+    they would make the stored and exported JSON invalid."""
+    if details is None:
+        return None
+    try:
+        return json.dumps(details, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ValueError("details: NaN or Infinity is not valid JSON") from None
+
+
 def key_for_content(
     waybill_no: str,
     event_type: str,
@@ -111,8 +122,7 @@ class TrackingEvent:
         t = event_time.astimezone(UTC)
         key = (key_for_event_id(waybill_no, carrier, event_id) if event_id is not None
                else key_for_content(waybill_no, etype.value, t, location, corrects))
-        dj = None if details is None else json.dumps(details, ensure_ascii=False,
-                                                      separators=(",", ":"))
+        dj = details_text(details)
         return cls(key, waybill_no, etype, t, carrier, location, event_id, dj, corrects)
 
     @classmethod
