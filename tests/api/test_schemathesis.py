@@ -41,7 +41,7 @@ _CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance
 def _app(url: str) -> tuple[Any, str]:
     key = create_key(open_api_engine(url), "hq")[1]
     app = create_app(settings_for(url, default_time_limit_s=0.1, max_sync_time_limit_s=0.2,
-                                  max_job_time_limit_s=0.5, job_workers=1))
+                                  max_job_time_limit_s=0.5, start_jobs=False))
     return schemathesis.openapi.from_asgi("/openapi.json", app, config=_CONFIG), key
 
 
