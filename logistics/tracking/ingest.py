@@ -193,20 +193,31 @@ def ingest_events(
     """
     fmt = _store_of(target).time
 
-    def items() -> Iterable[_Item]:
+    def items() -> Iterable[_Item | Reject]:
         for i, e in enumerate(events, start=1):
-            if isinstance(e, WaybillIn):
-                yield _Item(i, Waybill.from_input(e))
-            elif isinstance(e, Waybill):
-                yield _Item(i, e)
-            else:
-                ev = TrackingEvent.from_input(e) if isinstance(e, EventIn) else e
-                text = json.dumps(ev.to_json_dict(), ensure_ascii=False) if strict else None
-                yield _Item(i, event_row(ev, fmt), text)
+            try:
+                if isinstance(e, WaybillIn):
+                    yield _Item(i, Waybill.from_input(e))
+                elif isinstance(e, Waybill):
+                    yield _Item(i, e)
+                else:
+                    ev = TrackingEvent.from_input(e) if isinstance(e, EventIn) else e
+                    text = json.dumps(ev.to_json_dict(), ensure_ascii=False) if strict else None
+                    yield _Item(i, event_row(ev, fmt), text)
+            except OverflowError:
+                yield Reject(i, "time out of range once converted to UTC", "")
+            except ValueError as exc:  # e.g. NaN in details
+                yield Reject(i, str(exc), "")
 
     counts = IngestCounts()
     for chunk in _chunks(items(), batch_size):
-        counts = counts + _run(target, partial(_write, items=chunk, strict=strict))
+        good = [x for x in chunk if isinstance(x, _Item)]
+        bad = tuple(x for x in chunk if isinstance(x, Reject))
+        written = (_run(target, partial(_write, items=good, strict=strict)) if good
+                   else IngestCounts())
+        counts = counts + IngestCounts(len(bad), 0, 0, len(bad)) + IngestCounts(
+            written.read, written.stored, written.duplicates, written.rejected,
+            tuple(sorted((*bad, *written.rejects), key=lambda r: r.line)))
     return counts
 
 

@@ -225,3 +225,15 @@ def test_sqlite_default_file_is_fwdnet_db_in_the_working_dir(
     assert (tmp_path / "fwdnet.db").is_file()
     monkeypatch.setenv("FWDNET_DB", "postgresql://u@h/db")
     assert resolve_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_ingest_events_rejects_items_that_cannot_be_stored(db: Db) -> None:
+    """A NaN in details (valid for pydantic, not JSON) is a reject with its position."""
+    _, engine = db
+    items = [EventIn.model_validate(ev("N1", "exception", "2026-11-19T09:00:00Z",
+                                       details={"t": float("nan")})),
+             EventIn.model_validate(ev("N1", "picked_up", "2026-11-19T08:00:00Z"))]
+    c = ingest_events(engine, items)
+    assert (c.read, c.stored, c.rejected) == (2, 1, 1)
+    assert [(r.line, r.reason) for r in c.rejects] == [
+        (1, "details: NaN or Infinity is not valid JSON")]
