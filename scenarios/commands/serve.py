@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
+LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "logistics.api.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+                "uvicorn.error": {"level": "INFO"}},
+}
+"""uvicorn's own lines (start, stop, errors) as JSON too; requests are logged by the app."""
+
+
 def app_factory() -> FastAPI:
     """The served app (uvicorn `--factory` target): the API plus the dashboards mount."""
     from logistics.api.main import create_app
@@ -91,4 +102,4 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run("scenarios.commands.serve:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", timeout_graceful_shutdown=30,
-                access_log=False)
+                access_log=False, log_config=LOG_CONFIG)

@@ -32,10 +32,10 @@ def _free_port() -> int:
 class Server:
     """A `fwdnet serve` child process."""
 
-    def __init__(self, url: str, workers: int = 1) -> None:
+    def __init__(self, url: str, workers: int = 1, executor: str = "thread") -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "FWDNET_EXECUTOR": "thread", "FWDNET_JOB_SWEEP_S": "0.5",
+        env = {**os.environ, "FWDNET_EXECUTOR": executor, "FWDNET_JOB_SWEEP_S": "0.5",
                "FWDNET_KEY_CACHE_S": "0"}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.proc = subprocess.Popen(
@@ -130,14 +130,15 @@ def own_pg(pg_url: str) -> Iterator[str]:
 
 
 def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
-    """SIGTERM during a 2 s solve and a running job: the solve still answers 200, the server
-    exits 0, the job goes back to the queue, and the next server finishes it."""
+    """SIGTERM during a 2 s solve and a running job (in the process pool): the solve still
+    answers 200, the server exits 0, the job goes back to the queue, and the next server
+    finishes it."""
     from sqlalchemy import create_engine, select
 
     from logistics.api.tables import route_jobs
 
     key = {"Authorization": f"Bearer {_key(own_pg, 'hq')}"}
-    s = Server(own_pg)
+    s = Server(own_pg, executor="process")  # the default: jobs in a spawned worker process
     job = httpx.post(s.base + "/v1/route-jobs", json=tiny_route(time_limit=3),
                      headers=key).json()["id"]
     t_end = time.monotonic() + 10
