@@ -95,6 +95,7 @@ class NetworkDesign:
     compare: tuple[DesignCosts, ...]
     runtime_s: float
     timings: dict[str, float] = field(default_factory=dict)
+    skipped: tuple[tuple[str, str], ...] = ()  # (alternative design, why it has no plan)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready design (the file `fwdnet design run` writes)."""
@@ -124,6 +125,7 @@ class NetworkDesign:
                 "target_units": self.targets,
             },
             "compare": [c.row() for c in self.compare],
+            "compare_skipped": [{"design": d, "reason": r} for d, r in self.skipped],
             "runtime_s": round(self.runtime_s, 3),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -360,6 +362,7 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
     timings["placement"] = time.perf_counter() - t
     t = time.perf_counter()
     designs = [chosen]
+    skipped: list[tuple[str, str]] = []
     all_open = solve_location(
         LocationProblem(
             fixed_cost=problem.fixed_cost,
@@ -379,7 +382,8 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
                 ctx, "all candidates open", list(all_open.open), _store_fw(all_open, served, n)
             )[0]
         )
-    if len(res.open) > 1:
+    if len(res.open) > 1:  # the same question with one FW fewer: what the last FW buys
+        k = len(res.open) - 1
         fewer = solve_location(
             LocationProblem(
                 fixed_cost=problem.fixed_cost,
@@ -389,13 +393,19 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
                 reachable=problem.reachable,
                 capacity_m3=problem.capacity_m3,
                 demand_m3=problem.demand_m3,
-                max_open=max(1, len(res.open) // 2),
+                min_open=min(problem.min_open, k),
+                max_open=k,
+                locked_open=problem.locked_open,
             ),
             time_limit_s=limit,
         )
-        if fewer.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-            name = f"at most {max(1, len(res.open) // 2)} FWs"
-            designs.append(evaluate(ctx, name, list(fewer.open), _store_fw(fewer, served, n))[0])
+        if fewer.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIMED_OUT) and (
+            fewer.open
+        ):
+            row = evaluate(ctx, f"best with {k} FWs", list(fewer.open), _store_fw(fewer, served, n))
+            designs.append(row[0])
+        else:
+            skipped.append((f"best with {k} FWs", fewer.reason or fewer.status.value))
     designs.append(evaluate(ctx, "CDC only", [], np.full(n, -1, dtype=np.intp))[0])
     timings["compare"] = time.perf_counter() - t
     open_ids = tuple(net.fw_candidates[i].id for i in res.open)
@@ -423,6 +433,7 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
         compare=tuple(designs),
         runtime_s=time.perf_counter() - t0,
         timings=timings,
+        skipped=tuple(skipped),
     )
 
 

@@ -99,6 +99,8 @@ def run(
         fmt = "{:,.0f}" if key.endswith("_rmb") else "{:.2f}" if "share" in key else "{}"
         table.add_row(key.replace("_rmb", "").replace("_", " "), *(fmt.format(c) for c in cells))
     console.print(table)
+    for skip in design.get("compare_skipped", []):
+        console.print(f"not compared: {skip['design']}: {skip['reason']}")
     typer.echo(str(target))
 
 
