@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -200,7 +201,8 @@ def main() -> None:
     _write(
         {
             "benchmark": "design",
-            "command": "python benchmarks/design.py" + (" --quick" if args.quick else ""),
+            "command": " ".join([".venv/bin/python", "benchmarks/design.py", *sys.argv[1:]]),
+            "note": "rows of other families kept from the previous full run" if args.only else "",
             "machine": f"{platform.node()} {os.cpu_count()} cores (shared, loaded by other agents)",
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
