@@ -167,8 +167,12 @@ def _run(engine: Engine, job_id: str, road_factor: float, speed_kmh: float) -> s
         while (left := deadline - time.perf_counter()) > 0.05:
             initial = (tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
                        if best is not None else ())
-            res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
-                        seed=req.options.seed, initial=initial)
+            try:
+                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
+                            seed=req.options.seed, initial=initial)
+            except InputError:  # a start the solver refuses: search from scratch instead
+                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
+                            seed=req.options.seed)
             if best is None or _better(res, best):
                 best = res
                 resp = service.answer_from_result(req, built, best, load_ms)
