@@ -308,7 +308,7 @@ fixed_cost_rmb = 800              # per truck-day used
 cost_per_km_rmb = 4.5
 cost_per_hour_rmb = 60
 speed_kmh = 60
-shift_hours = 14
+shift_hours = 36                # long-haul: two drivers, back within a day and a half
 
 [[vehicles]]
 name = "van 4.2 m"
@@ -323,8 +323,8 @@ speed_kmh = 45
 shift_hours = 10
 
 [solver]
-routing_time_limit_s = 2
-design_time_limit_s = 20
+routing_time_limit_s = 30          # safety cap; solves stop after 1,000 idle iterations
+design_time_limit_s = 120          # safety cap; the MIP is proven optimal in seconds
 """
 
 

@@ -27,6 +27,7 @@ from simulation.engine import Logistics, SimulationInput, TrunkRoute
 from simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
 from simulation.settings import SimSettings
 
+ROUTING_PATIENCE = 1000  # solver iterations without improvement before a routing solve stops
 LOAD_FACTOR = 0.8  # average fill of a vehicle when estimating per-unit transport cost
 COVER_DAYS_EXTRA = 3  # safety days on top of review + lead when turning storage into throughput
 DEMAND_OVERDISPERSION = 1.5  # daily σ ≈ 1.5·√μ: store demand is noisier than Poisson
@@ -139,9 +140,9 @@ def _split(qty: int, capacity: int) -> list[int]:
 
 
 def _solve_day(scn: Scenario, net: NetworkData, depot: str, drops: list[tuple[str, int]],
-               vehicle: VehicleType, times: IntArray, echelon: Echelon, seed: int
-               ) -> tuple[RoutingOut, list[dict[str, int]]]:
-    """One depot's CVRP for a typical day; also each route's load per visited site."""
+               vehicle: VehicleType, times: IntArray, echelon: Echelon, seed: int,
+               available: int) -> tuple[RoutingOut, list[dict[str, int]]]:
+    """One depot's CVRP with `available` vehicles; also each route's load per visited site."""
     locs = [depot, *dict.fromkeys(sid for sid, _ in drops)]
     pos = {sid: i for i, sid in enumerate(locs)}
     idx = np.array([net.index[s] for s in locs])
@@ -150,14 +151,15 @@ def _solve_day(scn: Scenario, net: NetworkData, depot: str, drops: list[tuple[st
     for sid, q in drops:
         model.add_client(Stop(location=pos[sid], delivery=(q,), name=sid))
     model.add_vehicle_type(RouteVehicle(
-        capacity=(vehicle.capacity_units,), num_available=vehicle.count,
+        capacity=(vehicle.capacity_units,), num_available=available,
         fixed_cost=vehicle.fixed_cost_rmb, cost_per_km=vehicle.cost_per_km_rmb,
         cost_per_hour=vehicle.cost_per_hour_rmb, max_duration_s=int(vehicle.shift_hours * 3600),
         name=vehicle.name))
     model.set_matrices(net.distance_m[np.ix_(idx, idx)], times[np.ix_(idx, idx)])
     problem = model.problem()
-    # deterministic stop (iterations without improvement) capped by the scenario's time limit
-    stop = AnyOf(NoImprovement(200), MaxRuntime(scn.routing_time_limit_s))
+    # Stop on iterations without improvement, which is deterministic for a seed; the
+    # scenario's time limit is only a safety cap (when it binds, runs may differ).
+    stop = AnyOf(NoImprovement(ROUTING_PATIENCE), MaxRuntime(scn.routing_time_limit_s))
     res = solve(problem, stop=stop, seed=seed)
     site = net.sites
     routes = []
@@ -193,7 +195,12 @@ class RoutingPlan:
 
 def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: FloatArray
                   ) -> RoutingPlan:
-    """CDC → FW replenishment routes (one review's orders) and FW → store routes (one day)."""
+    """CDC → FW routes for one review period and FW → store van routes for a typical day.
+
+    The trunk plan carries every FW's orders of one review period; each truck may run one
+    route per day of that period. Stores served straight from the CDC go by third-party
+    parcel (priced by the simulation), so they get no van routes.
+    """
     truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
     cdc = scn.network.cdc.id
     node_daily = weekly.mean(axis=0).sum(axis=1)  # (nodes,) mean daily units
@@ -205,7 +212,7 @@ def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: Flo
     cost_per_delivery = np.zeros(len(plan.node_ids))
     if drops:
         trunk, loads = _solve_day(scn, net, cdc, drops, truck, net.truck_s, Echelon.CDC_FW,
-                                  scn.seed)
+                                  scn.seed, truck.count * scn.policy.review_days)
         out.append(trunk)
         # each route's cost is shared by the FWs it visits in proportion to their load
         for r, per_site in zip(trunk.routes, loads, strict=True):
@@ -216,12 +223,12 @@ def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: Flo
     van_cost = 0.0
     for n, nid in enumerate(plan.node_ids):
         members = np.flatnonzero(plan.store_node == n)
-        if members.size == 0:
+        if members.size == 0 or nid == cdc:
             continue
         store_drops = [(stores[j].id, q) for j in members
                        for q in _split(int(np.ceil(store_daily[j])), van.capacity_units)]
         day, _ = _solve_day(scn, net, nid, store_drops, van, net.van_s, Echelon.FW_STORE,
-                               scn.seed + n + 1)
+                            scn.seed + n + 1, van.count)
         out.append(day)
         van_cost += day.cost_rmb
     if cdc in plan.node_ids:  # the CDC restocks itself from suppliers: no truck leg
