@@ -62,8 +62,9 @@ def test_conservation_every_day_every_sku_with_disruptions_and_transfers(setup: 
     outage = Disruption(DisruptionKind.FW_OUTAGE, inp.node_ids[0], 10.0, 3.0)
     closure = Disruption(DisruptionKind.ROAD_CLOSURE, inp.node_ids[1], 5.0, 2.0)
     # the outage comes with the input, the closure from the settings file's [[disruptions]]
+    # a daily rebalancing check: the first one runs before node 1's first truck lands
     case = replace(inp, initial_on_hand=oh, disruptions=(outage,),
-                   settings=inp.settings.replace(rebalance_every_days=2, scheduled=(closure,)))
+                   settings=inp.settings.replace(rebalance_every_days=1, scheduled=(closure,)))
     res = simulate(case, Streams.of(3), audit=True)
     _check_conservation(res)
     assert res.transfers, "the imbalance should have triggered transfers"
