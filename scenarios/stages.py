@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from logistics.design.location import LocationProblem, LocationResult, SolveStatus, solve_location
+from logistics.design.location import LocationResult, SolveStatus, solve_location
+from logistics.design.network_design import (
+    DEMAND_OVERDISPERSION,
+    design_context,
+    location_problem,
+)
 from logistics.errors import InputError
 from logistics.geo import road_matrices
 from logistics.inventory.safety import order_up_to_level
@@ -28,9 +33,6 @@ from simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
 from simulation.settings import SimSettings
 
 ROUTING_PATIENCE = 1000  # solver iterations without improvement before a routing solve stops
-LOAD_FACTOR = 0.8  # average fill of a vehicle when estimating per-unit transport cost
-COVER_DAYS_EXTRA = 3  # safety days on top of review + lead when turning storage into throughput
-DEMAND_OVERDISPERSION = 1.5  # daily σ ≈ 1.5·√μ: store demand is noisier than Poisson
 
 
 @dataclass(frozen=True)
@@ -69,36 +71,15 @@ def network_stage(scn: Scenario) -> NetworkData:
 
 
 def design_stage(scn: Scenario, net: NetworkData) -> DesignPlan:
-    """Open FWs and assign stores (single source) at least fixed + transport + handling cost."""
+    """Open FWs and assign stores (single source) at least fixed + transport + handling cost.
+
+    The cost model and the shapely reach are `logistics.design.network_design`'s; stores no
+    FW reaches are served straight from the CDC.
+    """
     fws, stores, cdc = scn.network.fw_candidates, scn.network.stores, scn.network.cdc
-    years = scn.horizon_days / 365.0
-    fi = np.array([net.index[f.id] for f in fws])
-    si = np.array([net.index[s.id] for s in stores])
-    km_fw_store = net.distance_m[np.ix_(fi, si)] / 1000.0
-    km_cdc_fw = net.distance_m[net.index[cdc.id], fi] / 1000.0
-    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
-    van_unit_km = van.cost_per_km_rmb / (van.capacity_units * LOAD_FACTOR)
-    truck_unit_km = truck.cost_per_km_rmb / (truck.capacity_units * LOAD_FACTOR)
-    handling = np.array([f.handling_rmb_per_unit for f in fws])
-    trunk_unit = 2 * km_cdc_fw * truck_unit_km + handling
-    unit_cost = 2 * km_fw_store * van_unit_km + trunk_unit[:, None]
-    demand = store_annual_units(scn, stores) * years
-    # reachable: within the service radius and a van can drive there and back in one shift
-    round_trip_h = 2 * net.van_s[np.ix_(fi, si)] / 3600.0
-    reach = (km_fw_store <= scn.policy.max_store_distance_km) & (round_trip_h <= van.shift_hours)
-    served = reach.any(axis=0)
-    cover = scn.policy.review_days + scn.policy.cdc_fw_lead_days + COVER_DAYS_EXTRA
-    problem = LocationProblem(
-        fixed_cost=np.array([f.fixed_cost_rmb for f in fws]) * years,
-        capacity=np.array([f.capacity_units for f in fws]) * scn.horizon_days / cover,
-        demand=demand[served],
-        assign_cost=(unit_cost * demand[None, :])[:, served],
-        reachable=reach[:, served],
-        single_source=True,
-        min_open=scn.policy.min_open_fw,
-        max_open=scn.policy.max_open_fw,
-        locked_open=tuple(i for i, f in enumerate(fws) if f.existing),
-    )
+    problem, served_idx = location_problem(design_context(scn))
+    served = np.zeros(len(stores), dtype=bool)
+    served[served_idx] = True
     res = solve_location(problem, time_limit_s=scn.design_time_limit_s)
     if res.status in (SolveStatus.INFEASIBLE,) or not res.open:
         raise InputError(f"design: no feasible network ({res.reason or res.status.value})",
@@ -351,24 +332,14 @@ def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
     )
 
 
-def _unit_costs(scn: Scenario, net: NetworkData) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+def _unit_costs(scn: Scenario) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """(candidates, stores) RMB per unit through each FW, and which FWs can reach each store.
 
-    The same estimate `design_stage` uses (trunk + van + handling), for named designs.
+    The same estimate `design_stage` uses (trunk + handling + van), for named designs.
     """
-    fws, stores, cdc = scn.network.fw_candidates, scn.network.stores, scn.network.cdc
-    fi = np.array([net.index[f.id] for f in fws], dtype=np.int64)
-    si = np.array([net.index[s.id] for s in stores], dtype=np.int64)
-    km_fw_store = net.distance_m[np.ix_(fi, si)] / 1000.0
-    km_cdc_fw = net.distance_m[net.index[cdc.id], fi] / 1000.0
-    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
-    van_unit_km = van.cost_per_km_rmb / (van.capacity_units * LOAD_FACTOR)
-    truck_unit_km = truck.cost_per_km_rmb / (truck.capacity_units * LOAD_FACTOR)
-    handling = np.array([f.handling_rmb_per_unit for f in fws])
-    unit = 2 * km_fw_store * van_unit_km + (2 * km_cdc_fw * truck_unit_km + handling)[:, None]
-    round_trip_h = 2 * net.van_s[np.ix_(fi, si)] / 3600.0
-    reach = (km_fw_store <= scn.policy.max_store_distance_km) & (round_trip_h <= van.shift_hours)
-    return unit, reach
+    ctx = design_context(scn)
+    unit = (ctx.trunk_unit + ctx.handling_unit)[:, None] + ctx.last_mile_unit
+    return np.asarray(unit), ctx.reach
 
 
 def named_design(scn: Scenario, net: NetworkData, name: str,
@@ -382,7 +353,7 @@ def named_design(scn: Scenario, net: NetworkData, name: str,
     fws, stores = scn.network.fw_candidates, scn.network.stores
     if name == "optimal":
         return optimal if optimal is not None else design_stage(scn, net)
-    unit, reach = _unit_costs(scn, net)
+    unit, reach = _unit_costs(scn)
     ids = [f.id for f in fws]
     if name == "all-open":
         chosen = list(range(len(fws)))

@@ -157,7 +157,8 @@ class _Context:
     reach: NDArray[np.bool_]  # (f, n)
 
 
-def _context(scn: Scenario) -> _Context:
+def design_context(scn: Scenario) -> _Context:
+    """Demand, unit costs, travel times and shapely reach shared by every candidate design."""
     net = scn.network
     fws, stores, cdc = net.fw_candidates, net.stores, net.cdc
     f = len(fws)
@@ -348,7 +349,7 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     limit = scn.design_time_limit_s if time_limit_s is None else time_limit_s
-    ctx = _context(scn)
+    ctx = design_context(scn)
     timings["network"] = time.perf_counter() - t0
     problem, served = location_problem(ctx)
     net = scn.network
