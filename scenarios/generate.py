@@ -87,6 +87,19 @@ YEARLY_PROMOTIONS: tuple[tuple[str, str, str, float, str, str], ...] = (
     ("Double 12 双十二", "12-10", "12-12", 1.4, "", ""),
     ("CQ summer sale 重庆夏促", "07-10", "07-20", 1.6, "t_shirt;shorts;dress", "CQ"),
 )
+# Regional taste by category (× an average region); the rest is 1. Mountains and the north buy
+# more winter wear, the warm south and hot Chongqing more summer wear.
+REGIONAL_TASTE: dict[str, dict[str, float]] = {
+    "AB": {"down_jacket": 1.8, "heavy_coat": 1.6, "t_shirt": 0.7, "dress": 0.6, "shorts": 0.5},
+    "GY": {"down_jacket": 1.3, "heavy_coat": 1.3, "shorts": 0.8},
+    "XC": {"down_jacket": 0.5, "heavy_coat": 0.6, "t_shirt": 1.3, "shorts": 1.4},
+    "CQ": {"shorts": 1.2, "dress": 1.2, "t_shirt": 1.15, "sportswear": 1.1},
+    "CD": {"accessories": 1.2, "dress": 1.1, "shoes": 1.1},
+}
+SKU_TASTE_SIGMA = 0.4  # lognormal spread of a SKU's local popularity around its category's
+HOT_HOME_LIFT = 3.0  # a hot item sells this much more in its home region …
+HOT_AWAY_DAMP = 0.6  # … and this much less elsewhere (before normalising)
+
 SPRING_FESTIVAL = {2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
                    2027: date(2027, 2, 6), 2028: date(2028, 1, 26)}
 
@@ -222,10 +235,25 @@ def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
                [[n, ps.isoformat(), pe.isoformat(), lift, pc, pr]
                 for n, ps, pe, lift, pc, pr in promos])
 
-    # --- weekly history by region × SKU (Poisson–gamma: noisier than the Poisson future)
+    # --- local taste by region × SKU, normalised so each SKU's chain-wide volume is unchanged
     reg_pos = {r: i for i, r in enumerate(regions)}
     store_reg = np.array([reg_pos[CITIES[ci][1]] for ci in city_of_store])
     region_size = np.bincount(store_reg, weights=store_weight, minlength=len(regions))
+    affinity = rng.lognormal(0.0, SKU_TASTE_SIGMA, size=(len(regions), sizes.skus))
+    for reg, tastes in REGIONAL_TASTE.items():
+        if reg in reg_pos:
+            for cat, lift in tastes.items():
+                affinity[reg_pos[reg], cat_of_sku == cats.index(cat)] *= lift
+    home = rng.choice(len(regions), size=sizes.skus, p=region_size / region_size.sum())
+    for hot_k in np.flatnonzero(hot).tolist():
+        affinity[:, hot_k] *= HOT_AWAY_DAMP
+        affinity[home[hot_k], hot_k] *= HOT_HOME_LIFT / HOT_AWAY_DAMP
+    affinity /= (region_size @ affinity / region_size.sum())[None, :]
+    _write_csv(data_dir / "affinity.csv", ["region", "sku", "factor"],
+               [[r, f"K{k + 1:05d}", round(float(affinity[ri, k]), 3)]
+                for ri, r in enumerate(regions) for k in range(sizes.skus)])
+
+    # --- weekly history by region × SKU (Poisson–gamma: noisier than the Poisson future)
     days = sizes.history_weeks * 7
     rate = np.zeros((len(regions), sizes.skus, sizes.history_weeks))
     for d in range(days):
@@ -238,7 +266,8 @@ def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
                 reg_rows = [reg_pos[x] for x in pr.split(";")] if pr else \
                     list(range(len(regions)))
                 f[np.ix_(reg_rows, cat_cols)] *= lift
-        rate[:, :, d // 7] += f[:, cat_of_sku] * region_size[:, None] * base_demand[None, :]
+        rate[:, :, d // 7] += (f[:, cat_of_sku] * region_size[:, None] * base_demand[None, :]
+                               * affinity)
     launch = np.zeros(sizes.skus, dtype=np.int64)
     new = rng.random(sizes.skus) < sizes.new_sku_share
     launch[new] = rng.integers(sizes.history_weeks // 2, sizes.history_weeks, size=int(new.sum()))
@@ -278,6 +307,7 @@ sites = "{data}/sites.csv"
 skus = "{data}/skus.csv"
 seasonality = "{data}/seasonality.csv"
 promotions = "{data}/promotions.csv"
+affinity = "{data}/affinity.csv"           # local taste by region × SKU
 demand_history = "{data}/demand_history.csv.gz"
 
 [network]

@@ -89,14 +89,12 @@ def scenario_case(scn: Scenario) -> RegionalCase:
     """The scenario's regional demand and its seasonal-naive planning levels."""
     net = scn.network
     model = DemandModel.from_network(net)
-    weight = np.bincount(model.store_region, weights=model.store_weight,
-                         minlength=len(net.regions))
     cat = model.sku_category
-    base = model.sku_base
+    base = model.region_base()  # regions × skus, local taste included
 
     def rate(day: int) -> FloatArray:
         f = model.factor(scn.start + timedelta(days=day))  # regions × categories
-        return np.asarray(weight[:, None] * f[:, cat] * base[None, :])
+        return np.asarray(f[:, cat] * base)
 
     weekly = np.transpose(history_by_iso_week(scn), (2, 0, 1)) / 7.0
     weeks = tuple(min((scn.start + timedelta(days=d)).isocalendar()[1], 53) - 1

@@ -249,14 +249,12 @@ def scenario_supply_case(scn: Scenario, categories: Sequence[str] = ()) -> Suppl
     if not keep.any():
         raise InputError(f"categories: no SKU in {list(categories)} (known: "
                          f"{', '.join(net.categories)})", source=scn.source)
-    region_weight = np.bincount(model.store_region, weights=model.store_weight,
-                                minlength=len(net.regions))
     rate = np.empty((scn.horizon_days, int(keep.sum())))
-    base = model.sku_base[keep]
+    base = model.region_base()[:, keep]  # regions × kept SKUs, local taste included
     cat = model.sku_category[keep]
     for d in range(scn.horizon_days):
         factor = model.factor(scn.start + timedelta(days=d))  # regions × categories
-        rate[d] = (region_weight @ factor)[cat] * base
+        rate[d] = (factor[:, cat] * base).sum(axis=0)
     week = min(scn.start.isocalendar()[1], 53) - 1
     first = history_by_iso_week(scn)[:, :, week].sum(axis=0)[keep] / 7.0
     skus = [k for k, m in zip(net.skus, keep, strict=True) if m]

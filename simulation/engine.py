@@ -120,7 +120,7 @@ def _layout(inp: SimulationInput) -> _Layout:
         idx = np.flatnonzero(reg == r)
         if idx.size:
             blocks.append((r, int(idx[0]), int(idx[-1]) + 1))
-    wb = np.asarray(dm.store_weight[perm][:, None] * dm.sku_base[None, :], dtype=np.float64)
+    wb = np.asarray(dm.store_base()[perm], dtype=np.float64)
     node = inp.store_node[perm]
     key = node * n_regions + reg
     keys, gid = np.unique(key, return_inverse=True)

@@ -25,6 +25,7 @@ class DemandModel:
     seasonality: FloatArray  # (regions, categories, 53)
     # (start, end, lift, category indices, region indices) per promotion
     promo_lift: tuple[tuple[date, date, float, IntArray, IntArray], ...]
+    affinity: FloatArray | None = None  # (regions, skus) local taste; None = none
 
     @classmethod
     def from_network(cls, network: Network, stores: tuple[Site, ...] | None = None) -> DemandModel:
@@ -47,6 +48,7 @@ class DemandModel:
             sku_base=frozen_array([k.base_daily_demand for k in network.skus]),
             sku_category=network.category_index(),
             seasonality=network.seasonality,
+            affinity=network.taste(),
             promo_lift=promos,
         )
 
@@ -59,10 +61,24 @@ class DemandModel:
                 f[np.ix_(regs, cats)] *= lift
         return f
 
+    def store_base(self) -> FloatArray:
+        """(stores, skus) units per day before season and promotions: size × base × taste."""
+        base = self.store_weight[:, None] * self.sku_base[None, :]
+        if self.affinity is not None:
+            base = base * self.affinity[self.store_region]
+        return np.asarray(base)
+
+    def region_base(self) -> FloatArray:
+        """(regions, skus) units per day before season and promotions, all stores summed."""
+        size = np.bincount(self.store_region, weights=self.store_weight,
+                           minlength=self.seasonality.shape[0])
+        base = size[:, None] * self.sku_base[None, :]
+        return np.asarray(base if self.affinity is None else base * self.affinity)
+
     def rate(self, day: date) -> FloatArray:
         """(stores, skus) expected units sold on `day`."""
         f = self.factor(day)[self.store_region][:, self.sku_category]
-        return np.asarray(f * self.store_weight[:, None] * self.sku_base[None, :])
+        return np.asarray(f * self.store_base())
 
     def total_rate(self, start: date, days: int) -> FloatArray:
         """(stores, skus) expected units over `days` days from `start`."""

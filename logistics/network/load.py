@@ -60,6 +60,7 @@ class DataSection(_Strict):
     skus: str = "skus.csv"
     seasonality: str = "seasonality.csv"
     promotions: str | None = None
+    affinity: str | None = None
     demand_history: str = "demand_history.csv"
 
 
@@ -287,6 +288,32 @@ def load_seasonality(path: Path, regions: tuple[str, ...], categories: tuple[str
     return frozen_array(season)
 
 
+class AffinityRow(_Strict):
+    region: str
+    sku: str
+    factor: NonNeg
+
+
+AFFINITY_COLUMNS = ("region", "sku", "factor")
+
+
+def load_affinity(path: Path, regions: tuple[str, ...], skus: tuple[Sku, ...]) -> Any:
+    """(regions, skus) local-taste multipliers; missing (region, SKU) cells are 1."""
+    out = np.ones((len(regions), len(skus)))
+    rpos = {r: i for i, r in enumerate(regions)}
+    kpos = {k.id: i for i, k in enumerate(skus)}
+    for line, raw in _rows(path, AFFINITY_COLUMNS):
+        row = _parse_row(AffinityRow, path, line, raw)
+        if row.region not in rpos:
+            raise InputError(f"row {line}: field 'region': unknown region {row.region!r}",
+                             source=str(path))
+        if row.sku not in kpos:
+            raise InputError(f"row {line}: field 'sku': unknown SKU {row.sku!r}",
+                             source=str(path))
+        out[rpos[row.region], kpos[row.sku]] = row.factor
+    return frozen_array(out)
+
+
 def _split(v: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in v.split(";") if x.strip())
 
@@ -385,6 +412,8 @@ def load_scenario(path: str | Path) -> Scenario:
     regions = tuple(sorted({s.region for s in sites}))
     categories = tuple(sorted({k.category for k in skus}))
     season = load_seasonality(data(cfg.data.seasonality), regions, categories)
+    affinity = (load_affinity(data(cfg.data.affinity), regions, skus)
+                if cfg.data.affinity else None)
     promos = (load_promotions(data(cfg.data.promotions), regions, categories)
               if cfg.data.promotions else ())
     history = load_history(data(cfg.data.demand_history), regions, skus)
@@ -402,7 +431,7 @@ def load_scenario(path: str | Path) -> Scenario:
         start=cfg.scenario.start,
         horizon_days=cfg.scenario.horizon_days,
         road_factor=cfg.network.road_factor,
-        network=Network(sites, skus, regions, categories, season, promos),
+        network=Network(sites, skus, regions, categories, season, promos, affinity),
         history=history,
         vehicles=tuple(VehicleType(**v.model_dump()) for v in cfg.vehicles),
         costs=Costs(**cfg.costs.model_dump()),

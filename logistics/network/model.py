@@ -149,10 +149,20 @@ class Network:
     categories: tuple[str, ...]
     seasonality: FloatArray  # (regions, categories, 53): weekly multiplier, ISO week - 1
     promotions: tuple[Promotion, ...] = ()
+    # (regions, skus) local taste: how much more (or less) a region buys of a SKU than an
+    # average region of its size; None = the same everywhere
+    affinity: FloatArray | None = None
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {s.id: i for i, s in enumerate(self.sites)})
+
+    def taste(self) -> FloatArray:
+        """(regions, skus) affinity, ones when the scenario has none."""
+        if self.affinity is not None:
+            return self.affinity
+        ones: FloatArray = frozen_array(np.ones((len(self.regions), len(self.skus))))
+        return ones
 
     def site(self, site_id: str) -> Site:
         return self.sites[self._index[site_id]]

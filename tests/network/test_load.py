@@ -55,6 +55,8 @@ def test_domain_objects_are_frozen(tiny_toml: Path) -> None:
         ("no_coordinates", r"sites_no_coordinates\.csv: row 7: field 'lon': missing value"),
         ("unknown_sku", r"history_unknown_sku\.csv: row 7: field 'sku': unknown SKU .*'K99'"),
         ("duplicate_site", r"sites_duplicate_id\.csv: row 6: duplicate site id 'S1'"),
+        ("unknown_region",
+         r"affinity_unknown_region\.csv: row 3: field 'region': unknown region 'XX'"),
         ("negative_capacity",
          r"sites_negative_capacity\.csv: row 4: field 'capacity_units': .*greater than or equal"),
     ],

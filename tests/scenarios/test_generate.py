@@ -42,3 +42,28 @@ def test_history_contains_promotion_spikes(tmp_path: Path) -> None:
     weeks = [d.isoformat() for d in s.history.week_start]
     d11 = next(i for i, w in enumerate(weeks) if w >= "2025-11-03") - 1  # week with Nov 1–2
     assert total[d11 + 1] > 1.3 * total[d11 - 3]
+
+
+def test_regional_taste_shows_in_history_and_demand(tmp_path: Path) -> None:
+    """Hot in one region, slow in another: a hot item's home region buys far more per store
+    than the others, in the history and in the simulated demand model alike."""
+    from logistics.network import DemandModel
+
+    toml = generate(tmp_path, "t", Sizes(stores=120, skus=80, fw_candidates=6, hot_items=3),
+                    seed=9, start=date(2026, 1, 1))
+    s = load_scenario(toml)
+    net = s.network
+    taste = net.taste()
+    size = np.bincount(net.region_index(net.stores), weights=[x.weight for x in net.stores],
+                       minlength=len(net.regions))
+    # normalised: a SKU's chain-wide volume does not depend on where it is liked
+    assert np.allclose(size @ taste / size.sum(), 1.0, atol=2e-3)
+    hot = [i for i, k in enumerate(net.skus) if k.hot]
+    per_store = s.history.quantity.sum(axis=2) / np.maximum(size, 1e-9)[:, None]
+    for k in hot:
+        home = int(np.argmax(taste[:, k]))
+        assert taste[home, k] > 2 * np.median(taste[:, k])
+        present = size > 0
+        assert per_store[home, k] == per_store[present, k].max()
+    model = DemandModel.from_network(net)
+    assert np.allclose(model.region_base(), size[:, None] * model.sku_base[None, :] * taste)
