@@ -23,6 +23,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "tab_comparison": ("方案对比", "Design comparison"),
     "tab_stock": ("库存", "Stock"),
     "tab_forecast": ("预测", "Forecast"),
+    "tab_remedies": ("链路改进", "Chain remedies"),
     "tab_waybills": ("运单", "Waybills"),
     "not_run": ("本场景未运行此环节（results.json 中无 “{section}” 部分）。",
                 "Not run for this scenario (results.json has no “{section}” section)."),

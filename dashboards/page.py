@@ -22,6 +22,7 @@ from dashboards.network import network_map as _network_panel
 from dashboards.network import network_section
 from dashboards.overview import Card, kpi_cards, overview_section
 from dashboards.panel import Panel, Section
+from dashboards.sections_chain import figures as chain_figures
 from dashboards.stock import stock_section
 from dashboards.waybills import waybills_section
 from simulation.results import Results, read_results
@@ -102,7 +103,20 @@ def sections(res: Results, lang: Lang, tiles: str | None = None) -> list[Section
     """Every tab of the page in order; absent optional sections carry their "not run" note."""
     return [overview_section(res, lang), network_section(res, lang, tiles),
             comparison_section(res, lang), stock_section(res, lang),
-            forecast_section(res, lang), waybills_section(res, lang)]
+            forecast_section(res, lang), waybills_section(res, lang), remedies_section(res, lang)]
+
+
+def remedies_section(res: Results, lang: Lang) -> Section:
+    """Regional assortment and flexible contracts, when the run simulated them."""
+    title = t(lang, "tab_remedies")
+    if res.assortment is None and res.contracts is None:
+        return Section("remedies", title,
+                       missing=t(lang, "not_run", section="assortment / contracts"))
+    figs = chain_figures(res)
+    if not figs:
+        return Section("remedies", title,
+                       missing=t(lang, "empty", section="assortment / contracts"))
+    return Section("remedies", title, tuple(Panel(f"remedies-{i}", f) for i, f in enumerate(figs)))
 
 
 def _card_html(c: Card) -> str:

@@ -83,8 +83,8 @@ def contract_figures(view: ContractsView) -> list[go.Figure]:
 def figures(results: Results) -> list[go.Figure]:
     """All chain-remedy figures present in `results` (empty when neither section was run)."""
     out: list[go.Figure] = []
-    if results.assortment is not None:
+    if results.assortment is not None and results.assortment.rows:
         out += assortment_figures(results.assortment)
-    if results.contracts is not None:
+    if results.contracts is not None and results.contracts.contracts:
         out += contract_figures(results.contracts)
     return out

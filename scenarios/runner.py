@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,6 +20,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from dashboards.page import write_dashboard
 from logistics.network import Scenario, load_scenario
 from scenarios import stages
+from scenarios.forecast_view import forecast_view
+from simulation.assortment import assortment_view, default_rules_path
+from simulation.contracts import contracts_view, default_contracts_path
 from simulation.engine import SimulationInput, SimulationResult, simulate
 from simulation.report import stock_view, waybill_view
 from simulation.results import (
@@ -134,11 +137,27 @@ def with_simulation_sections(results: Results, scn: Scenario, inp: SimulationInp
                                       "kpis": kpis, "daily": daily})
 
 
+ASSORTMENT_REPLICATIONS = 3
+CONTRACT_REPLICATIONS = 5
+
+
+def chain_remedies(scn: Scenario) -> dict[str, Any]:
+    """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
+    for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+    out: dict[str, Any] = {}
+    if default_rules_path(scn).is_file():
+        out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
+    if default_contracts_path(scn).is_file():
+        out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+    return out
+
+
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
                  console: Console | None = None) -> RunOutput:
-    """Load → network → design → routing → simulation → results.json → dashboard.html."""
+    """Load → network → design → routing → simulation → forecast → chain remedies →
+    results.json → dashboard.html."""
     console = console or Console(stderr=True)
-    rep = StageReporter(7, console)
+    rep = StageReporter(9, console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     net = rep.call("network matrices", lambda: stages.network_stage(scn))
     plan = rep.call("design (OR-Tools MIP)", lambda: stages.design_stage(scn, net))
@@ -150,8 +169,11 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
         sim = _simulate_with_progress(inp, scn.seed, console)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
+    forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: forecast_view(scn, scn.seed))
+    remedies = rep.call("chain remedies (assortment, contracts)", lambda: chain_remedies(scn))
     results = rep.call("results.json", lambda: with_simulation_sections(
-        build_results(scn, plan, routes, sim), scn, inp, sim))
+        build_results(scn, plan, routes, sim), scn, inp, sim).model_copy(
+            update={"forecast": forecast, **remedies}))
     if sim.waybills is not None:
         write_jsonl_atomic(out_dir / "waybill_events.jsonl", sim.waybills.lines())
     write_results(results_json, results)

@@ -138,10 +138,11 @@ def _solve_day(scn: Scenario, net: NetworkData, depot: str, drops: list[tuple[st
         name=vehicle.name))
     model.set_matrices(net.distance_m[np.ix_(idx, idx)], times[np.ix_(idx, idx)])
     problem = model.problem()
-    # Stop on iterations without improvement, which is deterministic for a seed; the
-    # scenario's time limit is only a safety cap (when it binds, runs may differ).
+    # Stop on solutions without improvement, which is deterministic for a seed; the scenario's
+    # time limit is only a safety cap (when it binds, runs may differ). The OR-Tools backend
+    # is chosen because `auto` may hand over from PyVRP at half time, which depends on load.
     stop = AnyOf(NoImprovement(ROUTING_PATIENCE), MaxRuntime(scn.routing_time_limit_s))
-    res = solve(problem, stop=stop, seed=seed)
+    res = solve(problem, stop=stop, seed=seed, backend="ortools")
     site = net.sites
     routes = []
     loads: list[dict[str, int]] = []

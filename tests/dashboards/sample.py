@@ -10,7 +10,12 @@ from datetime import date, timedelta
 
 from simulation.results import (
     AccuracyRow,
+    AssortmentDifference,
+    AssortmentRow,
+    AssortmentView,
     Comparison,
+    ContractRow,
+    ContractsView,
     DesignRow,
     ForecastSeries,
     ForecastView,
@@ -132,7 +137,37 @@ def waybills() -> WaybillView:
         timelines=[t1, t2])
 
 
+def contracts() -> ContractsView:
+    def row(name: str, flex: float, fill: float, premium: float) -> ContractRow:
+        return ContractRow(contract=name, flexible=flex > 0, flex_pct=flex, cutoff_days=5,
+                           premium_rmb_per_unit=1.5 if flex else 0.0, fill_rate=_iv(fill, 0.01),
+                           lost_sales_units=_iv(1000 * (1 - fill), 20),
+                           average_stock_units=_iv(5000, 100), premium_rmb=_iv(premium, 10),
+                           total_cost_rmb=_iv(90000 + premium, 500), revisions_per_run=3,
+                           revised_units_per_run=120)
+    return ContractsView(
+        baseline="fixed", replications=5, skus=20, days=90,
+        contracts=[row("fixed", 0.0, 0.90, 0.0), row("flex30", 0.3, 0.94, 800.0)],
+        paired=[PairedDifference(design="flex30", baseline="fixed", metric="fill_rate",
+                                 difference=_iv(0.04, 0.01))])
+
+
+def assortment() -> AssortmentView:
+    def row(name: str, region: str, fill: float) -> AssortmentRow:
+        return AssortmentRow(assortment=name, region=region, range_size=100,
+                             fill_rate=_iv(fill, 0.01), lost_sales_units=_iv(50, 5),
+                             average_stock_units=_iv(900, 20))
+    return AssortmentView(
+        baseline="national", replications=3, substitution=0.0, season_weeks=4,
+        rows=[row("national", "CD", 0.90), row("regional", "CD", 0.93),
+              row("national", "CQ", 0.88), row("regional", "CQ", 0.92)],
+        paired=[AssortmentDifference(assortment="regional", baseline="national", region=r,
+                                     metric="fill_rate", difference=_iv(d, 0.005))
+                for r, d in (("CD", 0.03), ("CQ", 0.04))])
+
+
 def with_all_sections(res: Results) -> Results:
     """`res` with every optional section filled (a copy; `res` is not changed)."""
     return res.model_copy(update={"comparison": comparison(res), "stock": stock(res),
-                                  "forecast": forecast(res), "waybills": waybills()})
+                                  "forecast": forecast(res), "waybills": waybills(),
+                                  "contracts": contracts(), "assortment": assortment()})

@@ -11,7 +11,7 @@ import pytest
 from dashboards.page import build_dashboard, dashboard_html, sections, write_dashboard
 from simulation.results import Results, SiteOut, write_results
 
-TABS = ["overview", "network", "comparison", "stock", "forecast", "waybills"]
+TABS = ["overview", "network", "comparison", "stock", "forecast", "waybills", "remedies"]
 
 
 def _figs(page: str) -> dict[str, dict[str, object]]:
@@ -25,10 +25,10 @@ def test_core_only_page_notes_each_missing_section(core_results: Results) -> Non
     for key in TABS:
         assert f'id="tab-{key}"' in page
     missing = re.findall(r'data-missing="(\w+)"', page)
-    assert missing == ["comparison", "stock", "forecast", "waybills"]
-    assert page.count("Not run for this scenario") == 4 + 1  # 4 tabs + the on-time card
+    assert missing == ["comparison", "stock", "forecast", "waybills", "remedies"]
+    assert page.count("Not run for this scenario") == 5 + 1  # 5 tabs + the on-time card
     zh = build_dashboard(core_results, "zh")
-    assert zh.count("本场景未运行此环节") == 5
+    assert zh.count("本场景未运行此环节") == 6
     assert "<html lang='zh-CN'>" in zh
 
 
@@ -38,7 +38,8 @@ def test_full_page_draws_every_panel_and_no_not_run_note(full_results: Results) 
     figs = _figs(page)
     divs = [p.div for s in sections(full_results, "en") for p in s.panels]
     assert sorted(figs) == sorted(divs)
-    assert len(divs) == 16  # 2 overview, 1 map, 4 comparison, 4 stock, 2 forecast, 3 waybills
+    # 2 overview, 1 map, 4 comparison, 4 stock, 2 forecast, 3 waybills, 4 remedies
+    assert len(divs) == 20
     assert all(f"id=\"{d}\" class=\"fwd-fig\"" in page for d in divs)
     assert all(figs[d]["data"] for d in divs)
 
@@ -98,16 +99,27 @@ def test_tiles_add_a_web_map_only_when_asked(core_results: Results) -> None:
 
 def test_present_but_empty_sections_say_so_instead_of_drawing_blank_figures(
         core_results: Results) -> None:
-    from simulation.results import Comparison, ForecastView, StockView, WaybillView
+    from simulation.results import (
+        AssortmentView,
+        Comparison,
+        ContractsView,
+        ForecastView,
+        StockView,
+        WaybillView,
+    )
 
     empty = core_results.model_copy(update={
         "comparison": Comparison(baseline="x", replications=0, warmup_days=0, designs=[],
                                  paired=[]),
         "stock": StockView(regions=[], stockout_pairs_by_day=[], hot_items=[], transfers=[]),
         "forecast": ForecastView(model="m", series=[], accuracy=[]),
-        "waybills": WaybillView(status_counts={}, on_time_rate=0.0, late=[], timelines=[])})
+        "waybills": WaybillView(status_counts={}, on_time_rate=0.0, late=[], timelines=[]),
+        "contracts": ContractsView(baseline="fixed", replications=0, skus=0, days=0,
+                                   contracts=[], paired=[]),
+        "assortment": AssortmentView(baseline="national", replications=0, substitution=0.0,
+                                     rows=[], paired=[])})
     page = build_dashboard(empty, "en")
     assert re.findall(r'data-missing="(\w+)"', page) == ["comparison", "stock", "forecast",
-                                                         "waybills"]
-    assert page.count("has no data to draw") == 4
+                                                         "waybills", "remedies"]
+    assert page.count("has no data to draw") == 5
     assert "Not run" not in page

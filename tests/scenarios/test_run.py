@@ -78,4 +78,4 @@ def test_cli_run_prints_dashboard_path(tiny_toml: Path, tmp_path: Path) -> None:
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "tiny" / "dashboard.html")
-    assert "[3/7] design" in proc.stderr  # progress per stage
+    assert "[3/9] design" in proc.stderr  # progress per stage
