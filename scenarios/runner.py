@@ -49,7 +49,7 @@ class RunOutput:
 
 
 class StageReporter:
-    """Prints one line per finished stage ('[3/7] design … 1.2 s'); timings go to run_meta."""
+    """Prints one line per finished stage ('[3/9] design … 1.2 s'); timings go to run_meta."""
 
     def __init__(self, total: int, console: Console) -> None:
         self.total, self.console, self.done = total, console, 0
@@ -162,7 +162,7 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     net = rep.call("network matrices", lambda: stages.network_stage(scn))
     plan = rep.call("design (OR-Tools MIP)", lambda: stages.design_stage(scn, net))
     weekly = stages.demand_by_week(scn, plan)
-    routes = rep.call("routing (OR-Tools/PyVRP)",
+    routes = rep.call("routing (OR-Tools)",
                       lambda: stages.routing_stage(scn, net, plan, weekly))
     with rep.stage("simulation (SimPy)"):
         inp = stages.simulation_input(scn, plan, weekly, routes, net)
