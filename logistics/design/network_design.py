@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -365,16 +365,8 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
     designs = [chosen]
     skipped: list[tuple[str, str]] = []
     all_open = solve_location(
-        LocationProblem(
-            fixed_cost=problem.fixed_cost,
-            capacity=problem.capacity,
-            demand=problem.demand,
-            assign_cost=problem.assign_cost,
-            reachable=problem.reachable,
-            capacity_m3=problem.capacity_m3,
-            demand_m3=problem.demand_m3,
-            locked_open=tuple(range(problem.n_candidates)),
-        ),
+        replace(problem, locked_open=tuple(range(problem.n_candidates)), min_open=0,
+                max_open=None),
         time_limit_s=limit,
     )
     if all_open.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
@@ -386,18 +378,7 @@ def design_network(scn: Scenario, time_limit_s: float | None = None) -> NetworkD
     if len(res.open) > 1:  # the same question with one FW fewer: what the last FW buys
         k = len(res.open) - 1
         fewer = solve_location(
-            LocationProblem(
-                fixed_cost=problem.fixed_cost,
-                capacity=problem.capacity,
-                demand=problem.demand,
-                assign_cost=problem.assign_cost,
-                reachable=problem.reachable,
-                capacity_m3=problem.capacity_m3,
-                demand_m3=problem.demand_m3,
-                min_open=min(problem.min_open, k),
-                max_open=k,
-                locked_open=problem.locked_open,
-            ),
+            replace(problem, min_open=min(problem.min_open, k), max_open=k),
             time_limit_s=limit,
         )
         if fewer.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIMED_OUT) and (
