@@ -6,7 +6,6 @@ PostgreSQL is at 127.0.0.1:5432, database `test` (trust auth). This session crea
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,53 +14,22 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from logistics.api.db import open_api_engine
 from logistics.api.keys import create_key
 from logistics.api.main import create_app
 from logistics.api.settings import Settings
+from tests.pg import private_schema
 
-PG_HOST = "127.0.0.1:5432/test"
-SCHEMA = f"fwdnet_api_{os.getpid()}"
 ROLES = ("hq", "dispatch", "region:east", "carrier:sf")
-
-
-def _pg_admin_url() -> str | None:
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import OperationalError
-
-    for user in ("postgres", "root"):
-        url = f"postgresql+psycopg://{user}@{PG_HOST}"
-        try:
-            eng = create_engine(url)
-            with eng.connect() as c:
-                c.execute(text("SELECT 1"))
-            eng.dispose()
-            return url
-        except OperationalError:
-            continue
-    return None
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of a private schema in the shared test database (dropped at the end)."""
-    from sqlalchemy import create_engine
-
-    admin_url = _pg_admin_url()
-    if admin_url is None:
-        pytest.skip("PostgreSQL at 127.0.0.1:5432/test is not reachable")
-    admin = create_engine(admin_url)
-    with admin.begin() as c:
-        c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        c.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    try:
-        yield f"{admin_url}?options=-csearch_path%3D{SCHEMA}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
+    with private_schema("fwdnet_api") as url:
+        yield url
 
 
 @dataclass

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 from logistics.api.db import open_api_engine
 from logistics.api.keys import create_key
 from logistics.api.main import create_app
-from tests.api.conftest import PG_HOST, settings_for
+from tests.api.conftest import settings_for
+from tests.pg import PG_HOST
 
 pytestmark = pytest.mark.slow
 

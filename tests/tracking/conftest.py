@@ -7,7 +7,6 @@ test suites share the database.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,45 +14,16 @@ import pytest
 from sqlalchemy import Engine, text
 
 from logistics.tracking.db import open_engine
+from tests.pg import private_schema
 
-PG_HOST = "127.0.0.1:5432/test"
-SCHEMA = f"fwdnet_tracking_{os.getpid()}"
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _pg_admin_url() -> str | None:
-    """The first user that can connect, or None if PostgreSQL is not reachable."""
-    from sqlalchemy.exc import OperationalError
-
-    for user in ("postgres", "root"):
-        url = f"postgresql+psycopg://{user}@{PG_HOST}"
-        try:
-            eng = open_engine(url, migrate=False)
-            with eng.connect() as c:
-                c.execute(text("SELECT 1"))
-            eng.dispose()
-            return url
-        except OperationalError:
-            continue
-    return None
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """URL of a private, migrated schema in the shared test database (dropped at the end)."""
-    admin_url = _pg_admin_url()
-    if admin_url is None:
-        pytest.skip("PostgreSQL at 127.0.0.1:5432/test is not reachable")
-    admin = open_engine(admin_url, migrate=False)
-    with admin.begin() as c:
-        c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        c.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    try:
-        yield f"{admin_url}?options=-csearch_path%3D{SCHEMA}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
+    """URL of a private schema in the shared test database (dropped at the end)."""
+    with private_schema("fwdnet_tracking") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
