@@ -11,14 +11,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+
+from logistics.migrations import MigrationSet
 
 DEFAULT_URL = "sqlite:///fwdnet.db"
 HEAD_REVISION = "0001"
 VERSION_TABLE = "tracking_alembic_version"
-_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_LOCK_ID = 0x6677_6474  # pg_advisory_xact_lock key for tracking migrations ("fwdt")
+# pg_advisory_xact_lock key 0x66776474 ("fwdt") for tracking migrations
+MIGRATIONS = MigrationSet(Path(__file__).resolve().parent / "migrations", VERSION_TABLE,
+                          HEAD_REVISION, 0x6677_6474)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -62,41 +65,14 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 def current_revision(conn: Connection) -> str | None:
     """The schema revision recorded in the database (None for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
-
-    ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-    return ctx.get_current_revision()
+    return MIGRATIONS.current_revision(conn)
 
 
 def migrate_engine(engine: Engine) -> None:
-    """Bring the schema to HEAD_REVISION; cheap when it is already there.
-
-    PostgreSQL: an advisory lock serialises concurrent first users. SQLite has no such lock,
-    so a loser of the race (table already exists) re-checks the revision instead.
-    """
-    from sqlalchemy.exc import OperationalError
-
-    with engine.connect() as conn:
-        if current_revision(conn) == HEAD_REVISION:
-            return
-    try:
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
-            if current_revision(conn) != HEAD_REVISION:
-                upgrade(conn)
-    except OperationalError:
-        with engine.connect() as conn:
-            if current_revision(conn) != HEAD_REVISION:
-                raise
+    """Bring the tracking schema to HEAD_REVISION; cheap when it is already there."""
+    MIGRATIONS.migrate(engine)
 
 
 def upgrade(conn: Connection, revision: str = "head") -> None:
     """Run the Alembic migrations on `conn` inside its transaction."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, revision)
+    MIGRATIONS.upgrade(conn, revision)
