@@ -348,14 +348,9 @@ def _solve_reduced(
     bound = min(bound, best_obj)
     runtime = time.perf_counter() - start
     gap = _gap(best_obj, bound)
-    if final.status is SolveStatus.OPTIMAL or gap <= MIP_REL_GAP:
-        status = SolveStatus.OPTIMAL
-    elif runtime >= 0.95 * time_limit_s:
-        status = SolveStatus.TIMED_OUT
-    else:
-        status = SolveStatus.FEASIBLE
     return LocationResult(
-        status=status,
+        status=_status(final.status is SolveStatus.OPTIMAL or gap <= MIP_REL_GAP, runtime,
+                       time_limit_s),
         objective=best_obj,
         bound=bound,
         gap=gap,
@@ -459,17 +454,8 @@ def _solve_mip(
             why += f" and at most {problem.max_open} open"
         return _infeasible(problem, why, runtime)
     if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        timed = runtime >= time_limit_s * 0.95
-        return LocationResult(
-            status=SolveStatus.TIMED_OUT if timed else SolveStatus.FEASIBLE,
-            objective=math.nan,
-            bound=math.nan,
-            gap=math.inf,
-            runtime_s=runtime,
-            open=(),
-            assignment=_readonly(np.zeros((m, n))),
-            reason="" if timed else f"solver stopped with code {code} and no solution",
-        )
+        return _no_plan(m, n, runtime, time_limit_s,
+                        f"solver stopped with code {code} and no solution")
 
     assignment = np.zeros((m, n))
     for (i, j), x in xs.items():
@@ -483,14 +469,8 @@ def _solve_mip(
         if not math.isfinite(bound):
             bound = obj
     gap = _gap(obj, bound)
-    if code == pywraplp.Solver.OPTIMAL:
-        status = SolveStatus.OPTIMAL
-    elif runtime >= time_limit_s * 0.95:
-        status = SolveStatus.TIMED_OUT
-    else:
-        status = SolveStatus.FEASIBLE
     return LocationResult(
-        status=status,
+        status=_status(code == pywraplp.Solver.OPTIMAL, runtime, time_limit_s),
         objective=obj,
         bound=bound,
         gap=gap,
@@ -499,6 +479,30 @@ def _solve_mip(
         assignment=_readonly(assignment),
         fixed_total=float(problem.fixed_cost[list(opened)].sum()) if opened else 0.0,
         assign_total=float((assignment * cost).sum()),
+    )
+
+
+def _status(proven: bool, runtime: float, time_limit_s: float) -> SolveStatus:
+    """optimal when proven; timed_out when the time limit was (all but) used; else feasible."""
+    if proven:
+        return SolveStatus.OPTIMAL
+    if runtime >= 0.95 * time_limit_s:
+        return SolveStatus.TIMED_OUT
+    return SolveStatus.FEASIBLE
+
+
+def _no_plan(m: int, n: int, runtime: float, time_limit_s: float, why: str) -> LocationResult:
+    """A solver that stopped without any plan: timed out, or `why` when it stopped early."""
+    timed = runtime >= 0.95 * time_limit_s
+    return LocationResult(
+        status=SolveStatus.TIMED_OUT if timed else SolveStatus.FEASIBLE,
+        objective=math.nan,
+        bound=math.nan,
+        gap=math.inf,
+        runtime_s=runtime,
+        open=(),
+        assignment=_readonly(np.zeros((m, n))),
+        reason="" if timed else why,
     )
 
 

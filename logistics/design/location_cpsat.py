@@ -15,7 +15,14 @@ import time
 
 import numpy as np
 
-from logistics.design.location import LocationProblem, LocationResult, _gap, _readonly
+from logistics.design.location import (
+    LocationProblem,
+    LocationResult,
+    _gap,
+    _no_plan,
+    _readonly,
+    _status,
+)
 from logistics.design.status import SolveStatus
 
 COST_SCALE = 100
@@ -98,17 +105,8 @@ def solve_location_cpsat(problem: LocationProblem, time_limit_s: float = 30.0) -
             reason=why,
         )
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        timed = runtime >= 0.95 * time_limit_s
-        return LocationResult(
-            status=SolveStatus.TIMED_OUT if timed else SolveStatus.FEASIBLE,
-            objective=math.nan,
-            bound=math.nan,
-            gap=math.inf,
-            runtime_s=runtime,
-            open=(),
-            assignment=_readonly(assignment),
-            reason="" if timed else f"CP-SAT stopped ({solver.status_name(code)}) with no plan",
-        )
+        return _no_plan(m, n, runtime, time_limit_s,
+                        f"CP-SAT stopped ({solver.status_name(code)}) with no plan")
     for (i, j), v in x.items():
         if solver.boolean_value(v):
             assignment[i, j] = 1.0
@@ -121,14 +119,8 @@ def solve_location_cpsat(problem: LocationProblem, time_limit_s: float = 30.0) -
         float(np.where(reach, err, 0.0).max(axis=0).sum()) + float(err_fixed.sum())
     ) / COST_SCALE
     bound = min(obj, solver.best_objective_bound / COST_SCALE - slack)
-    if code == cp_model.OPTIMAL:
-        status = SolveStatus.OPTIMAL
-    elif runtime >= 0.95 * time_limit_s:
-        status = SolveStatus.TIMED_OUT
-    else:
-        status = SolveStatus.FEASIBLE
     return LocationResult(
-        status=status,
+        status=_status(code == cp_model.OPTIMAL, runtime, time_limit_s),
         objective=obj,
         bound=bound,
         gap=_gap(obj, bound),
