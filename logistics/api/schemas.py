@@ -35,21 +35,6 @@ Skills = Annotated[list[Skill], Field(max_length=64)]
 Windows = Annotated[list[TimeWindow], Field(max_length=32)]
 
 
-class Job(BaseModel):
-    """A single visit: deliver `delivery` (loaded at the start) and/or collect `pickup`."""
-
-    model_config = _STRICT
-    id: Id
-    description: Text | None = None
-    location: LonLat | None = None
-    location_index: Annotated[int, Field(ge=0)] | None = None
-    service: Seconds = 0
-    delivery: Amounts = []
-    pickup: Amounts = []
-    skills: Skills = []
-    time_windows: Windows = []
-
-
 class ShipmentStep(BaseModel):
     """One end of a shipment: where, how long, and when."""
 
@@ -60,6 +45,14 @@ class ShipmentStep(BaseModel):
     location_index: Annotated[int, Field(ge=0)] | None = None
     service: Seconds = 0
     time_windows: Windows = []
+
+
+class Job(ShipmentStep):
+    """A single visit: deliver `delivery` (loaded at the start) and/or collect `pickup`."""
+
+    delivery: Amounts = []
+    pickup: Amounts = []
+    skills: Skills = []
 
 
 class Shipment(BaseModel):
