@@ -19,11 +19,11 @@ from logistics.design.location import (
     LocationProblem,
     LocationResult,
     _gap,
+    _infeasible,
     _no_plan,
     _readonly,
     _status,
 )
-from logistics.design.status import SolveStatus
 
 COST_SCALE = 100
 DEMAND_SCALE = 1000
@@ -94,16 +94,7 @@ def solve_location_cpsat(problem: LocationProblem, time_limit_s: float = 30.0) -
         why = "no assignment satisfies every capacity with each store served by a single candidate"
         if problem.max_open is not None:
             why += f" and at most {problem.max_open} open"
-        return LocationResult(
-            status=SolveStatus.INFEASIBLE,
-            objective=math.nan,
-            bound=math.nan,
-            gap=math.inf,
-            runtime_s=runtime,
-            open=(),
-            assignment=_readonly(assignment),
-            reason=why,
-        )
+        return _infeasible(problem, why, runtime)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(m, n, runtime, time_limit_s,
                         f"CP-SAT stopped ({solver.status_name(code)}) with no plan")

@@ -21,7 +21,7 @@ from logistics.inventory.constraints import (
     cap_to_capacity,
     round_to_case_pack,
 )
-from logistics.inventory.policies import InventoryState, Policy
+from logistics.inventory.policies import InventoryState, Policy, _frozen
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,12 +39,6 @@ class Reason(IntFlag):
     CDC_SHORT = 8  # cut because the CDC had too little stock
     CAPACITY = 16  # cut to fit the FW capacity
     NO_DEMAND = 32  # no forecast demand: nothing to cover
-
-
-def _frozen(x: npt.ArrayLike) -> FloatArray:
-    arr = np.array(x, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
 
 
 @dataclass(frozen=True)
