@@ -186,6 +186,12 @@ class SeasonRow(_Strict):
     factor: NonNeg
 
 
+class AffinityRow(_Strict):
+    region: str
+    sku: str
+    factor: NonNeg
+
+
 class PromotionRow(_Strict):
     name: str = Field(min_length=1)
     start: date
@@ -201,6 +207,7 @@ SKU_COLUMNS = ("id", "category", "unit_volume_m3", "unit_weight_kg", "unit_cost_
 SEASON_COLUMNS = ("region", "category", "week", "factor")
 PROMO_COLUMNS = ("name", "start", "end", "lift")
 HISTORY_COLUMNS = ("week_start", "region", "sku", "quantity")
+AFFINITY_COLUMNS = ("region", "sku", "factor")
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -271,6 +278,14 @@ def load_skus(path: Path) -> tuple[Sku, ...]:
     return tuple(Sku(**r.model_dump()) for _, r in rows)
 
 
+def _known(path: Path, line: int, field: str, value: str, positions: dict[str, int]) -> int:
+    """The index of `value` among the known ones, or an error naming the row and field."""
+    if value not in positions:
+        raise InputError(f"row {line}: field '{field}': unknown {field} {value!r}",
+                         source=str(path))
+    return positions[value]
+
+
 def load_seasonality(path: Path, regions: tuple[str, ...], categories: tuple[str, ...]) -> Any:
     """(regions, categories, 53) multipliers; missing (region, category, week) cells are 1."""
     season = np.ones((len(regions), len(categories), 53))
@@ -278,23 +293,10 @@ def load_seasonality(path: Path, regions: tuple[str, ...], categories: tuple[str
     cpos = {c: i for i, c in enumerate(categories)}
     for line, raw in _rows(path, SEASON_COLUMNS):
         row = _parse_row(SeasonRow, path, line, raw)
-        if row.region not in rpos:
-            raise InputError(f"row {line}: field 'region': unknown region {row.region!r}",
-                             source=str(path))
-        if row.category not in cpos:
-            raise InputError(f"row {line}: field 'category': unknown category {row.category!r}",
-                             source=str(path))
-        season[rpos[row.region], cpos[row.category], row.week - 1] = row.factor
+        r = _known(path, line, "region", row.region, rpos)
+        c = _known(path, line, "category", row.category, cpos)
+        season[r, c, row.week - 1] = row.factor
     return frozen_array(season)
-
-
-class AffinityRow(_Strict):
-    region: str
-    sku: str
-    factor: NonNeg
-
-
-AFFINITY_COLUMNS = ("region", "sku", "factor")
 
 
 def load_affinity(path: Path, regions: tuple[str, ...], skus: tuple[Sku, ...]) -> Any:
@@ -304,13 +306,8 @@ def load_affinity(path: Path, regions: tuple[str, ...], skus: tuple[Sku, ...]) -
     kpos = {k.id: i for i, k in enumerate(skus)}
     for line, raw in _rows(path, AFFINITY_COLUMNS):
         row = _parse_row(AffinityRow, path, line, raw)
-        if row.region not in rpos:
-            raise InputError(f"row {line}: field 'region': unknown region {row.region!r}",
-                             source=str(path))
-        if row.sku not in kpos:
-            raise InputError(f"row {line}: field 'sku': unknown SKU {row.sku!r}",
-                             source=str(path))
-        out[rpos[row.region], kpos[row.sku]] = row.factor
+        out[_known(path, line, "region", row.region, rpos),
+            _known(path, line, "sku", row.sku, kpos)] = row.factor
     return frozen_array(out)
 
 
