@@ -7,7 +7,7 @@ and forecasting work from the sales history, as in real life).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -79,10 +79,3 @@ class DemandModel:
         """(stores, skus) expected units sold on `day`."""
         f = self.factor(day)[self.store_region][:, self.sku_category]
         return np.asarray(f * self.store_base())
-
-    def total_rate(self, start: date, days: int) -> FloatArray:
-        """(stores, skus) expected units over `days` days from `start`."""
-        total = np.zeros((self.store_weight.size, self.sku_base.size))
-        for d in range(days):
-            total += self.rate(start + timedelta(days=d))
-        return total

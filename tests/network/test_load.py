@@ -105,3 +105,22 @@ def test_history_rows_land_in_the_right_cells(tiny_toml: Path) -> None:
     s = load_scenario(tiny_toml)
     k2 = [k.id for k in s.network.skus].index("K2")
     assert np.all(s.history.quantity[:, k2, :] == 28)
+
+
+def test_demand_rate_applies_season_promotion_and_size(tiny_toml: Path) -> None:
+    """Double 11 doubles every store's expected demand; Chongqing tees get their summer peak."""
+    from datetime import date
+
+    from logistics.network import DemandModel
+
+    s = load_scenario(tiny_toml)
+    model = DemandModel.from_network(s.network)
+    base = model.store_base()
+    assert np.allclose(model.rate(date(2026, 11, 5)), 2.0 * model.rate(date(2026, 11, 20)))
+    assert np.allclose(model.rate(date(2026, 11, 20)), base)  # week 47: no season cell set
+    tee = [k.id for k in s.network.skus].index("K2")
+    summer = model.rate(date(2026, 7, 22))  # ISO week 30, after the CQ summer sale
+    cq = [i for i, x in enumerate(s.network.stores) if x.region == "CQ"]
+    cd = [i for i, x in enumerate(s.network.stores) if x.region == "CD"]
+    assert np.allclose(summer[cq, tee], 2.0 * base[cq, tee])
+    assert np.allclose(summer[cd, tee], base[cd, tee])
