@@ -56,17 +56,14 @@ class DesignPlan:
     out: DesignOut
 
 
-def _vehicle(scn: Scenario, echelon: Echelon) -> VehicleType:
-    vs = scn.vehicles_for(echelon)
-    return max(vs, key=lambda v: v.capacity_units)
-
-
 def network_stage(scn: Scenario) -> NetworkData:
     """Road distances (haversine × road factor) and travel times for every site pair."""
     sites = scn.network.sites
     lonlat = scn.network.lonlat(sites)
-    dist, truck = road_matrices(lonlat, scn.road_factor, _vehicle(scn, Echelon.CDC_FW).speed_kmh)
-    _, van = road_matrices(lonlat, scn.road_factor, _vehicle(scn, Echelon.FW_STORE).speed_kmh)
+    truck_kmh = scn.largest_vehicle(Echelon.CDC_FW).speed_kmh
+    van_kmh = scn.largest_vehicle(Echelon.FW_STORE).speed_kmh
+    dist, truck = road_matrices(lonlat, scn.road_factor, truck_kmh)
+    _, van = road_matrices(lonlat, scn.road_factor, van_kmh)
     return NetworkData(sites, {s.id: i for i, s in enumerate(sites)}, dist, truck, van)
 
 
@@ -183,7 +180,7 @@ def routing_stage(scn: Scenario, net: NetworkData, plan: DesignPlan, weekly: Flo
     route per day of that period. Stores served straight from the CDC go by third-party
     parcel (priced by the simulation), so they get no van routes.
     """
-    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
+    truck, van = scn.largest_vehicle(Echelon.CDC_FW), scn.largest_vehicle(Echelon.FW_STORE)
     cdc = scn.network.cdc.id
     node_daily = weekly.mean(axis=0).sum(axis=1)  # (nodes,) mean daily units
     fw_nodes = [(n, nid) for n, nid in enumerate(plan.node_ids) if nid != cdc]
@@ -271,7 +268,7 @@ def simulation_input(scn: Scenario, plan: DesignPlan, weekly: FloatArray,
         node_site = np.array([net.index[n] for n in plan.node_ids])
         store_site = np.array([net.index[s.id] for s in stores])
         from_site = node_site[plan.store_node]
-        truck = _vehicle(scn, Echelon.CDC_FW)
+        truck = scn.largest_vehicle(Echelon.CDC_FW)
         direct = plan.node_ids.index(cdc) if cdc in plan.node_ids else -1
         hops = np.append(node_site, net.index[cdc])
         network_daily = weekly.sum(axis=1)  # (53, skus)

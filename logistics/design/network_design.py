@@ -23,7 +23,7 @@ from logistics.design.reach import outside_every_region, reach_matrix
 from logistics.design.status import SolveStatus
 from logistics.geo import road_matrices
 from logistics.network.history import history_by_iso_week, store_share
-from logistics.network.model import Echelon, Scenario, VehicleType
+from logistics.network.model import Echelon, Scenario
 
 FloatArray = NDArray[np.float64]
 
@@ -135,13 +135,6 @@ def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _vehicle(scn: Scenario, echelon: Echelon) -> VehicleType:
-    vs = scn.vehicles_for(echelon)
-    if not vs:
-        raise ValueError(f"scenario {scn.name} has no vehicle for echelon {echelon.value}")
-    return max(vs, key=lambda v: v.capacity_units)
-
-
 @dataclass(frozen=True)
 class _Context:
     """Everything the candidate designs share: demand, unit costs, travel times, reach."""
@@ -163,7 +156,7 @@ def design_context(scn: Scenario) -> _Context:
     fws, stores, cdc = net.fw_candidates, net.stores, net.cdc
     f = len(fws)
     lonlat = net.lonlat((cdc, *fws, *stores))
-    truck, van = _vehicle(scn, Echelon.CDC_FW), _vehicle(scn, Echelon.FW_STORE)
+    truck, van = scn.largest_vehicle(Echelon.CDC_FW), scn.largest_vehicle(Echelon.FW_STORE)
     dist_m, _ = road_matrices(lonlat, scn.road_factor, truck.speed_kmh)
     _, van_s = road_matrices(lonlat, scn.road_factor, van.speed_kmh)
     fw_i, st_i = np.arange(1, f + 1), np.arange(f + 1, f + 1 + len(stores))

@@ -219,3 +219,10 @@ class Scenario:
 
     def vehicles_for(self, echelon: Echelon) -> tuple[VehicleType, ...]:
         return tuple(v for v in self.vehicles if v.echelon == echelon)
+
+    def largest_vehicle(self, echelon: Echelon) -> VehicleType:
+        """The biggest vehicle type of an echelon: the one planning figures are priced on."""
+        vs = self.vehicles_for(echelon)
+        if not vs:
+            raise ValueError(f"scenario {self.name} has no vehicle for echelon {echelon.value}")
+        return max(vs, key=lambda v: v.capacity_units)
