@@ -29,6 +29,24 @@ def utc_iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+_TWO_DIGITS = tuple(f"{i:02d}" for i in range(60))
+_day_texts: dict[int, str] = {}
+
+
+def utc_text(t: datetime) -> str:
+    """`utc_iso` of a time already in UTC, about 3x faster (the day's text is remembered):
+    the ingest hot path builds one per content-keyed event."""
+    day = _day_texts.get(t.toordinal())
+    if day is None:
+        if len(_day_texts) > 100_000:
+            _day_texts.clear()
+        day = _day_texts[t.toordinal()] = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+    us = t.microsecond
+    return "".join((day, _TWO_DIGITS[t.hour], ":", _TWO_DIGITS[t.minute], ":",
+                    _TWO_DIGITS[t.second], f".{us:06d}" if us else ".000000",
+                    "+00:00"))
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where an event happened: site code, name and `[lon, lat]` (WGS84 degrees), all optional."""
@@ -73,10 +91,22 @@ def content_key(
     lon: float | None, lat: float | None, corrects: str | None,
 ) -> str:
     """`key_for_content` on primitives (`utc_time` from `utc_iso`): the ingest fast path."""
-    raw = _SEP.join((
-        "c", waybill_no, event_type, utc_time, code or "", name or "",
-        "" if lon is None else repr(lon), "" if lat is None else repr(lat), corrects or "",
-    ))
+    return content_key_of_parts(waybill_no, event_type, utc_time,
+                                location_part(code, name, lon, lat), corrects)
+
+
+def location_part(code: str | None, name: str | None, lon: float | None,
+                  lat: float | None) -> str:
+    """The location's share of the hashed content (worth caching: hubs repeat)."""
+    return _SEP.join((code or "", name or "", "" if lon is None else repr(lon),
+                      "" if lat is None else repr(lat)))
+
+
+def content_key_of_parts(
+    waybill_no: str, event_type: str, utc_time: str, loc_part: str, corrects: str | None
+) -> str:
+    """`content_key` with the location already joined by `location_part`."""
+    raw = _SEP.join(("c", waybill_no, event_type, utc_time, loc_part, corrects or ""))
     return blake2b(raw.encode(), digest_size=16).hexdigest()
 
 

@@ -28,7 +28,8 @@ class EventType(StrEnum):
     CANCELLED = "cancelled"
 
 
-NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refused on SQLite alike
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
@@ -86,7 +87,7 @@ class PartyIn(BaseModel):
     model_config = _FROZEN
     name: NonEmpty
     phone: NonEmpty | None = None
-    address: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    address: Annotated[str, Field(min_length=1, max_length=500, pattern=NO_NUL)] | None = None
 
 
 class ParcelsIn(BaseModel):

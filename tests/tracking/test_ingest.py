@@ -70,7 +70,7 @@ def test_malformed_corpus_rejects_each_line_with_its_reason(db: Db) -> None:
     assert sorted(got) == sorted(expected)
     for line, prefix in expected.items():
         assert got[line].startswith(prefix), (line, got[line])
-    assert (c.read, c.stored, c.rejected) == (18, 3, 15)  # waybill + 2 events; blank skipped
+    assert (c.read, c.stored, c.rejected) == (19, 3, 16)  # waybill + 2 events; blank skipped
     assert [e.event.event_type for e in events_of(engine, "GOOD1")] == [
         EventType.PICKED_UP, EventType.ARRIVED_AT_HUB]
 
