@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -35,7 +36,7 @@ from logistics.tracking.model import (
     key_for_event_id,
 )
 from logistics.tracking.schema import EventIn, EventType, WaybillIn
-from logistics.tracking.store import Row, Store, store_for, store_for_dialect
+from logistics.tracking.store import Row, Store, store_for_dialect
 from logistics.tracking.tables import waybills as waybills_table
 
 Target = Engine | Connection | Session
@@ -139,21 +140,21 @@ def _validate(text: str | bytes) -> EventIn | WaybillIn:
         raise ValueError(_reason(exc)) from None
 
 
-def _parse_item(
-    n: int, text: str | bytes, fmt: Callable[[datetime], Any], strict: bool
-) -> _Item:
-    """parse_line's fast twin for ingest: events go straight to their stored row (the
-    common line through msgspec, any other through the schema)."""
+def _parse(n: int, text: str | bytes, fmt: Callable[[datetime], Any], strict: bool
+           ) -> Row | _Item:
+    """parse_line's fast twin for ingest: an event line becomes its stored row (the common
+    line through msgspec, any other through the schema), kept with its line number and
+    text in strict mode; a waybill line becomes an _Item."""
     row = fast_event_row(text, fmt)
-    if row is not None:
-        return _Item(n, row, _str(text) if strict else None)
-    rec = _validate(text)
-    try:
-        if isinstance(rec, WaybillIn):
-            return _Item(n, Waybill.from_input(rec))
-        return _Item(n, event_row_from_input(rec, fmt), _str(text) if strict else None)
-    except OverflowError:  # e.g. 9999-12-31T23:30-05:00 has no UTC form
-        raise ValueError("time out of range once converted to UTC") from None
+    if row is None:
+        rec = _validate(text)
+        try:
+            if isinstance(rec, WaybillIn):
+                return _Item(n, Waybill.from_input(rec))
+            row = event_row_from_input(rec, fmt)
+        except OverflowError:  # e.g. 9999-12-31T23:30-05:00 has no UTC form
+            raise ValueError("time out of range once converted to UTC") from None
+    return _Item(n, row, _str(text)) if strict else row
 
 
 def _str(text: str | bytes) -> str:
@@ -198,7 +199,8 @@ def ingest_events(
     `strict` rejects events whose waybill is not registered (rejects carry the 1-based
     position of the item). Waybills in the same batch are stored before its events.
     """
-    fmt = _store_of(target).time
+    store = _store_of(target)
+    fmt = store.time
 
     def items() -> Iterable[_Item | Reject]:
         for i, e in enumerate(events, start=1):
@@ -220,8 +222,8 @@ def ingest_events(
     for chunk in _chunks(items(), batch_size):
         good = [x for x in chunk if isinstance(x, _Item)]
         bad = tuple(x for x in chunk if isinstance(x, Reject))
-        written = (_run(target, partial(_write, items=good, strict=strict)) if good
-                   else IngestCounts())
+        written = (_run(target, partial(_write, store=store, items=good, strict=strict))
+                   if good else IngestCounts())
         counts = counts + IngestCounts(len(bad), 0, 0, len(bad)) + IngestCounts(
             written.read, written.stored, written.duplicates, written.rejected,
             tuple(sorted((*bad, *written.rejects), key=lambda r: r.line)))
@@ -245,7 +247,8 @@ def ingest_lines(
     Rejects go to `on_reject` when given (then not kept in the result), else into
     `IngestCounts.rejects`. `on_batch` sees the running counts after each committed batch.
     """
-    fmt = _store_of(target).time
+    store = _store_of(target)
+    fmt = store.time
     counts = IngestCounts()
     pending: Future[IngestCounts] | None = None
     # With an Engine, one writer thread commits batch k while this thread parses batch k+1
@@ -253,7 +256,7 @@ def ingest_lines(
     pool = ThreadPoolExecutor(1, thread_name_prefix="tracking-ingest") \
         if isinstance(target, Engine) else None
 
-    def submit(parsed: list[_Item], rejects: list[Reject]) -> None:
+    def submit(batch: _Batch) -> None:
         nonlocal counts, pending
         if pending is not None:
             counts = counts + pending.result()
@@ -261,28 +264,40 @@ def ingest_lines(
             if on_batch is not None:
                 on_batch(counts)
         if pool is not None:
-            pending = pool.submit(_flush, target, parsed, rejects, strict, on_reject)
+            pending = pool.submit(_flush, target, store, batch, strict, on_reject)
         else:
-            counts = counts + _flush(target, parsed, rejects, strict, on_reject)
+            counts = counts + _flush(target, store, batch, strict, on_reject)
             if on_batch is not None:
                 on_batch(counts)
 
-    parsed: list[_Item] = []
-    rejects: list[Reject] = []
+    # Keys this ingest already sent to the database: a line repeating one is a duplicate
+    # without a round trip, which keeps batches all new (the fast COPY). Not in strict mode,
+    # where a sent event may still be rejected for its unknown waybill.
+    sent = _RecentKeys(4 * batch_size)
+    batch = _Batch()
+    size = 0
     try:
         with _gc_paused():
             for n, text in enumerate(lines, start=first_line):
                 if not text or text.isspace():
                     continue
+                size += 1
                 try:
-                    parsed.append(_parse_item(n, text, fmt, strict))
+                    x = _parse(n, text, fmt, strict)
                 except ValueError as exc:
                     raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
-                    rejects.append(Reject(n, str(exc), raw.rstrip("\r\n")))
-                if len(parsed) + len(rejects) >= batch_size:
-                    submit(parsed, rejects)
-                    parsed, rejects = [], []
-            submit(parsed, rejects)
+                    batch.rejects.append(Reject(n, str(exc), raw.rstrip("\r\n")))
+                else:
+                    if isinstance(x, _Item):  # a waybill, or an event in strict mode
+                        batch.items.append(x)
+                    elif sent.seen(x[1], x[0]):
+                        batch.repeats += 1
+                    else:
+                        batch.rows.append(x)
+                if size >= batch_size:
+                    submit(batch)
+                    batch, size = _Batch(), 0
+            submit(batch)
             if pending is not None:  # the last batch in flight
                 counts = counts + pending.result()
                 if on_batch is not None:
@@ -291,6 +306,36 @@ def ingest_lines(
         if pool is not None:
             pool.shutdown(wait=True)
     return counts
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A batch as read: waybill (and strict-mode event) items, event rows already known
+    unique, rejects, and how many lines repeated an event sent before."""
+
+    items: list[_Item] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    repeats: int = 0
+
+
+class _RecentKeys:
+    """The latest `size` to `2·size` (waybill_no, event_key) pairs seen: two generations."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._new: set[str] = set()
+        self._old: set[str] = set()
+
+    def seen(self, waybill_no: str, key: str) -> bool:
+        """True if the pair was seen lately; else remember it and return False."""
+        k = waybill_no + key  # keys have a fixed length: the pair is recoverable
+        if k in self._new or k in self._old:
+            return True
+        self._new.add(k)
+        if len(self._new) >= self._size:
+            self._old, self._new = self._new, set()
+        return False
 
 
 @contextmanager
@@ -308,14 +353,17 @@ def _gc_paused() -> Iterator[None]:
 
 def _flush(
     target: Target,
-    parsed: list[_Item],
-    rejects: list[Reject],
+    store: Store,
+    batch: _Batch,
     strict: bool,
     on_reject: Callable[[Reject], None] | None,
 ) -> IngestCounts:
-    written = (_run(target, partial(_write, items=parsed, strict=strict)) if parsed
-               else IngestCounts())
-    out = IngestCounts(len(rejects), 0, 0, len(rejects)) + written
+    """Write one batch in its own transaction; what it did."""
+    written = (_run(target, partial(_write, store=store, items=batch.items, strict=strict,
+                                    rows=batch.rows))
+               if batch.items or batch.rows else IngestCounts())
+    rejects = batch.rejects
+    out = IngestCounts(len(rejects) + batch.repeats, 0, batch.repeats, len(rejects)) + written
     ordered = tuple(sorted((*rejects, *written.rejects), key=lambda r: r.line))
     if on_reject is None:
         return IngestCounts(out.read, out.stored, out.duplicates, out.rejected, ordered)
@@ -325,9 +373,10 @@ def _flush(
         out.read, out.stored, out.duplicates, out.rejected)
 
 
-def _write(conn: Connection, *, items: Sequence[_Item], strict: bool) -> IngestCounts:
-    """Write one batch inside `conn`'s transaction: waybills first, then events."""
-    store = store_for(conn)
+def _write(conn: Connection, *, store: Store, items: Sequence[_Item], strict: bool,
+           rows: Sequence[Row] = ()) -> IngestCounts:
+    """Write one batch inside `conn`'s transaction: waybills first, then events. `rows` are
+    more event rows, unique among themselves and not among `items` (lenient mode only)."""
     store.begin_write(conn)
     now = datetime.now(UTC)
     wbs: dict[str, Row] = {}
@@ -353,8 +402,8 @@ def _write(conn: Connection, *, items: Sequence[_Item], strict: bool) -> IngestC
     for _, row in ev_items:
         evs.setdefault((row[1], row[0]), row)
     stored_w = store.insert_waybills(conn, list(wbs.values()), now)
-    stored_e = store.insert_events(conn, list(evs.values()), now)
-    n = len(items)
+    stored_e = store.insert_events(conn, [*evs.values(), *rows] if evs else rows, now)
+    n = len(items) + len(rows)
     stored = stored_w + stored_e
     return IngestCounts(n, stored, n - stored - len(rejects), len(rejects), tuple(rejects))
 

@@ -62,13 +62,17 @@ class Location:
                                   ("lon", self.lon), ("lat", self.lat)) if v is not None}
 
 
+# json.dumps with options builds an encoder per call; this one is built once.
+_DETAILS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def details_text(details: dict[str, Any] | None) -> str | None:
     """The stored text of a details object (key order kept). NaN/Infinity are refused:
     they would make the stored and exported JSON invalid."""
     if details is None:
         return None
     try:
-        return json.dumps(details, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _DETAILS_JSON.encode(details)
     except ValueError:
         raise ValueError("details: NaN or Infinity is not valid JSON") from None
 
