@@ -63,22 +63,29 @@ def _atomic_text(path: Path) -> Iterator[IO[str]]:
 
 
 def _progress(total_bytes: int) -> tuple[Callable[[Any, int], None], Callable[[], None]]:
-    """A progress reporter: rich bar on a terminal, a log line per 100k lines otherwise."""
+    """A progress reporter fed (counts or None, bytes done): a rich bar on a terminal, else
+    a log line per 10% of the feed (none for the end: the summary follows)."""
     if sys.stderr.isatty():
         from rich.progress import Progress
 
         bar = Progress(transient=True)
         task = bar.add_task("ingest", total=total_bytes)
         bar.start()
-        return (lambda counts, pos: bar.update(task, completed=pos,
-                                               description=f"ingest {counts.read:,} lines"),
-                bar.stop)
+
+        def show(counts: Any, pos: int) -> None:
+            text = "ingest" if counts is None else f"ingest {counts.read:,} lines"
+            bar.update(task, completed=pos, description=text)
+
+        return show, bar.stop
     last = [0]
 
     def log(counts: Any, pos: int) -> None:
-        if counts.read - last[0] >= 100_000:
-            last[0] = counts.read
-            typer.echo(f"ingest: {counts.read:,} lines read, {counts.stored:,} stored", err=True)
+        if total_bytes / 10 <= pos - last[0] and pos < total_bytes:  # the summary says 100%
+            last[0] = pos
+            done = f"{pos / max(total_bytes, 1):.0%} of the feed"
+            if counts is not None:
+                done += f", {counts.read:,} lines read, {counts.stored:,} stored"
+            typer.echo(f"ingest: {done}", err=True)
 
     return log, lambda: None
 
@@ -93,8 +100,10 @@ def ingest(
         "--rejects", help="Rejects file (default: FEED.rejects.jsonl).")] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Events per committed transaction.")] = 20_000,
-    workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=32, help="Parsing processes (each takes a slice of FEED).")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=32, show_default=False,
+        help="Parsing processes, each on a slice of FEED. Default: one per CPU (at most 4) "
+             "for a PostgreSQL feed of 32 MB or more, else 1.")] = None,
 ) -> None:
     """Store every event of FEED exactly once; bad lines go to a rejects file.
 
@@ -104,27 +113,33 @@ def ingest(
     from logistics.tracking.db import resolve_url
     from logistics.tracking.ingest import ingest_lines
     from logistics.tracking.model import Reject
-    from logistics.tracking.parallel import ingest_file
+    from logistics.tracking.parallel import default_workers, ingest_file
 
     if not feed.is_file():
         raise InputError(f"{feed}: no such file (expected a JSONL event feed)")
     rej_path = rejects or feed.with_name(feed.name + ".rejects.jsonl")
     engine = _engine(db)  # migrates once, before any worker starts
     size = feed.stat().st_size
+    url = resolve_url(db)
+    asked = workers
+    workers = workers or default_workers(url, size, strict)
     with _atomic_text(rej_path) as rej:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
                                  ensure_ascii=False) + "\n")
 
-        if workers > 1 and strict:
+        if asked is not None and asked > 1 and strict:
             typer.echo("note: --strict runs with one worker (a waybill line must be stored "
                        "before its events)", err=True)
         if workers > 1 and not strict:
             engine.dispose()
-            counts = ingest_file(
-                resolve_url(db), feed, workers=workers, strict=strict, batch_size=batch_size,
-                on_reject=on_reject,
-                on_done=lambda c: typer.echo(f"ingest: {c.read:,} lines done", err=True))
+            update, stop = _progress(size)
+            try:
+                counts = ingest_file(
+                    url, feed, workers=workers, strict=strict, batch_size=batch_size,
+                    on_reject=on_reject, on_progress=lambda pos: update(None, pos))
+            finally:
+                stop()
         else:
             update, stop = _progress(size)
             with feed.open("rb") as f:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from logistics.tracking import ingest_lines, open_engine
+from logistics.tracking import count_events, ingest_lines, open_engine
 from logistics.tracking.model import Reject
-from logistics.tracking.parallel import ingest_file, read_range, split_lines
+from logistics.tracking.parallel import default_workers, ingest_file, read_range, split_lines
 
 from .conftest import clear
 from .helpers import ev, lines
@@ -46,3 +47,35 @@ def test_two_workers_store_and_reject_like_one(tmp_path: Path) -> None:
     assert (many.read, many.stored, many.duplicates, many.rejected) == (
         one.read, one.stored, one.duplicates, one.rejected)
     assert [r.line for r in rejects] == [18]
+
+
+def test_default_workers_only_for_big_postgresql_feeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    pg, big = "postgresql+psycopg://u@h/db", 64 << 20
+    assert default_workers(pg, big, strict=False) == 4
+    assert default_workers(pg, big, strict=True) == 1
+    assert default_workers(pg, 1 << 20, strict=False) == 1
+    assert default_workers("sqlite:///x.db", big, strict=False) == 1
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert default_workers(pg, big, strict=False) == 2
+
+
+@pytest.mark.postgres
+def test_workers_on_postgresql_report_progress_and_store_once(
+        tmp_path: Path, pg_url: str, pg_engine: Engine) -> None:
+    """Two processes on PostgreSQL with a re-send across their ranges: each event once, and
+    the progress callback climbs to the whole file."""
+    clear(pg_engine)
+    feed = lines(*(ev(f"W{i // 4}", "in_transit", f"2026-11-19T{i % 24:02d}:00:00Z",
+                      event_id=f"e{i}") for i in range(3000)))
+    feed += feed[:50] + feed[1500:1550]  # re-sent, the first ones into the other range
+    p = tmp_path / "feed.jsonl"
+    p.write_text("\n".join(feed) + "\n")
+    seen: list[int] = []
+    c = ingest_file(pg_url, p, workers=2, batch_size=100, on_progress=seen.append)
+    assert (c.read, c.stored, c.duplicates, c.rejected) == (3100, 3000, 100, 0)
+    assert count_events(pg_engine) == 3000
+    assert seen
+    assert seen[-1] == p.stat().st_size
+    assert seen == sorted(seen)
+    clear(pg_engine)
