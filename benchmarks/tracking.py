@@ -1,9 +1,10 @@
 """Tracking ingest throughput: durable events/s into PostgreSQL and SQLite vs. plain COPY.
 
 Builds a JSONL feed (default 1,000,000 lines, 5 % exact duplicates, shuffled), ingests it
-with `logistics.tracking.ingest_lines` (parse + validate + dedup + committed batches) into a
-fresh PostgreSQL schema and a fresh SQLite file, and times PostgreSQL's own COPY of the same
-rows into a plain table (no indexes) in the same run. Writes benchmarks/results/tracking.json.
+as `fwdnet track ingest` does (parse + validate + dedup + committed batches, as many
+processes as the CLI picks) into fresh PostgreSQL schemas, alternating with PostgreSQL's own
+COPY of the same rows into a plain table (no indexes), and reports medians; then one
+single-process PostgreSQL run and SQLite. Writes benchmarks/results/tracking.json.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import text
 from logistics.tracking import count_events, ingest_lines, open_engine, parse_line
 from logistics.tracking.ingest import event_row
 from logistics.tracking.model import TrackingEvent
-from logistics.tracking.parallel import ingest_file
+from logistics.tracking.parallel import default_workers, ingest_file
 from logistics.tracking.schema import EventType
 
 RESULT = Path(__file__).resolve().parent / "results" / "tracking.json"
@@ -99,7 +100,7 @@ def ingest_feed(url: str, feed: Path, batch: int, workers: int) -> dict[str, Any
         with engine.connect() as c:  # the pool's only connection: the writer will reuse it
             pid = _backend_pid(c)
     server0 = None if pid is None else _proc_cpu_s(pid)
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    ru0 = _cpu_s()
     t = time.perf_counter()
     if workers > 1:
         engine.dispose()
@@ -108,14 +109,13 @@ def ingest_feed(url: str, feed: Path, batch: int, workers: int) -> dict[str, Any
         with feed.open("rb") as f:
             counts = ingest_lines(engine, f, batch_size=batch)
     secs = time.perf_counter() - t
-    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = _cpu_s() - ru0
     out: dict[str, Any] = {"workers": workers, "seconds": round(secs, 3),
                            "events_per_s": round(counts.read / secs), "read": counts.read,
                            "stored": counts.stored, "duplicates": counts.duplicates,
                            "rejected": counts.rejected}
+    out["client_cpu_us_per_event"] = round(cpu / counts.read * 1e6, 2)
     if workers == 1:
-        cpu = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
-        out["client_cpu_us_per_event"] = round(cpu / counts.read * 1e6, 2)
         server1 = None if pid is None else _proc_cpu_s(pid)
         with engine.connect() as c:
             same = pid is not None and _backend_pid(c) == pid
@@ -126,23 +126,31 @@ def ingest_feed(url: str, feed: Path, batch: int, workers: int) -> dict[str, Any
     return out
 
 
-def copy_baseline(url: str, feed: Path) -> dict[str, Any]:
-    """COPY the same rows (as ingest would write them, duplicates included) into a plain table."""
-    import psycopg
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the ingest workers)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
+
+def copy_rows(feed: Path) -> bytes:
+    """The feed's rows as ingest would write them (duplicates included), in COPY text form."""
     from logistics.tracking.store import PostgresStore
 
     fmt = PostgresStore().time
     buf = io.StringIO()
-    n = 0
     with feed.open("rb") as f:
         for line in f:
             ev = parse_line(line)
             assert isinstance(ev, TrackingEvent)
-            row = event_row(ev, fmt)
-            buf.write("\t".join(_copy_text(v) for v in row) + "\n")
-            n += 1
-    data = buf.getvalue().encode()
+            buf.write("\t".join(_copy_text(v) for v in event_row(ev, fmt)) + "\n")
+    return buf.getvalue().encode()
+
+
+def copy_baseline(url: str, data: bytes) -> dict[str, Any]:
+    """PostgreSQL's own COPY of `data` into a plain table (no indexes), one transaction."""
+    import psycopg
+
+    n = data.count(b"\n")
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_copy")
@@ -183,81 +191,110 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="100,000 lines instead")
     ap.add_argument("--duplicates", type=float, default=0.05, help="duplicate share")
     ap.add_argument("--batch-size", type=int, default=20_000)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="ingest processes of the headline run (fwdnet track ingest --workers; "
-                         "default 1, as the CLI; single-process runs also report CPU/event)")
-    ap.add_argument("--also-workers", type=int, default=2,
-                    help="a second run with this many processes (0 = none; default 2)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="ingest processes of the headline runs (default: what "
+                         "`fwdnet track ingest` picks for this feed)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="headline ingests and COPYs, interleaved; medians are reported "
+                         "(default 3)")
+    ap.add_argument("--also-workers", type=int, default=1,
+                    help="one more PostgreSQL run with this many processes (0 = none; "
+                         "default 1; single-process runs also report CPU/event)")
     ap.add_argument("--pg", default=os.environ.get("FWDNET_BENCH_PG", DEFAULT_PG),
                     help="PostgreSQL URL (scratch schemas are created and dropped)")
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULT)
     args = ap.parse_args()
     n = 100_000 if args.quick else args.events
-    runs = [args.workers] + ([args.also_workers]
-                             if args.also_workers and args.also_workers != args.workers else [])
     admin = open_engine(args.pg, migrate=False)
-    result: dict[str, Any] = {}
+    runs = 0
+
+    def pg_ingest(feed: Path, workers: int) -> dict[str, Any]:
+        nonlocal runs
+        runs += 1
+        schema = f"fwdnet_bench_{os.getpid()}_{runs}"
+        with admin.begin() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{args.pg}{'&' if '?' in args.pg else '?'}options=-csearch_path%3D{schema}"
+        try:
+            log(f"PostgreSQL ingest, {workers} process(es)")
+            out = ingest_feed(url, feed, args.batch_size, workers)
+            log(f"  {out['events_per_s']:,} events/s")
+            return out
+        finally:
+            with admin.begin() as c:
+                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
     with tempfile.TemporaryDirectory() as tmp:
         feed = Path(tmp) / "feed.jsonl"
         log(f"building feed of {n:,} lines ({args.duplicates:.0%} duplicates)")
         unique = make_feed(feed, n, args.duplicates, seed=7)
-        pg_runs = []
-        for i, workers in enumerate(runs):
-            schema = f"fwdnet_bench_{os.getpid()}_{i}"
-            with admin.begin() as c:
-                c.execute(text(f"CREATE SCHEMA {schema}"))
-            url = f"{args.pg}{'&' if '?' in args.pg else '?'}options=-csearch_path%3D{schema}"
-            try:
-                log(f"PostgreSQL ingest, {workers} process(es)")
-                pg_runs.append(ingest_feed(url, feed, args.batch_size, workers))
-                log(f"  {pg_runs[-1]['events_per_s']:,} events/s")
-                if i == 0:
-                    log("PostgreSQL COPY of the same rows into a plain table")
-                    cp = copy_baseline(url, feed)
-                    log(f"  {cp['rows_per_s']:,} rows/s")
-            finally:
-                with admin.begin() as c:
-                    c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        workers = args.workers or default_workers(args.pg, feed.stat().st_size, strict=False)
+        copy_data = copy_rows(feed)
+        headline, copies = [], []
+        for _ in range(max(1, args.repeat)):  # interleaved: load drifts hit both alike
+            log("PostgreSQL COPY of the same rows into a plain table")
+            copies.append(copy_baseline(args.pg, copy_data))
+            log(f"  {copies[-1]['rows_per_s']:,} rows/s")
+            headline.append(pg_ingest(feed, workers))
+        others = [pg_ingest(feed, args.also_workers)] \
+            if args.also_workers and args.also_workers != workers else []
         admin.dispose()
         sq_runs = []
         if not args.no_sqlite:
-            for i, workers in enumerate(runs):
-                log(f"SQLite ingest, {workers} process(es)")
+            for i, w in enumerate(sorted({1, workers})):
+                log(f"SQLite ingest, {w} process(es)")
                 sq_runs.append(ingest_feed(f"sqlite:///{tmp}/bench{i}.db", feed,
-                                           args.batch_size, workers))
+                                           args.batch_size, w))
                 log(f"  {sq_runs[-1]['events_per_s']:,} events/s")
-    pg = pg_runs[0]
+    pg = _median_run(headline, "events_per_s")
+    cp = _median_run(copies, "rows_per_s")
+    share = round(pg["events_per_s"] / cp["rows_per_s"], 3)
     result = {
         "command": "python benchmarks/tracking.py" + (" --quick" if args.quick else "")
-        + ("" if args.workers == 1 else f" --workers {args.workers}"),
+        + ("" if args.workers is None else f" --workers {args.workers}"),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
-                    "python": platform.python_version(),
-                    "note": "shared 2-core machine, loaded by other agents during the run"},
+                    "python": platform.python_version()},
         "feed": {"lines": n, "unique_events": unique, "duplicate_lines": n - unique,
                  "order": "chronological, lines displaced up to 2,000; re-sends up to "
                           "20,000 lines late", "batch_size": args.batch_size},
         "postgresql": pg,
         "postgresql_copy_plain_table": cp,
-        "postgresql_share_of_copy": round(pg["events_per_s"] / cp["rows_per_s"], 3),
-        "postgresql_other_runs": pg_runs[1:],
-        "sqlite": sq_runs[0] if sq_runs else None,
-        "sqlite_other_runs": sq_runs[1:],
+        "postgresql_share_of_copy": share,
+        "how": f"median of {len(headline)} ingests with {workers} process(es) (what "
+               "`fwdnet track ingest` uses for this feed here) over the median of as many "
+               "COPYs, run alternately",
+        "postgresql_headline_runs": headline,
+        "postgresql_copy_runs": copies,
+        "postgresql_share_of_copy_per_pair": [
+            round(h["events_per_s"] / c["rows_per_s"], 3)
+            for h, c in zip(headline, copies, strict=True)],
+        "postgresql_other_runs": others,
+        "sqlite": next((r for r in sq_runs if r["workers"] == 1), None),
+        "sqlite_other_runs": [r for r in sq_runs if r["workers"] != 1],
         "targets": {"postgresql_events_per_s": 50_000, "share_of_copy": 0.30,
                     "sqlite_events_per_s": 20_000},
     }
+    sq = result["sqlite"]
     result["meets_targets"] = {
         "postgresql": pg["events_per_s"] >= 50_000,
-        "share_of_copy": result["postgresql_share_of_copy"] >= 0.30,
-        "sqlite": None if not sq_runs else sq_runs[0]["events_per_s"] >= 20_000,
+        "share_of_copy": share >= 0.30,
+        "sqlite": None if sq is None else sq["events_per_s"] >= 20_000,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = args.out.with_suffix(".json.tmp")
     tmp_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     tmp_out.replace(args.out)
     log(f"wrote {args.out}")
-    print(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("postgresql", "postgresql_copy_plain_table",
+                                              "postgresql_share_of_copy", "sqlite",
+                                              "meets_targets")}, indent=2))
+
+
+def _median_run(runs: list[dict[str, Any]], field: str) -> dict[str, Any]:
+    """The run with the median `field` (the lower middle one for an even count)."""
+    return sorted(runs, key=lambda r: r[field])[(len(runs) - 1) // 2]
 
 
 if __name__ == "__main__":

@@ -70,9 +70,10 @@ def _progress(total_bytes: int) -> tuple[Callable[[Any, int], None], Callable[[]
 
         bar = Progress(transient=True)
         task = bar.add_task("ingest", total=total_bytes)
-        bar.start()
 
         def show(counts: Any, pos: int) -> None:
+            if not bar.live.is_started:  # started late: its thread must not exist at a fork
+                bar.start()
             text = "ingest" if counts is None else f"ingest {counts.read:,} lines"
             bar.update(task, completed=pos, description=text)
 
