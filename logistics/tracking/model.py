@@ -8,20 +8,31 @@ Equal keys mean the same event, so a unique (waybill, key) stores every event ex
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import blake2b
 from typing import Any
 
+import msgspec
+
 from logistics.tracking.schema import EventIn, EventType, LocationIn, WaybillIn
 
 _SEP = "\x1f"
+_BLAKE2B_128 = blake2b(digest_size=16)
+
+
+def _digest(data: bytes) -> str:
+    """BLAKE2b-128 of `data` in hex (copying a fresh hasher beats the keyword constructor)."""
+    h = _BLAKE2B_128.copy()
+    h.update(data)
+    return h.hexdigest()
 
 
 def key_for_event_id(waybill_no: str, carrier: str, event_id: str) -> str:
     """The key of an event the carrier identified by its own `event_id` (on this waybill)."""
     raw = f"i{_SEP}{waybill_no}{_SEP}{carrier}{_SEP}{event_id}"
-    return blake2b(raw.encode(), digest_size=16).hexdigest()
+    return _digest(raw.encode())
 
 
 def utc_iso(t: datetime) -> str:
@@ -62,8 +73,7 @@ class Location:
                                   ("lon", self.lon), ("lat", self.lat)) if v is not None}
 
 
-# json.dumps with options builds an encoder per call; this one is built once.
-_DETAILS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode_json = msgspec.json.Encoder().encode  # compact, key order kept, ~10x json.dumps
 
 
 def details_text(details: dict[str, Any] | None) -> str | None:
@@ -71,10 +81,27 @@ def details_text(details: dict[str, Any] | None) -> str | None:
     they would make the stored and exported JSON invalid."""
     if details is None:
         return None
+    if not _finite(details):
+        raise ValueError("details: NaN or Infinity is not valid JSON")
+    return finite_details_text(details)
+
+
+def finite_details_text(details: dict[str, Any]) -> str:
+    """`details_text` of details known to hold no NaN/Infinity (e.g. decoded from JSON)."""
     try:
-        return _DETAILS_JSON.encode(details)
-    except ValueError:
-        raise ValueError("details: NaN or Infinity is not valid JSON") from None
+        return _encode_json(details).decode()
+    except (TypeError, ValueError, OverflowError):  # e.g. integers beyond 64 bits
+        return json.dumps(details, ensure_ascii=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def key_for_content(
@@ -111,7 +138,7 @@ def content_key_of_parts(
 ) -> str:
     """`content_key` with the location already joined by `location_part`."""
     raw = _SEP.join(("c", waybill_no, event_type, utc_time, loc_part, corrects or ""))
-    return blake2b(raw.encode(), digest_size=16).hexdigest()
+    return _digest(raw.encode())
 
 
 @dataclass(frozen=True, slots=True)

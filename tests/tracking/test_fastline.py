@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from logistics.tracking.fastline import fast_event_row
 from logistics.tracking.ingest import event_row_from_input
-from logistics.tracking.model import utc_iso, utc_text
+from logistics.tracking.model import details_text, utc_iso, utc_text
 from logistics.tracking.schema import EventIn
 from logistics.tracking.store import PostgresStore, SqliteStore
 
@@ -200,3 +200,16 @@ def test_whitespace_the_schema_strips_is_whitespace_to_the_fast_path() -> None:
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_utc_text_is_utc_iso(t: datetime) -> None:
     assert utc_text(t) == utc_iso(t)
+
+
+def test_details_text_is_compact_json_of_the_same_values() -> None:
+    """msgspec writes it; integers beyond 64 bits fall back to json; NaN/Infinity refused."""
+    d = {"n": 1e16, "s": "中\u2028\x1f", "big": 2**70, "l": [1, None, True], "t": (1.5,)}
+    text = details_text(d)
+    assert text is not None
+    assert json.loads(text) == {**d, "t": [1.5]}
+    assert " " not in text.replace("\u2028", "")
+    assert details_text({"n": 1e16}) == '{"n":1e16}'
+    for bad in (float("nan"), float("inf"), [1.0, {"x": -float("inf")}]):
+        with pytest.raises(ValueError, match="NaN or Infinity"):
+            details_text({"x": bad})
