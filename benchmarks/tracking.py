@@ -229,7 +229,7 @@ def main() -> None:
         feed = Path(tmp) / "feed.jsonl"
         log(f"building feed of {n:,} lines ({args.duplicates:.0%} duplicates)")
         unique = make_feed(feed, n, args.duplicates, seed=7)
-        workers = args.workers or default_workers(args.pg, feed.stat().st_size, strict=False)
+        workers = args.workers or default_workers(feed.stat().st_size, strict=False)
         copy_data = copy_rows(feed)
         headline, copies = [], []
         for _ in range(max(1, args.repeat)):  # interleaved: load drifts hit both alike

@@ -87,11 +87,12 @@ def _start_method() -> str:
     return "fork" if threading.active_count() == 1 else "spawn"
 
 
-def default_workers(url: str, size_bytes: int, strict: bool) -> int:
+def default_workers(size_bytes: int, strict: bool) -> int:
     """Processes for an ingest when the user does not say: one per CPU (at most 4) for a
-    PostgreSQL feed of 32 MB or more, since parsing is the bottleneck; else 1 (SQLite has a
-    single writer, and strict mode must store a waybill line before its events)."""
-    if strict or size_bytes < 32 << 20 or not url.startswith("postgresql"):
+    feed of 32 MB or more, since parsing is the bottleneck (SQLite writers take turns, the
+    parsing still overlaps); else 1. Strict mode must store a waybill line before its
+    events, so it reads in order with one."""
+    if strict or size_bytes < 32 << 20:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 

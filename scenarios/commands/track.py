@@ -104,7 +104,7 @@ def ingest(
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=32, show_default=False,
         help="Parsing processes, each on a slice of FEED. Default: one per CPU (at most 4) "
-             "for a PostgreSQL feed of 32 MB or more, else 1.")] = None,
+             "for a feed of 32 MB or more, else 1 (always 1 with --strict).")] = None,
 ) -> None:
     """Store every event of FEED exactly once; bad lines go to a rejects file.
 
@@ -123,7 +123,7 @@ def ingest(
     size = feed.stat().st_size
     url = resolve_url(db)
     asked = workers
-    workers = workers or default_workers(url, size, strict)
+    workers = workers or default_workers(size, strict)
     with _atomic_text(rej_path) as rej:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
