@@ -271,8 +271,8 @@ def ingest_lines(
                 on_batch(counts)
 
     # Keys this ingest already sent to the database: a line repeating one is a duplicate
-    # without a round trip, which keeps batches all new (the fast COPY). Not in strict mode,
-    # where a sent event may still be rejected for its unknown waybill.
+    # without a round trip, which keeps batches all new (the fast COPY). Strict mode keeps
+    # events as items and skips this: a sent event may still be rejected there.
     sent = _RecentKeys(4 * batch_size)
     batch = _Batch()
     size = 0

@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -162,7 +162,7 @@ def ingest_file(
                        for r, out in zip(ranges, outs, strict=True)]
             waiting = set(futures)
             while waiting:
-                _, waiting = wait(waiting, timeout=1.0, return_when=FIRST_EXCEPTION)
+                _, waiting = wait(waiting, timeout=1.0)
                 if on_progress is not None:
                     on_progress(done.value)
             for fut in futures:

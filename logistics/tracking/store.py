@@ -105,7 +105,7 @@ class PostgresStore:
         with raw.cursor() as cur:  # type: ignore[union-attr]
             if self._all_new and _copy_all_new(cur, ordered, recorded_at):
                 return len(ordered)
-            stored = _insert_staged(cur, conn.connection.info, ordered, recorded_at)
+            stored = _insert_staged(cur, ordered, recorded_at)
         self._all_new = stored == len(ordered)
         return stored
 
@@ -147,17 +147,17 @@ def _copy_all_new(cur: Any, rows: Sequence[Row], recorded_at: datetime) -> bool:
     return True
 
 
-def _insert_staged(cur: Any, info: dict[str, Any], rows: Sequence[Row],
-                   recorded_at: datetime) -> int:
-    """COPY rows into the staging table, then insert the ones not stored yet; how many."""
-    if not info.get(_STAGE):
-        cur.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
-            "event_key text, waybill_no text, event_type text, event_time timestamptz, "
-            "carrier text, event_id text, loc_code text, loc_name text, "
-            "lon double precision, lat double precision, details text, corrects text)"
-        )
-        info[_STAGE] = True
+def _insert_staged(cur: Any, rows: Sequence[Row], recorded_at: datetime) -> int:
+    """COPY rows into the staging table, then insert the ones not stored yet; how many.
+
+    The staging table is created in this transaction if missing (not remembered across
+    transactions: a rolled-back one takes its CREATE with it)."""
+    cur.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
+        "event_key text, waybill_no text, event_type text, event_time timestamptz, "
+        "carrier text, event_id text, loc_code text, loc_name text, "
+        "lon double precision, lat double precision, details text, corrects text)"
+    )
     # Binary COPY: psycopg formats typed binary fields ~2x faster than text rows.
     with cur.copy(f"COPY {_STAGE} ({_EV}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(_STAGE_TYPES)

@@ -95,3 +95,17 @@ def test_lock_order_is_the_order_of_the_staged_insert(pg: Engine) -> None:
         got = c.exec_driver_sql('SELECT event_key, waybill_no FROM lock_order_check '
                                 'ORDER BY (waybill_no || event_key) COLLATE "C"').all()
     assert [tuple(r) for r in got] == sorted(rows, key=lock_order)
+
+
+def test_staged_path_after_a_rolled_back_transaction(pg: Engine) -> None:
+    """A rolled-back transaction takes its CREATE of the staging table with it: the next
+    staged batch on the same connection must still find (or make) the table."""
+    ingest_lines(pg, feed(0, 3))
+    with pg.connect() as c:
+        tx = c.begin()
+        ingest_lines(c, feed(0, 6))  # meets stored keys: staged, then thrown away
+        tx.rollback()
+        with c.begin():
+            got = ingest_lines(c, feed(0, 6))
+    assert (got.stored, got.duplicates) == (3, 3)
+    assert count_events(pg) == 6
