@@ -152,23 +152,24 @@ def copy_baseline(url: str, data: bytes) -> dict[str, Any]:
 
     n = data.count(b"\n")
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    table = f"bench_copy_{os.getpid()}"
     with psycopg.connect(dsn) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(
-            "CREATE TABLE bench_copy (event_key text, waybill_no text, event_type text, "
+            f"CREATE TABLE {table} (event_key text, waybill_no text, event_type text, "
             "event_time timestamptz, carrier text, event_id text, loc_code text, loc_name text, "
             "lon double precision, lat double precision, details text, corrects text)")
         conn.commit()
         pid = conn.info.backend_pid
         server0 = _proc_cpu_s(pid)
         t = time.perf_counter()
-        with conn.cursor() as cur, cur.copy("COPY bench_copy FROM STDIN") as cp:
+        with conn.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN") as cp:
             for i in range(0, len(data), 1 << 20):
                 cp.write(data[i:i + (1 << 20)])
         conn.commit()
         secs = time.perf_counter() - t
         server1 = _proc_cpu_s(pid)
-        conn.execute("DROP TABLE bench_copy")
+        conn.execute(f"DROP TABLE {table}")
         conn.commit()
     out: dict[str, Any] = {"seconds": round(secs, 3), "rows_per_s": round(n / secs), "rows": n}
     if server0 is not None and server1 is not None:
