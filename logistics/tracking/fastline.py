@@ -20,17 +20,15 @@ from logistics.tracking.model import (
     location_part,
     utc_text,
 )
-from logistics.tracking.schema import EventType
+from logistics.tracking.store import Row
 
-Row = tuple[Any, ...]
 _Str = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
 _Lat = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
 _Type = Literal[
     "created", "picked_up", "in_transit", "arrived_at_hub", "departed_hub",
     "out_for_delivery", "delivered", "delivery_failed", "exception", "returned", "cancelled",
-]
-assert set(_Type.__args__) == {t.value for t in EventType}  # type: ignore[attr-defined]
+]  # = schema.EventType (tests/tracking/test_fastline.py checks)
 
 
 class _Location(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

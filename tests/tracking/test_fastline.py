@@ -11,17 +11,17 @@ import json
 import sys
 import unicodedata
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from logistics.tracking.fastline import fast_event_row
+from logistics.tracking.fastline import _Type, fast_event_row
 from logistics.tracking.ingest import event_row_from_input
 from logistics.tracking.model import details_text, utc_iso, utc_text
-from logistics.tracking.schema import EventIn
+from logistics.tracking.schema import EventIn, EventType
 from logistics.tracking.store import PostgresStore, SqliteStore
 
 FMTS = (PostgresStore().time, SqliteStore().time)
@@ -150,6 +150,10 @@ def test_fast_rows_equal_schema_rows(obj: dict[str, Any], ascii_only: bool,
 def test_awkward_lines_agree(line: str) -> None:
     check(line)
     check(line.encode())
+
+
+def test_fast_path_knows_every_event_type() -> None:
+    assert set(get_args(_Type)) == {t.value for t in EventType}
 
 
 def test_common_lines_take_the_fast_path() -> None:
