@@ -7,9 +7,12 @@ key: ranges never overlap, and any overlap with other ingests is skipped by the 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing as mp
 import os
+import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -100,9 +103,21 @@ def default_workers(size_bytes: int, strict: bool) -> int:
 _bytes_done: Any = None  # a worker's shared progress counter (set by _init_worker)
 
 
-def _init_worker(counter: Any) -> None:
+def _init_worker(counter: Any, parent: int) -> None:
     global _bytes_done
     _bytes_done = counter
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask the kernel to SIGKILL this worker when its parent dies: a killed ingest
+    then stops whole instead of leaving workers writing beside the re-run."""
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _worker(url: str, path: str, r: LineRange, strict: bool, batch_size: int,
@@ -157,7 +172,7 @@ def ingest_file(
         ctx = mp.get_context(_start_method())
         done = ctx.Value("q", 0)
         with ProcessPoolExecutor(len(ranges), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(done,)) as pool:
+                                 initargs=(done, os.getpid())) as pool:
             futures = [pool.submit(_worker, url, str(path), r, strict, batch_size, out)
                        for r, out in zip(ranges, outs, strict=True)]
             waiting = set(futures)

@@ -50,9 +50,11 @@ def fwdnet(*args: str) -> list[str]:
     return [sys.executable, "-m", "scenarios.cli", *args]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigkill_mid_ingest_then_rerun_stores_every_event_exactly_once(
-    db: Db, tmp_path: Path
+    db: Db, tmp_path: Path, workers: str
 ) -> None:
+    """With workers, the kill stops them too (they die with their parent)."""
     url, engine = db
     unique = pool(20_000)
     rng = random.Random(5)
@@ -60,7 +62,8 @@ def test_sigkill_mid_ingest_then_rerun_stores_every_event_exactly_once(
     rng.shuffle(feed)
     path = tmp_path / "feed.jsonl"
     path.write_text("\n".join(feed) + "\n")
-    cmd = fwdnet("track", "ingest", str(path), "--db", url, "--batch-size", "250")
+    cmd = fwdnet("track", "ingest", str(path), "--db", url, "--batch-size", "250",
+                 "--workers", workers)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     stored_at_kill = 0
@@ -73,6 +76,11 @@ def test_sigkill_mid_ingest_then_rerun_stores_every_event_exactly_once(
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     after_kill = count_events(engine)
+    for _ in range(20):  # until nothing writes any more
+        time.sleep(0.1)
+        after_kill, before = count_events(engine), after_kill
+        if after_kill == before:
+            break
     assert 0 < after_kill < len(unique), "the kill must land mid-ingest"
 
     rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
