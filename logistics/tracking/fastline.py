@@ -104,8 +104,7 @@ def fast_event_row(line: str | bytes, fmt: Callable[[datetime], Any]) -> Row | N
     if eid is not None:
         key = key_for_event_id(wb, carrier, eid)
     else:
-        key = content_key_of_parts(wb, e.event_type, utc_text(t),
-                                   part, None)
+        key = content_key_of_parts(wb, e.event_type, utc_text(t), part, None)
     return (key, wb, e.event_type, fmt(t), carrier, eid, code, name, lon, lat, dtext, None)
 
 
