@@ -122,35 +122,30 @@ def ingest(
     engine = _engine(db)  # migrates once, before any worker starts
     size = feed.stat().st_size
     url = resolve_url(db)
-    asked = workers
     workers = workers or default_workers(size, strict)
     with _atomic_text(rej_path) as rej:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
                                  ensure_ascii=False) + "\n")
 
-        if asked is not None and asked > 1 and strict:
+        if workers > 1 and strict:  # only when asked: the default is 1 with --strict
             typer.echo("note: --strict runs with one worker (a waybill line must be stored "
                        "before its events)", err=True)
-        if workers > 1 and not strict:
-            engine.dispose()
-            update, stop = _progress(size)
-            try:
+        update, stop = _progress(size)
+        try:
+            if workers > 1 and not strict:
+                engine.dispose()
                 counts = ingest_file(
                     url, feed, workers=workers, strict=strict, batch_size=batch_size,
                     on_reject=on_reject, on_progress=lambda pos: update(None, pos))
-            finally:
-                stop()
-        else:
-            update, stop = _progress(size)
-            with feed.open("rb") as f:
-                try:
+            else:
+                with feed.open("rb") as f:
                     counts = ingest_lines(engine, f, strict=strict, batch_size=batch_size,
                                           on_reject=on_reject,
                                           on_batch=lambda c: update(c, f.tell()))
-                finally:
-                    stop()
-            engine.dispose()
+                engine.dispose()
+        finally:
+            stop()
     typer.echo(f"read {counts.read}  stored {counts.stored}  duplicates {counts.duplicates}  "
                f"rejected {counts.rejected}")
     if counts.rejected:
