@@ -220,8 +220,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for db in dbs:
             url, label = prepare_db(db, Path(tmp))
-            from logistics.api.db import open_api_engine
-            from logistics.api.keys import create_key
+            from fwdnet.logistics.api.db import open_api_engine
+            from fwdnet.logistics.api.keys import create_key
 
             eng = open_api_engine(url)
             key = create_key(eng, "hq", "benchmark")[1]

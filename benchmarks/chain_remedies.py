@@ -19,10 +19,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from logistics.network.load import load_scenario  # noqa: E402
-from simulation.assortment import assortment_view  # noqa: E402
-from simulation.contracts import contracts_view  # noqa: E402
-from simulation.results import write_json_atomic  # noqa: E402
+from fwdnet.logistics.network.load import load_scenario  # noqa: E402
+from fwdnet.simulation.assortment import assortment_view  # noqa: E402
+from fwdnet.simulation.contracts import contracts_view  # noqa: E402
+from fwdnet.simulation.results import write_json_atomic  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "chain_remedies.json"
 

@@ -42,7 +42,7 @@ def _results_json(path: Path, rerun: bool) -> Path:
         return path
     from rich.console import Console
 
-    from scenarios.runner import DEFAULT_SCENARIO, run_scenario
+    from fwdnet.scenarios.runner import DEFAULT_SCENARIO, run_scenario
 
     log.info("running the default scenario (fwdnet run) to produce %s", path)
     out = run_scenario(DEFAULT_SCENARIO, path.parent.parent, console=Console(stderr=True))
@@ -53,7 +53,7 @@ def _sizes(html_text: str, res: Any, lang: str) -> dict[str, int]:
     """Bytes of the page, of plotly.js, and of each tab's figure JSON."""
     from plotly.offline import get_plotlyjs
 
-    from dashboards.page import sections
+    from fwdnet.dashboards.page import sections
 
     per_tab = {s.key: sum(len(p.figure.to_json().encode()) for p in s.panels)
                for s in sections(res, lang)}  # type: ignore[arg-type]
@@ -148,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    from dashboards.page import build_dashboard
-    from simulation.results import read_results, write_json_atomic
+    from fwdnet.dashboards.page import build_dashboard
+    from fwdnet.simulation.results import read_results, write_json_atomic
 
     src = _results_json(args.results, args.rerun)
     res = read_results(src)

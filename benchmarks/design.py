@@ -38,8 +38,8 @@ def _num(x: float) -> float | None:
 
 def bench_cfl(folder: Path, time_limit: float, quick: bool) -> list[dict[str, Any]]:
     """Every cap instance listed in bks.csv; `capa_8000` = capa.txt with capacity 8000."""
-    from logistics.design.location import solve_location
-    from logistics.design.orlib import read_cap
+    from fwdnet.logistics.design.location import solve_location
+    from fwdnet.logistics.design.orlib import read_cap
 
     rows = []
     for name, bks in _bks(folder).items():
@@ -85,7 +85,7 @@ def bench_cfl(folder: Path, time_limit: float, quick: bool) -> list[dict[str, An
 
 def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list[dict[str, Any]]:
     """Perboli set 2 instances listed in bks.csv, decomposition around the routing engine."""
-    from logistics.design.two_echelon import read_perboli, solve_two_echelon
+    from fwdnet.logistics.design.two_echelon import read_perboli, solve_two_echelon
 
     rows = []
     names = list(_bks(folder).items())
@@ -127,7 +127,7 @@ def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list
 
 def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
     """The bundled scenario's full design (location + placement + rebalancing), timed once."""
-    from scenarios.commands.design import design_scenario
+    from fwdnet.scenarios.commands.design import design_scenario
 
     t0, c0 = time.perf_counter(), time.process_time()
     out = design_scenario(scenario)

@@ -29,10 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from logistics.forecast.engine import Backtest, cross_validate  # noqa: E402
-from logistics.forecast.history import ID, History, validate_history  # noqa: E402
-from logistics.forecast.metrics import score_levels  # noqa: E402
-from logistics.forecast.models import ModelName  # noqa: E402
+from fwdnet.logistics.forecast.engine import Backtest, cross_validate  # noqa: E402
+from fwdnet.logistics.forecast.history import ID, History, validate_history  # noqa: E402
+from fwdnet.logistics.forecast.metrics import score_levels  # noqa: E402
+from fwdnet.logistics.forecast.models import ModelName  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "forecast.json"
 M = ModelName
@@ -73,8 +73,8 @@ def _score(block: dict[str, Any], level: str, model: str) -> float:
 def scenario_block(toml: Path, n_skus: int, models: list[ModelName], *, horizon: int,
                    windows: int, n_select: int, threads: int, n_estimators: int,
                    seed: int, min_weeks: int = 0) -> dict[str, Any]:
-    from logistics.forecast.scenario import scenario_frame
-    from logistics.network.load import load_scenario
+    from fwdnet.logistics.forecast.scenario import scenario_frame
+    from fwdnet.logistics.network.load import load_scenario
 
     sc = load_scenario(toml)
     frame = scenario_frame(sc)
@@ -110,7 +110,7 @@ def scenario_block(toml: Path, n_skus: int, models: list[ModelName], *, horizon:
 def coverage(history: History, bt: Backtest, threads: int, n_estimators: int,
              seed: int) -> dict[str, Any]:
     """Share of actuals inside the lgbm 80 % / 90 % conformal intervals from the last origin."""
-    from logistics.forecast.engine import predict
+    from fwdnet.logistics.forecast.engine import predict
 
     f = history.frame
     cut = bt.frame["cutoff"].max()
@@ -134,7 +134,7 @@ def sigma_coverage(bt: Backtest, model: ModelName) -> dict[str, Any]:
     This is the σ `fwdnet replenish` uses for safety stock; the one-sided 95 % share is the
     cycle-service view (actual ≤ μ + 1.645σ).
     """
-    from logistics.forecast.engine import residual_sigma
+    from fwdnet.logistics.forecast.engine import residual_sigma
 
     f = bt.frame
     last = f["cutoff"].max()
@@ -215,7 +215,7 @@ def main() -> None:
         1 - _score(b, "region_sku", b["chosen_model"]) / _score(b, "region_sku", "naive"), 4)
 
     log("scenario generator, same seed, 104 weeks of history …")
-    from scenarios.generate import Sizes, generate
+    from fwdnet.scenarios.generate import Sizes, generate
 
     with tempfile.TemporaryDirectory() as tmp:
         toml = generate(Path(tmp), "bench104", Sizes(history_weeks=104), 20260101,

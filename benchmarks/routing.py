@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from logistics.routing import (
+from fwdnet.logistics.routing import (
     AnyOf,
     FirstFeasible,
     MaxRuntime,
@@ -33,8 +33,8 @@ from logistics.routing import (
     VehicleType,
     solve,
 )
-from logistics.routing.checker import violations
-from logistics.routing.readers import bks_table, read_instance
+from fwdnet.logistics.routing.checker import violations
+from fwdnet.logistics.routing.readers import bks_table, read_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"

@@ -30,11 +30,11 @@ import simpy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from logistics.network import DemandModel  # noqa: E402
-from logistics.network.model import FloatArray  # noqa: E402
-from simulation.engine import Logistics, SimulationInput, TrunkRoute, simulate  # noqa: E402
-from simulation.results import write_json_atomic  # noqa: E402
-from simulation.streams import Streams  # noqa: E402
+from fwdnet.logistics.network import DemandModel  # noqa: E402
+from fwdnet.logistics.network.model import FloatArray  # noqa: E402
+from fwdnet.simulation.engine import Logistics, SimulationInput, TrunkRoute, simulate  # noqa: E402
+from fwdnet.simulation.results import write_json_atomic  # noqa: E402
+from fwdnet.simulation.streams import Streams  # noqa: E402
 
 NODES, REGIONS, CATEGORIES = 6, 5, 10
 

@@ -24,11 +24,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from logistics.tracking import count_events, ingest_lines, open_engine, parse_line
-from logistics.tracking.ingest import event_row
-from logistics.tracking.model import TrackingEvent
-from logistics.tracking.parallel import default_workers, ingest_file
-from logistics.tracking.schema import EventType
+from fwdnet.logistics.tracking import count_events, ingest_lines, open_engine, parse_line
+from fwdnet.logistics.tracking.ingest import event_row
+from fwdnet.logistics.tracking.model import TrackingEvent
+from fwdnet.logistics.tracking.parallel import default_workers, ingest_file
+from fwdnet.logistics.tracking.schema import EventType
 
 RESULT = Path(__file__).resolve().parent / "results" / "tracking.json"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -134,7 +134,7 @@ def _cpu_s() -> float:
 
 def copy_rows(feed: Path) -> bytes:
     """The feed's rows as ingest would write them (duplicates included), in COPY text form."""
-    from logistics.tracking.store import PostgresStore
+    from fwdnet.logistics.tracking.store import PostgresStore
 
     fmt = PostgresStore().time
     buf = io.StringIO()

@@ -8,9 +8,9 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.i18n import Lang, t
-from dashboards.panel import Panel, Section
-from simulation.results import Comparison, DesignRow, Interval, Results
+from fwdnet.dashboards.i18n import Lang, t
+from fwdnet.dashboards.panel import Panel, Section
+from fwdnet.simulation.results import Comparison, DesignRow, Interval, Results
 
 COST_ORDER = ("fixed", "transport_cdc_fw", "transport_fw_store", "transfers", "handling",
               "holding")

@@ -8,9 +8,9 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.i18n import Lang, pct, t
-from dashboards.panel import Panel, Section, Selector, Step
-from simulation.results import ForecastSeries, ForecastView, Results
+from fwdnet.dashboards.i18n import Lang, pct, t
+from fwdnet.dashboards.panel import Panel, Section, Selector, Step
+from fwdnet.simulation.results import ForecastSeries, ForecastView, Results
 
 MAX_SERIES = 300  # the page embeds each series once; more would bloat it
 

@@ -11,10 +11,10 @@ import math
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from dashboards.i18n import Lang, rmb, t
-from dashboards.panel import Panel, Section, Selector, Step
-from dashboards.regions import service_regions
-from simulation.results import Results, RoutingOut
+from fwdnet.dashboards.i18n import Lang, rmb, t
+from fwdnet.dashboards.panel import Panel, Section, Selector, Step
+from fwdnet.dashboards.regions import service_regions
+from fwdnet.simulation.results import Results, RoutingOut
 
 PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.i18n import Lang, pct, rmb, t
-from dashboards.panel import Panel, Section
-from simulation.results import Comparison, DesignRow, Results
+from fwdnet.dashboards.i18n import Lang, pct, rmb, t
+from fwdnet.dashboards.panel import Panel, Section
+from fwdnet.simulation.results import Comparison, DesignRow, Results
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,17 @@ import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
-from dashboards.comparison import comparison_section
-from dashboards.forecast import forecast_section
-from dashboards.i18n import Lang, check_lang, t
-from dashboards.network import network_map as _network_panel
-from dashboards.network import network_section
-from dashboards.overview import Card, kpi_cards, overview_section
-from dashboards.panel import Panel, Section
-from dashboards.sections_chain import figures as chain_figures
-from dashboards.stock import stock_section
-from dashboards.waybills import waybills_section
-from simulation.results import Results, read_results
+from fwdnet.dashboards.comparison import comparison_section
+from fwdnet.dashboards.forecast import forecast_section
+from fwdnet.dashboards.i18n import Lang, check_lang, t
+from fwdnet.dashboards.network import network_map as _network_panel
+from fwdnet.dashboards.network import network_section
+from fwdnet.dashboards.overview import Card, kpi_cards, overview_section
+from fwdnet.dashboards.panel import Panel, Section
+from fwdnet.dashboards.sections_chain import figures as chain_figures
+from fwdnet.dashboards.stock import stock_section
+from fwdnet.dashboards.waybills import waybills_section
+from fwdnet.simulation.results import Results, read_results
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 

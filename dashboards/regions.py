@@ -11,7 +11,7 @@ import math
 from shapely import MultiPoint, Polygon
 from shapely.affinity import scale
 
-from simulation.results import Results
+from fwdnet.simulation.results import Results
 
 KM_PER_DEG_LAT = 111.32
 

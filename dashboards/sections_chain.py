@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from simulation.results import AssortmentView, ContractsView, Interval, Results
+from fwdnet.simulation.results import AssortmentView, ContractsView, Interval, Results
 
 _METRIC_LABEL = {"fill_rate": "fill rate 满足率", "lost_sales_units": "lost sales 缺货损失 (units)",
                  "average_stock_units": "average stock 平均库存 (units)",

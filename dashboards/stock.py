@@ -8,9 +8,9 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.i18n import Lang, pct, rmb, t
-from dashboards.panel import Panel, Section, Selector, Step
-from simulation.results import Results, StockView, Transfer
+from fwdnet.dashboards.i18n import Lang, pct, rmb, t
+from fwdnet.dashboards.panel import Panel, Section, Selector, Step
+from fwdnet.simulation.results import Results, StockView, Transfer
 
 STATUS_COLOUR = {"short": "#d62728", "ok": "#2ca02c", "excess": "#ff7f0e"}
 MAX_TRANSFER_ROWS = 25

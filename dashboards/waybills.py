@@ -8,9 +8,9 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.i18n import STATUS_ORDER, Lang, local_time, pct, status_label, t
-from dashboards.panel import Panel, Section, Selector, Step
-from simulation.results import Results, WaybillTimeline, WaybillView
+from fwdnet.dashboards.i18n import STATUS_ORDER, Lang, local_time, pct, status_label, t
+from fwdnet.dashboards.panel import Panel, Section, Selector, Step
+from fwdnet.simulation.results import Results, WaybillTimeline, WaybillView
 
 MAX_TIMELINES = 200
 

@@ -10,8 +10,8 @@ import sys
 
 import typer
 
-from logistics.errors import InputError
-from scenarios.commands import (
+from fwdnet.logistics.errors import InputError, missing_extra_message
+from fwdnet.scenarios.commands import (
     assortment,
     dashboard,
     design,
@@ -51,11 +51,18 @@ app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
-    """Entry point: bad input ends in one line on stderr and exit code 2, never a traceback."""
+    """Entry point: bad input, or a command whose optional part is not installed, ends in one
+    line on stderr and exit code 2, never a traceback."""
     try:
         app()
     except InputError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:  # an optional part (extra) that is not installed
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing half-written was left behind", err=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from logistics.forecast.engine import cross_validate, predict
-from logistics.forecast.history import DS, ID, Y, validate_history
-from logistics.forecast.metrics import Score, score_levels
-from logistics.forecast.models import ModelName
-from logistics.forecast.scenario import SEP, future_promotions, scenario_frame
-from logistics.network import Scenario
-from simulation.results import AccuracyRow, ForecastSeries, ForecastView
+from fwdnet.logistics.forecast.engine import cross_validate, predict
+from fwdnet.logistics.forecast.history import DS, ID, Y, validate_history
+from fwdnet.logistics.forecast.metrics import Score, score_levels
+from fwdnet.logistics.forecast.models import ModelName
+from fwdnet.logistics.forecast.scenario import SEP, future_promotions, scenario_frame
+from fwdnet.logistics.network import Scenario
+from fwdnet.simulation.results import AccuracyRow, ForecastSeries, ForecastView
 
 TOP_SKUS = 12  # best sellers shown beside the hot items
 HORIZON_WEEKS = 4  # backtest and forecast horizon

@@ -1,6 +1,6 @@
 """Seeded generator of synthetic but realistic Sichuan/Chongqing apparel-chain scenarios.
 
-`python -m scenarios.generate --name default` rewrites `scenarios/default.toml` and
+`python -m fwdnet.scenarios.generate --name default` rewrites `scenarios/default.toml` and
 `scenarios/data/default/*.csv`; sizes are options so tests can build tiny scenarios.
 """
 

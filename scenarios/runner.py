@@ -17,24 +17,25 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dashboards.page import write_dashboard
-from logistics.network import Scenario, load_scenario
-from scenarios import stages
-from scenarios.forecast_view import forecast_view
-from simulation.assortment import assortment_view, default_rules_path
-from simulation.contracts import contracts_view, default_contracts_path
-from simulation.engine import SimulationInput, SimulationResult, simulate
-from simulation.report import stock_view, waybill_view
-from simulation.results import (
+from fwdnet.dashboards.page import write_dashboard
+from fwdnet.logistics.errors import missing_extra_message
+from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.scenarios import stages
+from fwdnet.simulation.assortment import assortment_view, default_rules_path
+from fwdnet.simulation.contracts import contracts_view, default_contracts_path
+from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
+from fwdnet.simulation.report import stock_view, waybill_view
+from fwdnet.simulation.results import (
     DailySeries,
+    ForecastView,
     KpiSummary,
     Results,
     ScenarioInfo,
     write_json_atomic,
     write_results,
 )
-from simulation.streams import Streams
-from simulation.waybills import write_jsonl_atomic
+from fwdnet.simulation.streams import Streams
+from fwdnet.simulation.waybills import write_jsonl_atomic
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = HERE / "default.toml"
@@ -152,6 +153,19 @@ def chain_remedies(scn: Scenario) -> dict[str, Any]:
     return out
 
 
+def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
+    """The forecast section, or None with a printed note when the `forecast` extra is absent."""
+    try:
+        from fwdnet.scenarios.forecast_view import forecast_view
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        console.print(f"      forecast skipped: {message}", highlight=False)
+        return None
+    return forecast_view(scn, scn.seed)
+
+
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
                  console: Console | None = None) -> RunOutput:
     """Load → network → design → routing → simulation → forecast → chain remedies →
@@ -169,7 +183,7 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
         sim = _simulate_with_progress(inp, scn.seed, console)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
-    forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: forecast_view(scn, scn.seed))
+    forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
     remedies = rep.call("chain remedies (assortment, contracts)", lambda: chain_remedies(scn))
     results = rep.call("results.json", lambda: with_simulation_sections(
         build_results(scn, plan, routes, sim), scn, inp, sim).model_copy(

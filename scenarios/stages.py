@@ -12,25 +12,25 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from logistics.design.location import LocationResult, SolveStatus, solve_location
-from logistics.design.network_design import (
+from fwdnet.logistics.design.location import LocationResult, SolveStatus, solve_location
+from fwdnet.logistics.design.network_design import (
     DEMAND_OVERDISPERSION,
     design_context,
     location_problem,
 )
-from logistics.errors import InputError
-from logistics.geo import road_matrices
-from logistics.inventory.safety import order_up_to_level
-from logistics.network import DemandModel, Echelon, Scenario, Site, VehicleType
-from logistics.network.history import node_daily_mean_by_week, store_annual_units
-from logistics.network.model import FloatArray, IntArray
-from logistics.routing.model import Depot, RoutingModel, Stop
-from logistics.routing.model import VehicleType as RouteVehicle
-from logistics.routing.solve import solve
-from logistics.routing.stop import AnyOf, MaxRuntime, NoImprovement
-from simulation.engine import Logistics, SimulationInput, TrunkRoute
-from simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
-from simulation.settings import SimSettings
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.geo import road_matrices
+from fwdnet.logistics.inventory.safety import order_up_to_level
+from fwdnet.logistics.network import DemandModel, Echelon, Scenario, Site, VehicleType
+from fwdnet.logistics.network.history import node_daily_mean_by_week, store_annual_units
+from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.logistics.routing.model import Depot, RoutingModel, Stop
+from fwdnet.logistics.routing.model import VehicleType as RouteVehicle
+from fwdnet.logistics.routing.solve import solve
+from fwdnet.logistics.routing.stop import AnyOf, MaxRuntime, NoImprovement
+from fwdnet.simulation.engine import Logistics, SimulationInput, TrunkRoute
+from fwdnet.simulation.results import DesignOut, RouteOut, RoutingOut, SiteOut
+from fwdnet.simulation.settings import SimSettings
 
 ROUTING_PATIENCE = 1000  # solver iterations without improvement before a routing solve stops
 

@@ -18,14 +18,14 @@ from statistics import NormalDist
 
 import numpy as np
 
-from logistics.assortment.model import Assortment, RangePlan
-from logistics.network import DemandModel
-from logistics.network.history import history_by_iso_week
-from logistics.network.model import FloatArray, Network, Scenario
-from simulation.contracts import Interval95
-from simulation.engine import SimulationInput
-from simulation.results import AssortmentView
-from simulation.streams import Streams
+from fwdnet.logistics.assortment.model import Assortment, RangePlan
+from fwdnet.logistics.network import DemandModel
+from fwdnet.logistics.network.history import history_by_iso_week
+from fwdnet.logistics.network.model import FloatArray, Network, Scenario
+from fwdnet.simulation.contracts import Interval95
+from fwdnet.simulation.engine import SimulationInput
+from fwdnet.simulation.results import AssortmentView
+from fwdnet.simulation.streams import Streams
 
 REGION_METRICS = ("fill_rate", "lost_sales_units", "average_stock_units")
 
@@ -270,8 +270,8 @@ def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replicatio
     `season_weeks` (default: the rules') re-plans both every that many ISO weeks (0 = yearly).
     The runner's entry point: `results.assortment = assortment_view(scn)`.
     """
-    from logistics.assortment import load_rules, plan_ranges, resolve_rules
-    from logistics.assortment.overrides import apply_overrides_plan, read_overrides
+    from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
+    from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
 
     path = rules_path or default_rules_path(scn)
     rules = load_rules(path)

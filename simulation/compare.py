@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from logistics.errors import InputError
-from simulation.engine import SimulationInput, simulate
-from simulation.results import Comparison, DesignRow, Interval, PairedDifference
-from simulation.streams import Streams
+from fwdnet.logistics.errors import InputError
+from fwdnet.simulation.engine import SimulationInput, simulate
+from fwdnet.simulation.results import Comparison, DesignRow, Interval, PairedDifference
+from fwdnet.simulation.streams import Streams
 
 Metrics = dict[str, float]
 PAIRED_METRICS = ("fill_rate", "total_cost_rmb", "lead_time_days", "co2_kg", "lost_sales_units")

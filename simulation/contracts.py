@@ -19,13 +19,13 @@ from statistics import NormalDist
 import numpy as np
 from scipy import stats
 
-from logistics.errors import InputError
-from logistics.inventory.contracts import Contract, Revision, revise_orders
-from logistics.network import DemandModel
-from logistics.network.history import history_by_iso_week
-from logistics.network.model import FloatArray, IntArray, Scenario
-from simulation.results import ContractsView
-from simulation.streams import Streams
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.inventory.contracts import Contract, Revision, revise_orders
+from fwdnet.logistics.network import DemandModel
+from fwdnet.logistics.network.history import history_by_iso_week
+from fwdnet.logistics.network.model import FloatArray, IntArray, Scenario
+from fwdnet.simulation.results import ContractsView
+from fwdnet.simulation.streams import Streams
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def contracts_view(scn: Scenario, contracts_path: Path | None = None, *, replica
 
     The runner's entry point: `results.contracts = contracts_view(scn)`.
     """
-    from logistics.inventory.contracts import load_contracts
+    from fwdnet.logistics.inventory.contracts import load_contracts
 
     contracts = load_contracts(contracts_path or default_contracts_path(scn))
     case = scenario_supply_case(scn, categories or contracts[0].categories)

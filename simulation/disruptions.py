@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from simulation.settings import SimSettings
+    from fwdnet.simulation.settings import SimSettings
 
 
 class DisruptionKind(StrEnum):

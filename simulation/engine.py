@@ -21,23 +21,23 @@ import numpy as np
 import simpy
 from scipy import sparse
 
-from logistics.inventory import RS, InventoryState
-from logistics.network.model import FloatArray, IntArray
-from simulation.disruptions import (
+from fwdnet.logistics.inventory import RS, InventoryState
+from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.simulation.disruptions import (
     Disruption,
     DisruptionKind,
     random_disruptions,
     wait_until_clear,
 )
-from simulation.docks import use_dock
-from simulation.inputs import (
+from fwdnet.simulation.docks import use_dock
+from fwdnet.simulation.inputs import (
     Logistics,
     Sampler,
     SimulationInput,
     TrunkRoute,
     poisson_sampler,
 )
-from simulation.kpis import (
+from fwdnet.simulation.kpis import (
     DailyKpis,
     Flows,
     NodeKpis,
@@ -48,9 +48,9 @@ from simulation.kpis import (
     freeze,
     summary_of,
 )
-from simulation.rebalancing import plan_transfers
-from simulation.streams import Streams
-from simulation.waybills import WaybillLog, WaybillRow
+from fwdnet.simulation.rebalancing import plan_transfers
+from fwdnet.simulation.streams import Streams
+from fwdnet.simulation.waybills import WaybillLog, WaybillRow
 
 __all__ = ["Logistics", "Sampler", "SimulationInput", "SimulationResult", "TrunkRoute",
            "poisson_sampler", "simulate"]

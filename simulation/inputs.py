@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from logistics.network import DemandModel
-from logistics.network.model import FloatArray, IntArray
-from simulation.disruptions import Disruption
-from simulation.settings import SimSettings
+from fwdnet.logistics.network import DemandModel
+from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.simulation.disruptions import Disruption
+from fwdnet.simulation.settings import SimSettings
 
 Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 

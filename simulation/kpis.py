@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from logistics.network.model import FloatArray
+from fwdnet.logistics.network.model import FloatArray
 
 COST_KEYS = ("transport_cdc_fw", "transport_fw_store", "transfers", "handling", "holding")
 

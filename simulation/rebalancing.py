@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from logistics.design.rebalance import RebalanceProblem, Transfer, rebalance
-from logistics.network.model import FloatArray
+from fwdnet.logistics.design.rebalance import RebalanceProblem, Transfer, rebalance
+from fwdnet.logistics.network.model import FloatArray
 
 SHORT_SHARE = 0.25  # a FW below this share of S is short
 

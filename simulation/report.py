@@ -9,8 +9,8 @@ from collections import Counter
 
 import numpy as np
 
-from simulation.engine import SimulationInput, SimulationResult
-from simulation.results import (
+from fwdnet.simulation.engine import SimulationInput, SimulationResult
+from fwdnet.simulation.results import (
     HotItem,
     LateRow,
     RegionKpi,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logistics.errors import InputError
-from simulation.disruptions import Disruption, DisruptionKind
+from fwdnet.logistics.errors import InputError
+from fwdnet.simulation.disruptions import Disruption, DisruptionKind
 
 # GLEC-style well-to-wheel intensities (kg CO2e per tonne-km), order-of-magnitude defaults for
 # Chinese road freight: rigid truck 12–20 t, light van < 3.5 t, parcel carrier network.

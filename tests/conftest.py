@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.generate import Sizes, generate
+from fwdnet.scenarios.generate import Sizes, generate
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -1,4 +1,5 @@
-"""The house rule on imports: arrows point one way (logistics ← simulation ← scenarios)."""
+"""The house rules on imports: one root (`fwdnet.…`), arrows one way (logistics ← simulation ←
+scenarios; dashboards read only the results schema)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"logistics", "simulation", "scenarios", "dashboards"}
+ROOMS = ("logistics", "simulation", "scenarios", "dashboards")
 ALLOWED: dict[str, set[str]] = {
-    "logistics": {"logistics"},
-    "simulation": {"logistics", "simulation"},
-    "dashboards": {"dashboards", "simulation.results"},
+    "logistics": {"fwdnet.logistics"},
+    "simulation": {"fwdnet.logistics", "fwdnet.simulation"},
+    "dashboards": {"fwdnet.dashboards", "fwdnet.simulation.results"},
 }
 
 
-def _our_imports(path: Path) -> set[str]:
-    """Dotted names of fwdnet modules imported anywhere in the file (also inside functions)."""
+def _imports(path: Path) -> set[str]:
+    """Dotted names of every absolute import in the file (also inside functions)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] in OURS)
-        elif (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-              and node.module.split(".")[0] in OURS):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
     return found
+
+
+def _ours(path: Path) -> set[str]:
+    return {n for n in _imports(path) if n == "fwdnet" or n.startswith("fwdnet.")}
+
+
+def _bare(path: Path) -> set[str]:
+    """Imports of a room by its folder name: a second copy of the module beside `fwdnet.…`."""
+    return {n for n in _imports(path) if n.split(".")[0] in ROOMS}
 
 
 def _allowed(package: str, imported: str) -> bool:
@@ -38,15 +47,30 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
     bad = [
         f"{p.relative_to(ROOT)} imports {name}"
         for p in sorted((ROOT / package).rglob("*.py"))
-        for name in sorted(_our_imports(p))
+        for name in sorted(_ours(p))
         if not _allowed(package, name)
     ]
     assert bad == []
 
 
+def test_every_import_goes_through_the_fwdnet_root() -> None:
+    """No file imports `logistics.x` directly: that would load a second copy of the module."""
+    files = [p for d in (*ROOMS, "tests", "benchmarks") for p in sorted((ROOT / d).rglob("*.py"))]
+    bad = [f"{p.relative_to(ROOT)} imports {n}" for p in files for n in sorted(_bare(p))]
+    assert bad == []
+
+
+def test_the_root_package_links_every_room() -> None:
+    """`fwdnet/<room>` is the top-level folder itself, so both paths name one file."""
+    for room in ROOMS:
+        assert (ROOT / "fwdnet" / room).resolve() == (ROOT / room).resolve()
+
+
 def test_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
-    """The checker itself catches a violation (guards against a test that cannot fail)."""
+    """The checkers catch a violation (guards against a test that cannot fail)."""
     f = tmp_path / "x.py"
-    f.write_text("def f():\n    from simulation.engine import run\n")
-    assert _our_imports(f) == {"simulation.engine"}
-    assert not _allowed("logistics", "simulation.engine")
+    f.write_text("def f():\n    from fwdnet.simulation.engine import run\n"
+                 "import logistics.geo\n")
+    assert _ours(f) == {"fwdnet.simulation.engine"}
+    assert not _allowed("logistics", "fwdnet.simulation.engine")
+    assert _bare(f) == {"logistics.geo"}

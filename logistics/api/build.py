@@ -14,10 +14,10 @@ from typing import Literal
 
 import numpy as np
 
-from logistics.api.schemas import RouteRequest, ShipmentStep, Vehicle
-from logistics.errors import InputError
-from logistics.geo import road_matrices
-from logistics.routing import (
+from fwdnet.logistics.api.schemas import RouteRequest, ShipmentStep, Vehicle
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.geo import road_matrices
+from fwdnet.logistics.routing import (
     HORIZON_S,
     Break,
     Depot,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from logistics.api.jobs import JobRunner
-from logistics.api.keys import KeyStore
-from logistics.api.ratelimit import RateLimiter
-from logistics.api.settings import Settings
+from fwdnet.logistics.api.jobs import JobRunner
+from fwdnet.logistics.api.keys import KeyStore
+from fwdnet.logistics.api.ratelimit import RateLimiter
+from fwdnet.logistics.api.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from logistics.migrations import MigrationSet
+from fwdnet.logistics.migrations import MigrationSet
 
 HEAD_REVISION = "0001"
 VERSION_TABLE = "api_alembic_version"
@@ -23,7 +23,7 @@ MIGRATIONS = MigrationSet(Path(__file__).resolve().parent / "migrations", VERSIO
 
 def open_api_engine(url: str | None = None) -> Engine:
     """An engine with both the tracking and the API schema at their head revisions."""
-    from logistics.tracking import open_engine
+    from fwdnet.logistics.tracking import open_engine
 
     engine = open_engine(url)
     migrate_api(engine)

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from logistics.api.context import Context
-from logistics.api.keys import Principal
+from fwdnet.logistics.api.context import Context
+from fwdnet.logistics.api.keys import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <API key>`")
 

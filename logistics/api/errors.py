@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from logistics.api.logs import log, request_id
-from logistics.errors import InputError
+from fwdnet.logistics.api.logs import log, request_id
+from fwdnet.logistics.errors import InputError
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "body is not valid JSON"},

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from logistics.api.tables import route_jobs
+from fwdnet.logistics.api.tables import route_jobs
 
 ACTIVE = ("queued", "running")
 MAX_STAGE_S = 10.0
@@ -115,7 +115,7 @@ def hand_back(engine: Engine, job_ids: list[str]) -> None:
 
 def run_job(url: str, job_id: str, road_factor: float, speed_kmh: float) -> str:
     """Executor entry point (top-level, picklable): claim, solve in stages, store. Final state."""
-    from logistics.api.db import open_api_engine
+    from fwdnet.logistics.api.db import open_api_engine
 
     engine = open_api_engine(url)
     try:
@@ -125,10 +125,10 @@ def run_job(url: str, job_id: str, road_factor: float, speed_kmh: float) -> str:
 
 
 def _run(engine: Engine, job_id: str, road_factor: float, speed_kmh: float) -> str:
-    from logistics.api import service
-    from logistics.api.schemas import RouteRequest
-    from logistics.errors import InputError
-    from logistics.routing import MaxRuntime, PlannedRoute, RoutingResult, solve
+    from fwdnet.logistics.api import service
+    from fwdnet.logistics.api.schemas import RouteRequest
+    from fwdnet.logistics.errors import InputError
+    from fwdnet.logistics.routing import MaxRuntime, PlannedRoute, RoutingResult, solve
 
     worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     with engine.begin() as c:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from logistics.api.tables import api_keys
-from logistics.errors import InputError
+from fwdnet.logistics.api.tables import api_keys
+from fwdnet.logistics.errors import InputError
 
 ROLE_RE = re.compile(r"^(hq|dispatch|region:[A-Za-z0-9_.-]{1,64}|carrier:[A-Za-z0-9_.-]{1,64})$")
 _KEY_RE = re.compile(r"^fwd_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")

@@ -12,16 +12,16 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from logistics.api import errors
-from logistics.api.context import Context
-from logistics.api.db import open_api_engine
-from logistics.api.jobs import JobRunner, make_executor
-from logistics.api.keys import KeyStore
-from logistics.api.logs import log, setup_logging
-from logistics.api.middleware import ServiceMiddleware
-from logistics.api.ratelimit import RateLimiter
-from logistics.api.routers import ops, route_jobs, routes, waybills
-from logistics.api.settings import Settings
+from fwdnet.logistics.api import errors
+from fwdnet.logistics.api.context import Context
+from fwdnet.logistics.api.db import open_api_engine
+from fwdnet.logistics.api.jobs import JobRunner, make_executor
+from fwdnet.logistics.api.keys import KeyStore
+from fwdnet.logistics.api.logs import log, setup_logging
+from fwdnet.logistics.api.middleware import ServiceMiddleware
+from fwdnet.logistics.api.ratelimit import RateLimiter
+from fwdnet.logistics.api.routers import ops, route_jobs, routes, waybills
+from fwdnet.logistics.api.settings import Settings
 
 API_VERSION = "1.0.0"
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from logistics.tracking import resolve_url
+        from fwdnet.logistics.tracking import resolve_url
 
         engine = open_api_engine(settings.db)
         url = resolve_url(settings.db)

@@ -13,8 +13,8 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from logistics.api.logs import log, request_id
-from logistics.api.metrics import LATENCY, REQUESTS
+from fwdnet.logistics.api.logs import log, request_id
+from fwdnet.logistics.api.metrics import LATENCY, REQUESTS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

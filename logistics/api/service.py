@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import replace as dc_replace
 from typing import Any
 
-from logistics.api.build import Built, build, step_clients
-from logistics.api.schemas import (
+from fwdnet.logistics.api.build import Built, build, step_clients
+from fwdnet.logistics.api.schemas import (
     ComputingTimes,
     RouteOut,
     RouteRequest,
@@ -22,9 +22,9 @@ from logistics.api.schemas import (
     UnassignedOut,
     Violation,
 )
-from logistics.api.timeline import Timeline, evaluate
-from logistics.errors import InputError
-from logistics.routing import MaxRuntime, PlannedRoute, Route, RoutingResult, Status, solve
+from fwdnet.logistics.api.timeline import Timeline, evaluate
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing import MaxRuntime, PlannedRoute, Route, RoutingResult, Status, solve
 
 SAFETY_S = 0.05
 """Seconds kept back from the time limit for building the answer."""

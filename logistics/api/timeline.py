@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from logistics.routing import RoutingProblem
+from fwdnet.logistics.routing import RoutingProblem
 
 
 @dataclass(frozen=True)

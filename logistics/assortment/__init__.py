@@ -4,10 +4,15 @@
 `model` (the frozen `Assortment`), `overrides` (region changes validated against the rules).
 """
 
-from logistics.assortment.model import Assortment, RangePlan
-from logistics.assortment.overrides import Override, OverrideResult, Refusal, apply_overrides
-from logistics.assortment.rules import AssortmentRules, ResolvedRules, load_rules, resolve_rules
-from logistics.assortment.suggest import SuggestionRow, national_range, plan_ranges, suggest
+from fwdnet.logistics.assortment.model import Assortment, RangePlan
+from fwdnet.logistics.assortment.overrides import Override, OverrideResult, Refusal, apply_overrides
+from fwdnet.logistics.assortment.rules import (
+    AssortmentRules,
+    ResolvedRules,
+    load_rules,
+    resolve_rules,
+)
+from fwdnet.logistics.assortment.suggest import SuggestionRow, national_range, plan_ranges, suggest
 
 __all__ = [
     "Assortment",

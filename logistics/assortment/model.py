@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from logistics.design.placement import PlacementProblem
-from logistics.network.model import Network, Promotion
+from fwdnet.logistics.design.placement import PlacementProblem
+from fwdnet.logistics.network.model import Network, Promotion
 
 BoolArray = npt.NDArray[np.bool_]
 

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from logistics.assortment.model import Assortment, RangePlan
-from logistics.assortment.rules import (
+from fwdnet.logistics.assortment.model import Assortment, RangePlan
+from fwdnet.logistics.assortment.rules import (
     RULE_CORE,
     RULE_LOCKED,
     RULE_MAX_RANGE,
     RULE_SCOPE,
     ResolvedRules,
 )
-from logistics.errors import InputError
-from logistics.network.model import Network, Promotion
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network.model import Network, Promotion
 
 ACTIONS = ("add", "remove", "promote")
 COLUMNS = ("region", "action", "sku", "category", "lift", "start", "end")

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from logistics.errors import InputError
-from logistics.network.model import FloatArray, Scenario, SiteKind
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network.model import FloatArray, Scenario, SiteKind
 
 RULE_CORE = "core_range"
 RULE_MAX_RANGE = "max_range"

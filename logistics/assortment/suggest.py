@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from logistics.assortment.model import Assortment, RangePlan
-from logistics.assortment.rules import ResolvedRules, annual_sales
-from logistics.errors import InputError
-from logistics.network.model import FloatArray, IntArray, Scenario
+from fwdnet.logistics.assortment.model import Assortment, RangePlan
+from fwdnet.logistics.assortment.rules import ResolvedRules, annual_sales
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network.model import FloatArray, IntArray, Scenario
 
 
 def expected_sales(scenario: Scenario, shrinkage: float = 1.0,

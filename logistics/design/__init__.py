@@ -1,1 +1,1 @@
-"""logistics.design"""
+"""Network design: location MIP, stock placement, rebalancing, two-echelon plans."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.location import LocationProblem
+from fwdnet.logistics.design.location import LocationProblem
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.status import SolveStatus
+from fwdnet.logistics.design.status import SolveStatus
 
 __all__ = [
     "LocationProblem",
@@ -263,7 +263,7 @@ def solve_location(
     if backend == "CP-SAT" and not problem.single_source:
         raise ValueError("CP-SAT needs single_source=True (split demand has continuous x)")
     if backend == "CP-SAT" or (backend == "AUTO" and problem.single_source):
-        from logistics.design.location_cpsat import solve_location_cpsat
+        from fwdnet.logistics.design.location_cpsat import solve_location_cpsat
 
         res = solve_location_cpsat(problem, time_limit_s)
         return dataclasses.replace(res, runtime_s=time.perf_counter() - start)
@@ -311,7 +311,7 @@ def _solve_reduced(
     the per-candidate Lagrangian bounds close most of the rest; if every candidate that could
     still beat it is in that pool, its optimum is proven for the whole problem.
     """
-    from logistics.design.lagrangian import reduce, transport_cost
+    from fwdnet.logistics.design.lagrangian import reduce, transport_cost
 
     red = reduce(problem, time_budget_s=min(0.4 * time_limit_s, 30.0))
     if not math.isfinite(red.upper_bound):  # no heuristic design: solve the whole MIP

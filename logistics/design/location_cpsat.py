@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from logistics.design.location import (
+from fwdnet.logistics.design.location import (
     LocationProblem,
     LocationResult,
     _gap,

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.location import LocationProblem, LocationResult, solve_location
-from logistics.design.placement import PlacementProblem, PlacementResult, solve_placement
-from logistics.design.reach import outside_every_region, reach_matrix
-from logistics.design.status import SolveStatus
-from logistics.geo import road_matrices
-from logistics.network.history import history_by_iso_week, store_share
-from logistics.network.model import Echelon, Scenario
+from fwdnet.logistics.design.location import LocationProblem, LocationResult, solve_location
+from fwdnet.logistics.design.placement import PlacementProblem, PlacementResult, solve_placement
+from fwdnet.logistics.design.reach import outside_every_region, reach_matrix
+from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.geo import road_matrices
+from fwdnet.logistics.network.history import history_by_iso_week, store_share
+from fwdnet.logistics.network.model import Echelon, Scenario
 
 FloatArray = NDArray[np.float64]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from logistics.design.location import LocationProblem
-from logistics.errors import InputError
+from fwdnet.logistics.design.location import LocationProblem
+from fwdnet.logistics.errors import InputError
 
 
 class _Tokens:

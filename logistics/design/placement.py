@@ -17,7 +17,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.status import SolveStatus
+from fwdnet.logistics.design.status import SolveStatus
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

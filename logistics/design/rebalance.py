@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.status import SolveStatus
+from fwdnet.logistics.design.status import SolveStatus
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from logistics.design.status import SolveStatus
-from logistics.errors import InputError
+from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.errors import InputError
 
 FloatArray = NDArray[np.float64]
 SCALE = 10_000  # instance distance units → integer matrix units for the routing engine
@@ -245,8 +245,8 @@ def _first_echelon_routed(
     inst: TwoEchelonInstance, loads: tuple[int, ...]
 ) -> tuple[float, list[TruckRoute]]:
     """More than two satellites: chunks of at most one truckload routed by the routing engine."""
-    from logistics.routing import MaxRuntime, solve
-    from logistics.routing.model import RoutingModel
+    from fwdnet.logistics.routing import MaxRuntime, solve
+    from fwdnet.logistics.routing.model import RoutingModel
 
     pts = np.vstack([inst.depot_xy[None, :], inst.satellite_xy])
     chunks: list[tuple[int, int]] = []
@@ -291,8 +291,8 @@ def solve_two_echelon(
     inst: TwoEchelonInstance, time_limit_s: float = 30.0, seed: int = 0
 ) -> TwoEchelonResult:
     """Best plan over the van-fleet splits; each split = one multi-depot routing solve."""
-    from logistics.routing import MaxRuntime, solve
-    from logistics.routing.model import RoutingModel
+    from fwdnet.logistics.routing import MaxRuntime, solve
+    from fwdnet.logistics.routing.model import RoutingModel
 
     start = time.perf_counter()
     n_sat, n = inst.satellite_xy.shape[0], inst.customer_xy.shape[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from logistics.forecast.history import DS, ID, History, Y
+from fwdnet.logistics.forecast.history import DS, ID, History, Y
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +38,7 @@ def cold_start(
     import pandas as pd
 
     frame = history.frame
-    from logistics.forecast.engine import MAX_CATEGORIES
+    from fwdnet.logistics.forecast.engine import MAX_CATEGORIES
 
     # group by low-cardinality text features (category, region), not by e.g. sku
     keys = [c for c in history.static_features if frame[c].nunique() <= MAX_CATEGORIES]

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from logistics.errors import InputError
-from logistics.forecast.features import CALENDAR_FEATURES, calendar_features
-from logistics.forecast.history import DS, ID, History, Y
-from logistics.forecast.models import ModelName, global_model, stat_model
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.forecast.features import CALENDAR_FEATURES, calendar_features
+from fwdnet.logistics.forecast.history import DS, ID, History, Y
+from fwdnet.logistics.forecast.models import ModelName, global_model, stat_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,7 +207,7 @@ def predict(
     """
     import pandas as pd
 
-    from logistics.forecast.coldstart import cold_start
+    from fwdnet.logistics.forecast.coldstart import cold_start
 
     m = season or history.freq.season
     lengths = _lengths(history)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from logistics.forecast.frequency import Frequency
+from fwdnet.logistics.forecast.frequency import Frequency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,7 +146,7 @@ def read_promotions(path: str) -> tuple[PromotionWindow, ...]:
     """Read `name,start,end,lift,categories,regions` (lists separated by ';', empty = all)."""
     import csv
 
-    from logistics.errors import InputError
+    from fwdnet.logistics.errors import InputError
 
     out = []
     with open(path, encoding="utf-8", newline="") as fh:

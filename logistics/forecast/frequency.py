@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 
 class Frequency(StrEnum):

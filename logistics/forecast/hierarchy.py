@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from logistics.forecast.history import DS, ID
+from fwdnet.logistics.forecast.history import DS, ID
 
 if TYPE_CHECKING:
     import pandas as pd

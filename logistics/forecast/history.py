@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from logistics.errors import InputError
-from logistics.forecast.frequency import Frequency
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.forecast.frequency import Frequency
 
 if TYPE_CHECKING:
     import pandas as pd

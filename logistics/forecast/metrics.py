@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from logistics.forecast.hierarchy import aggregate
-from logistics.forecast.history import DS, ID, Y
+from fwdnet.logistics.forecast.hierarchy import aggregate
+from fwdnet.logistics.forecast.history import DS, ID, Y
 
 if TYPE_CHECKING:
     import pandas as pd

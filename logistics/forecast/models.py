@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from logistics.forecast.frequency import Frequency
+from fwdnet.logistics.forecast.frequency import Frequency
 
 if TYPE_CHECKING:
     import pandas as pd

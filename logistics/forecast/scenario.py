@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from logistics.forecast.features import promotion_lift
-from logistics.forecast.frequency import Frequency
-from logistics.forecast.history import DS, ID, History, validate_history
-from logistics.network.model import Scenario
+from fwdnet.logistics.forecast.features import promotion_lift
+from fwdnet.logistics.forecast.frequency import Frequency
+from fwdnet.logistics.forecast.history import DS, ID, History, validate_history
+from fwdnet.logistics.network.model import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,8 +5,8 @@ by the caller). Every policy reads `InventoryState.position` (on hand + on order
 never on-hand alone.
 """
 
-from logistics.inventory.policies import RS, SS, BaseStock, InventoryState, Policy
-from logistics.inventory.safety import (
+from fwdnet.logistics.inventory.policies import RS, SS, BaseStock, InventoryState, Policy
+from fwdnet.logistics.inventory.safety import (
     cycle_service_safety_stock,
     fill_rate_safety_factor,
     normal_loss,

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from logistics.inventory.constraints import Allocation
-from logistics.inventory.policies import RS, InventoryState
-from logistics.inventory.safety import discrete_order_up_to, order_up_to_level
-from logistics.inventory.suggest import OrderPlan, plan_orders
-from logistics.network.model import Network, Site
+from fwdnet.logistics.inventory.constraints import Allocation
+from fwdnet.logistics.inventory.policies import RS, InventoryState
+from fwdnet.logistics.inventory.safety import discrete_order_up_to, order_up_to_level
+from fwdnet.logistics.inventory.suggest import OrderPlan, plan_orders
+from fwdnet.logistics.network.model import Network, Site
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from logistics.inventory.constraints import (
+from fwdnet.logistics.inventory.constraints import (
     Allocation,
     allocate,
     apply_moq,
     cap_to_capacity,
     round_to_case_pack,
 )
-from logistics.inventory.policies import InventoryState, Policy, _frozen
+from fwdnet.logistics.inventory.policies import InventoryState, Policy, _frozen
 
 if TYPE_CHECKING:
     import pandas as pd

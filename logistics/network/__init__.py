@@ -1,8 +1,8 @@
 """The network domain: sites, SKUs, vehicles, demand model, and the scenario loader."""
 
-from logistics.network.demand import DemandModel
-from logistics.network.load import load_scenario
-from logistics.network.model import (
+from fwdnet.logistics.network.demand import DemandModel
+from fwdnet.logistics.network.load import load_scenario
+from fwdnet.logistics.network.model import (
     Costs,
     DemandHistory,
     Echelon,

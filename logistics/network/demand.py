@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from logistics.network.model import FloatArray, IntArray, Network, Site, frozen_array
+from fwdnet.logistics.network.model import FloatArray, IntArray, Network, Site, frozen_array
 
 
 @dataclass(frozen=True)

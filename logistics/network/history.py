@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from logistics.network.model import FloatArray, IntArray, Scenario, Site
+from fwdnet.logistics.network.model import FloatArray, IntArray, Scenario, Site
 
 
 def history_by_iso_week(scenario: Scenario) -> FloatArray:

@@ -20,8 +20,8 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from logistics.errors import InputError
-from logistics.network.model import (
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network.model import (
     Costs,
     DemandHistory,
     Echelon,

@@ -1,6 +1,6 @@
-"""logistics.routing: RoutingModel builder → frozen RoutingProblem → solve() → RoutingResult."""
+"""Routing: RoutingModel builder → frozen RoutingProblem → solve() → RoutingResult."""
 
-from logistics.routing.model import (
+from fwdnet.logistics.routing.model import (
     HORIZON_S,
     Break,
     Depot,
@@ -12,9 +12,16 @@ from logistics.routing.model import (
     TimeWindow,
     VehicleType,
 )
-from logistics.routing.result import BreakTaken, Reason, Route, RoutingResult, Status, Unassigned
-from logistics.routing.solve import choose_backend, solve
-from logistics.routing.stop import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
+from fwdnet.logistics.routing.result import (
+    BreakTaken,
+    Reason,
+    Route,
+    RoutingResult,
+    Status,
+    Unassigned,
+)
+from fwdnet.logistics.routing.solve import choose_backend, solve
+from fwdnet.logistics.routing.stop import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
 
 __all__ = [
     "HORIZON_S", "AnyOf", "Break", "BreakTaken", "Depot", "FirstFeasible", "MaxRuntime",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from logistics.routing.model import RoutingProblem
-from logistics.routing.result import Route, RoutingResult, Status
+from fwdnet.logistics.routing.model import RoutingProblem
+from fwdnet.logistics.routing.result import Route, RoutingResult, Status
 
 
 def violations(problem: RoutingProblem, result: RoutingResult) -> list[str]:

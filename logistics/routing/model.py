@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 HORIZON_S = 10**9
 """Latest representable time (s): 'no limit' for windows and shifts (~31 years)."""

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from logistics.errors import InputError
-from logistics.routing.model import HORIZON_S, PlannedRoute, RoutingProblem
-from logistics.routing.result import BreakTaken, Route
-from logistics.routing.scaling import IntegerCosts, integer_costs
-from logistics.routing.stop import Check
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing.model import HORIZON_S, PlannedRoute, RoutingProblem
+from fwdnet.logistics.routing.result import BreakTaken, Route
+from fwdnet.logistics.routing.scaling import IntegerCosts, integer_costs
+from fwdnet.logistics.routing.stop import Check
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic

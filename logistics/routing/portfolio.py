@@ -10,11 +10,11 @@ import multiprocessing as mp
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
-from logistics.routing.model import PlannedRoute, RoutingProblem
-from logistics.routing.ortools_backend import BackendOutput
-from logistics.routing.pyvrp_backend import solve_pyvrp
-from logistics.routing.scaling import route_cost_rmb
-from logistics.routing.stop import Check
+from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
+from fwdnet.logistics.routing.ortools_backend import BackendOutput
+from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
+from fwdnet.logistics.routing.scaling import route_cost_rmb
+from fwdnet.logistics.routing.stop import Check
 
 
 def plan_rank(problem: RoutingProblem, out: BackendOutput) -> tuple[int, int, float]:

@@ -12,11 +12,11 @@ import numpy as np
 import pyvrp
 from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
-from logistics.routing.model import HORIZON_S, PlannedRoute, RoutingProblem
-from logistics.routing.ortools_backend import BackendOutput
-from logistics.routing.result import Route
-from logistics.routing.scaling import integer_costs
-from logistics.routing.stop import Check
+from fwdnet.logistics.routing.model import HORIZON_S, PlannedRoute, RoutingProblem
+from fwdnet.logistics.routing.ortools_backend import BackendOutput
+from fwdnet.logistics.routing.result import Route
+from fwdnet.logistics.routing.scaling import integer_costs
+from fwdnet.logistics.routing.stop import Check
 
 _INT_MAX = int(np.iinfo(np.int64).max)
 

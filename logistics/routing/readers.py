@@ -20,8 +20,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from logistics.errors import InputError
-from logistics.routing.model import (
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing.model import (
     Break,
     Depot,
     RoutingModel,
@@ -30,7 +30,7 @@ from logistics.routing.model import (
     TimeWindow,
     VehicleType,
 )
-from logistics.routing.result import RoutingResult
+from fwdnet.logistics.routing.result import RoutingResult
 
 Format = Literal["vrplib", "solomon", "cordeau", "json"]
 FORMATS: tuple[str, ...] = ("vrplib", "solomon", "cordeau", "json")

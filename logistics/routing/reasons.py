@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from logistics.routing.model import RoutingProblem, Stop, VehicleType
-from logistics.routing.result import Reason
+from fwdnet.logistics.routing.model import RoutingProblem, Stop, VehicleType
+from fwdnet.logistics.routing.result import Reason
 
 _ORDER = (Reason.SKILL, Reason.CAPACITY, Reason.TIME_WINDOW, Reason.SHIFT_LENGTH,
           Reason.MAX_DISTANCE)

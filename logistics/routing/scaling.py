@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from logistics.routing.model import RoutingProblem
+from fwdnet.logistics.routing.model import RoutingProblem
 
 UNITS_PER_RMB = 100_000
 

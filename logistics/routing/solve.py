@@ -15,15 +15,15 @@ import time
 from dataclasses import replace
 from typing import Literal
 
-from logistics.errors import InputError
-from logistics.routing.model import PlannedRoute, RoutingProblem
-from logistics.routing.ortools_backend import BackendOutput, solve_ortools
-from logistics.routing.portfolio import solve_pyvrp_portfolio
-from logistics.routing.pyvrp_backend import solve_pyvrp, supports
-from logistics.routing.reasons import unassigned_reason
-from logistics.routing.result import Route, RoutingResult, Status, Unassigned
-from logistics.routing.scaling import route_cost_rmb
-from logistics.routing.stop import Check, MaxRuntime, StopCriterion, hard_limit
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
+from fwdnet.logistics.routing.ortools_backend import BackendOutput, solve_ortools
+from fwdnet.logistics.routing.portfolio import solve_pyvrp_portfolio
+from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp, supports
+from fwdnet.logistics.routing.reasons import unassigned_reason
+from fwdnet.logistics.routing.result import Route, RoutingResult, Status, Unassigned
+from fwdnet.logistics.routing.scaling import route_cost_rmb
+from fwdnet.logistics.routing.stop import Check, MaxRuntime, StopCriterion, hard_limit
 
 Backend = Literal["auto", "pyvrp", "ortools", "ortools-plain"]
 
@@ -57,7 +57,7 @@ def _restrict(problem: RoutingProblem, keep: list[int]) -> RoutingProblem:
 
 def _unservable(problem: RoutingProblem) -> list[int]:
     """Required stops that no vehicle type can serve even on a route of their own."""
-    from logistics.routing.reasons import serves_alone
+    from fwdnet.logistics.routing.reasons import serves_alone
 
     out = [i for i, c in enumerate(problem.clients) if c.required
            and not serves_alone(problem, i)]

@@ -9,9 +9,9 @@ Public API (stable; documented in docs/tracking.md):
   `late_waybills`; status: `derive_status`
 """
 
-from logistics.tracking.db import open_engine, resolve_url
-from logistics.tracking.ingest import ingest_events, ingest_lines, parse_line
-from logistics.tracking.model import (
+from fwdnet.logistics.tracking.db import open_engine, resolve_url
+from fwdnet.logistics.tracking.ingest import ingest_events, ingest_lines, parse_line
+from fwdnet.logistics.tracking.model import (
     IngestCounts,
     Location,
     Party,
@@ -22,8 +22,8 @@ from logistics.tracking.model import (
     key_for_content,
     key_for_event_id,
 )
-from logistics.tracking.parallel import ingest_file
-from logistics.tracking.queries import (
+from fwdnet.logistics.tracking.parallel import ingest_file
+from fwdnet.logistics.tracking.queries import (
     WaybillSummary,
     WaybillTrace,
     count_events,
@@ -35,7 +35,7 @@ from logistics.tracking.queries import (
     late_waybills,
     list_waybills,
 )
-from logistics.tracking.schema import (
+from fwdnet.logistics.tracking.schema import (
     CorrectsIn,
     EventIn,
     EventType,
@@ -44,7 +44,7 @@ from logistics.tracking.schema import (
     PartyIn,
     WaybillIn,
 )
-from logistics.tracking.status import Anomaly, DerivedStatus, derive_status
+from fwdnet.logistics.tracking.status import Anomaly, DerivedStatus, derive_status
 
 __all__ = [
     "Anomaly",

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from logistics.tracking.schema import EventIn, EventType, LocationIn
+from fwdnet.logistics.tracking.schema import EventIn, EventType, LocationIn
 
 E = EventType
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
-from logistics.migrations import MigrationSet
+from fwdnet.logistics.migrations import MigrationSet
 
 DEFAULT_URL = "sqlite:///fwdnet.db"
 HEAD_REVISION = "0001"
@@ -53,7 +53,7 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     try:
         engine = create_engine(resolved, pool_pre_ping=resolved.startswith("postgresql"))
     except (ArgumentError, ImportError, ValueError) as exc:
-        from logistics.errors import InputError
+        from fwdnet.logistics.errors import InputError
 
         raise InputError(f"database URL {resolved!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import IO, Any
 
-from logistics.tracking.model import StoredEvent, utc_iso
-from logistics.tracking.schema import EventType
+from fwdnet.logistics.tracking.model import StoredEvent, utc_iso
+from fwdnet.logistics.tracking.schema import EventType
 
 E = EventType
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

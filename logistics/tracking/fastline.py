@@ -13,14 +13,14 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from logistics.tracking.model import (
+from fwdnet.logistics.tracking.model import (
     content_key_of_parts,
     finite_details_text,
     key_for_event_id,
     location_part,
     utc_text,
 )
-from logistics.tracking.store import Row
+from fwdnet.logistics.tracking.store import Row
 
 _Str = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]

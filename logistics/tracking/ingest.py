@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from logistics.tracking.fastline import fast_event_row
-from logistics.tracking.model import (
+from fwdnet.logistics.tracking.fastline import fast_event_row
+from fwdnet.logistics.tracking.model import (
     IngestCounts,
     Reject,
     TrackingEvent,
@@ -35,9 +35,9 @@ from logistics.tracking.model import (
     details_text,
     key_for_event_id,
 )
-from logistics.tracking.schema import EventIn, EventType, WaybillIn
-from logistics.tracking.store import Row, Store, store_for_dialect
-from logistics.tracking.tables import waybills as waybills_table
+from fwdnet.logistics.tracking.schema import EventIn, EventType, WaybillIn
+from fwdnet.logistics.tracking.store import Row, Store, store_for_dialect
+from fwdnet.logistics.tracking.tables import waybills as waybills_table
 
 Target = Engine | Connection | Session
 DEFAULT_BATCH = 20_000

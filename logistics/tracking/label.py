@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from xml.sax.saxutils import escape
 
-from logistics.tracking.model import Waybill
+from fwdnet.logistics.tracking.model import Waybill
 
 WIDTH_MM = 100.0
 HEIGHT_MM = 150.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from logistics.tracking.schema import EventIn, EventType, LocationIn, WaybillIn
+from fwdnet.logistics.tracking.schema import EventIn, EventType, LocationIn, WaybillIn
 
 _SEP = "\x1f"
 _BLAKE2B_128 = blake2b(digest_size=16)

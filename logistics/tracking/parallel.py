@@ -22,8 +22,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from logistics.tracking.ingest import DEFAULT_BATCH, ingest_lines
-from logistics.tracking.model import IngestCounts, Reject
+from fwdnet.logistics.tracking.ingest import DEFAULT_BATCH, ingest_lines
+from fwdnet.logistics.tracking.model import IngestCounts, Reject
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ def _die_with_parent(parent: int) -> None:
 def _worker(url: str, path: str, r: LineRange, strict: bool, batch_size: int,
             rejects_out: str) -> IngestCounts:
     """One process: its own engine, its own range, its rejects to its own file."""
-    from logistics.tracking.db import open_engine
+    from fwdnet.logistics.tracking.db import open_engine
 
     engine = open_engine(url, migrate=False)
     read = [0, 0]  # bytes read, bytes reported

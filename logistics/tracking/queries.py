@@ -17,11 +17,11 @@ from sqlalchemy import Engine, Select, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.orm import Session
 
-from logistics.tracking.model import Location, Party, StoredEvent, TrackingEvent, Waybill
-from logistics.tracking.schema import EventType
-from logistics.tracking.status import DerivedStatus, derive_status
-from logistics.tracking.tables import events as ev_t
-from logistics.tracking.tables import waybills as wb_t
+from fwdnet.logistics.tracking.model import Location, Party, StoredEvent, TrackingEvent, Waybill
+from fwdnet.logistics.tracking.schema import EventType
+from fwdnet.logistics.tracking.status import DerivedStatus, derive_status
+from fwdnet.logistics.tracking.tables import events as ev_t
+from fwdnet.logistics.tracking.tables import waybills as wb_t
 
 Target = Engine | Connection | Session
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from logistics.tracking.model import TrackingEvent
-from logistics.tracking.schema import EventType
+from fwdnet.logistics.tracking.model import TrackingEvent
+from fwdnet.logistics.tracking.schema import EventType
 
 E = EventType
 LIFECYCLE: tuple[EventType, ...] = (

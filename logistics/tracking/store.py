@@ -19,7 +19,7 @@ from psycopg.errors import UniqueViolation
 from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy.engine import Connection
 
-from logistics.tracking.tables import EVENT_COLUMNS, WAYBILL_COLUMNS
+from fwdnet.logistics.tracking.tables import EVENT_COLUMNS, WAYBILL_COLUMNS
 
 Row = tuple[Any, ...]
 _EV = ", ".join(EVENT_COLUMNS)

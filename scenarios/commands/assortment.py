@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 app = typer.Typer(help="Regional assortment within HQ rules, and supplier-contract comparison.",
                   no_args_is_help=True)
@@ -34,9 +34,9 @@ def _write_csv(frame: Any, target: Path) -> None:
 
 
 def _load(scenario: Path, rules: Path | None) -> tuple[Any, Any, Any]:
-    from logistics.assortment import load_rules, resolve_rules
-    from logistics.network.load import load_scenario
-    from simulation.assortment import default_rules_path
+    from fwdnet.logistics.assortment import load_rules, resolve_rules
+    from fwdnet.logistics.network.load import load_scenario
+    from fwdnet.simulation.assortment import default_rules_path
 
     sc = load_scenario(scenario)
     path = rules or default_rules_path(sc)
@@ -69,7 +69,7 @@ def suggest_cmd(
 
     import pandas as pd
 
-    from logistics.assortment import plan_ranges
+    from fwdnet.logistics.assortment import plan_ranges
 
     sc, raw, resolved = _load(scenario, rules)
     weeks = raw.season_weeks if season_weeks is None else season_weeks
@@ -110,8 +110,8 @@ def apply_cmd(
     """
     import pandas as pd
 
-    from logistics.assortment import plan_ranges
-    from logistics.assortment.overrides import apply_overrides_plan, read_overrides
+    from fwdnet.logistics.assortment import plan_ranges
+    from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
 
     sc, raw, resolved = _load(scenario, rules)
     rows = read_overrides(overrides, sc.network)
@@ -171,9 +171,9 @@ def compare_cmd(
     season_weeks: SeasonOpt = None,
 ) -> None:
     """Simulate the regional range against one national range on the same demand."""
-    from logistics.network.load import load_scenario
-    from simulation.assortment import assortment_view
-    from simulation.results import write_json_atomic
+    from fwdnet.logistics.network.load import load_scenario
+    from fwdnet.simulation.assortment import assortment_view
+    from fwdnet.simulation.results import write_json_atomic
 
     sc = load_scenario(scenario)
     view = assortment_view(sc, rules, replications=replications, substitution=substitution,
@@ -211,9 +211,9 @@ def contracts_cmd(
              "results/<scenario>/contracts.json).")] = None,
 ) -> None:
     """Simulate fixed versus flexible supplier contracts on the same demand (paired 95% CIs)."""
-    from logistics.network.load import load_scenario
-    from simulation.contracts import contracts_view
-    from simulation.results import write_json_atomic
+    from fwdnet.logistics.network.load import load_scenario
+    from fwdnet.simulation.contracts import contracts_view
+    from fwdnet.simulation.results import write_json_atomic
 
     sc = load_scenario(scenario)
     view = contracts_view(sc, contracts, replications=replications, categories=category or (),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 
 def _results_json(results_dir: Path) -> Path:
@@ -22,7 +22,7 @@ def _results_json(results_dir: Path) -> Path:
 def _build(results_dir: Path, out: Path | None, lang: str, tiles: str | None) -> Path:
     from pydantic import ValidationError
 
-    from dashboards.page import write_dashboard
+    from fwdnet.dashboards.page import write_dashboard
 
     if lang not in ("zh", "en"):
         raise InputError(f"--lang: expected zh or en, got {lang!r}")

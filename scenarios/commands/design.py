@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 app = typer.Typer(
     help="Network design: which FWs to open, which stores they serve, which stock they hold.",
@@ -29,8 +29,8 @@ def _num(x: float) -> float | None:
 
 def design_scenario(scenario: Path, time_limit: float | None = None) -> dict[str, Any]:
     """Load a scenario and return its full design as a JSON-ready dict (InputError if bad)."""
-    from logistics.design.network_design import design_network
-    from logistics.network import load_scenario
+    from fwdnet.logistics.design.network_design import design_network
+    from fwdnet.logistics.network import load_scenario
 
     scn = load_scenario(scenario)
     return design_network(scn, time_limit_s=time_limit).to_dict()
@@ -123,8 +123,8 @@ def cfl(
     """
     import dataclasses
 
-    from logistics.design.location import solve_location
-    from logistics.design.orlib import read_cap
+    from fwdnet.logistics.design.location import solve_location
+    from fwdnet.logistics.design.orlib import read_cap
 
     try:
         if not time_limit > 0:
@@ -163,7 +163,7 @@ def two_echelon(
 
     Satellites and customers keep the file's ids (satellites from 1, customers 1..n).
     """
-    from logistics.design.two_echelon import read_perboli, solve_two_echelon
+    from fwdnet.logistics.design.two_echelon import read_perboli, solve_two_echelon
 
     try:
         if not time_limit > 0:

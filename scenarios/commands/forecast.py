@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 app = typer.Typer(help="Demand forecasts: rolling-origin backtests and predictions.",
                   no_args_is_help=True)
@@ -25,7 +25,7 @@ ALL_MODELS = "naive,seasonal_naive,window_average,ets,theta,croston,lgbm"
 
 
 def _models(text: str) -> list[Any]:
-    from logistics.forecast.models import ModelName
+    from fwdnet.logistics.forecast.models import ModelName
 
     out = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
@@ -65,9 +65,9 @@ def backtest(
     threads: Annotated[int, typer.Option(help="Threads for model fitting.")] = 1,
 ) -> None:
     """Backtest models on rolling origins; WAPE, MASE and bias per level (series, tags, total)."""
-    from logistics.forecast.engine import cross_validate
-    from logistics.forecast.history import ID, read_history
-    from logistics.forecast.metrics import score_levels
+    from fwdnet.logistics.forecast.engine import cross_validate
+    from fwdnet.logistics.forecast.history import ID, read_history
+    from fwdnet.logistics.forecast.metrics import score_levels
 
     chosen = _models(models)
     history = read_history(data, freq)
@@ -128,9 +128,9 @@ def predict(
     """Forecast every series `horizon` periods ahead with quantiles; short series from profiles."""
     import pandas as pd
 
-    from logistics.forecast.engine import cross_validate, select_model
-    from logistics.forecast.engine import predict as run_predict
-    from logistics.forecast.history import DS, read_history
+    from fwdnet.logistics.forecast.engine import cross_validate, select_model
+    from fwdnet.logistics.forecast.engine import predict as run_predict
+    from fwdnet.logistics.forecast.history import DS, read_history
 
     history = read_history(data, freq)
     if history.filled:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -26,7 +26,7 @@ DbOpt = Annotated[
 def _engine(db: str | None) -> Engine:
     from sqlalchemy.exc import OperationalError
 
-    from logistics.api.db import open_api_engine
+    from fwdnet.logistics.api.db import open_api_engine
 
     try:
         return open_api_engine(db)
@@ -42,7 +42,7 @@ def create(
     label: Annotated[str | None, typer.Option("--label", help="A note (who holds it).")] = None,
 ) -> None:
     """Create a key; the key itself is printed once, alone on the last line."""
-    from logistics.api.keys import check_role, create_key
+    from fwdnet.logistics.api.keys import check_role, create_key
 
     check_role(role)
     engine = _engine(db)
@@ -55,7 +55,7 @@ def create(
 def revoke(key_id: Annotated[str, typer.Argument(help="The key id (see `keys list`).")],
            db: DbOpt = None) -> None:
     """Revoke a key (running servers notice within FWDNET_KEY_CACHE_S seconds)."""
-    from logistics.api.keys import revoke_key
+    from fwdnet.logistics.api.keys import revoke_key
 
     if not revoke_key(_engine(db), key_id):
         raise InputError(f"key id {key_id!r}: no active key with this id")
@@ -65,7 +65,7 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key id (see `keys lis
 @app.command("list")
 def list_(db: DbOpt = None) -> None:
     """Key ids, roles, labels and dates (never the keys)."""
-    from logistics.api.keys import list_keys
+    from fwdnet.logistics.api.keys import list_keys
 
     for k in list_keys(_engine(db)):
         state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 
 def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
@@ -17,7 +17,7 @@ def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
     import numpy as np
     import pandas as pd
 
-    from logistics.inventory.policies import InventoryState
+    from fwdnet.logistics.inventory.policies import InventoryState
 
     if not path.is_file():
         raise InputError("file not found", source=str(path))
@@ -88,13 +88,13 @@ def replenish(
     """
     import numpy as np
 
-    from logistics.forecast.engine import cross_validate, predict, residual_sigma
-    from logistics.forecast.models import ModelName
-    from logistics.forecast.scenario import future_promotions, scenario_history
-    from logistics.inventory.constraints import Allocation
-    from logistics.inventory.replenish import ReplenishmentSettings, plan_replenishment
-    from logistics.inventory.suggest import suggestion_table
-    from logistics.network.load import load_scenario
+    from fwdnet.logistics.forecast.engine import cross_validate, predict, residual_sigma
+    from fwdnet.logistics.forecast.models import ModelName
+    from fwdnet.logistics.forecast.scenario import future_promotions, scenario_history
+    from fwdnet.logistics.inventory.constraints import Allocation
+    from fwdnet.logistics.inventory.replenish import ReplenishmentSettings, plan_replenishment
+    from fwdnet.logistics.inventory.suggest import suggestion_table
+    from fwdnet.logistics.network.load import load_scenario
 
     try:
         rule = Allocation(allocation)

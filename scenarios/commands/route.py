@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 app = typer.Typer(help="Plan vehicle routes (CVRPLIB, Solomon, Cordeau or fwdnet JSON files).",
                   no_args_is_help=True)
@@ -31,8 +31,8 @@ def solve_file(
     cost follows the file's convention (CVRPLIB nint, Solomon one decimal, Cordeau double);
     for JSON files it is the RMB objective. Bad input: one line on stderr, exit code 2.
     """
-    from logistics.routing import MaxRuntime, solve
-    from logistics.routing.readers import read_instance
+    from fwdnet.logistics.routing import MaxRuntime, solve
+    from fwdnet.logistics.routing.readers import read_instance
 
     try:
         if time_limit <= 0:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 LOG_CONFIG = {
     "version": 1, "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "logistics.api.logs.JsonFormatter"}},
+    "formatters": {"json": {"()": "fwdnet.logistics.api.logs.JsonFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stderr"}},
     "loggers": {"uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
@@ -36,7 +36,7 @@ LOG_CONFIG = {
 
 def app_factory() -> FastAPI:
     """The served app (uvicorn `--factory` target): the API plus the dashboards mount."""
-    from logistics.api.main import create_app
+    from fwdnet.logistics.api.main import create_app
 
     app = create_app()
     results = os.environ.get("FWDNET_RESULTS_DIR")
@@ -62,7 +62,7 @@ def _mount_dashboards(app: FastAPI, root: Path) -> None:
             raise HTTPException(404, f"no run {run!r}")
         page = folder / "dashboard.html"
         if not page.is_file() or page.stat().st_mtime < (folder / "results.json").stat().st_mtime:
-            from dashboards.page import write_dashboard
+            from fwdnet.dashboards.page import write_dashboard
 
             write_dashboard(folder / "results.json", page)
         return FileResponse(page, media_type="text/html")
@@ -95,11 +95,11 @@ def serve(
         os.environ["FWDNET_RESULTS_DIR"] = str(results.resolve())
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="fwdnet-metrics-")
-    from logistics.api.db import open_api_engine
+    from fwdnet.logistics.api.db import open_api_engine
 
     open_api_engine(os.environ.get("FWDNET_DB")).dispose()  # migrate once, fail early
     # uvicorn re-raises SIGTERM after its graceful shutdown; end with status 0 instead
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run("scenarios.commands.serve:app_factory", factory=True, host=host, port=port,
+    uvicorn.run("fwdnet.scenarios.commands.serve:app_factory", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", timeout_graceful_shutdown=30,
                 access_log=False, log_config=LOG_CONFIG)

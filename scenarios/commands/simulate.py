@@ -20,7 +20,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from simulation.results import Results
+    from fwdnet.simulation.results import Results
 
 DEFAULT_DESIGNS = "optimal,all-open,cdc-only"
 
@@ -60,26 +60,26 @@ def simulate_scenario(path: Path, out_root: Path, designs: list[str], replicatio
     """Plan and replay every design, compare them, write the result files atomically."""
     from rich.console import Console
 
-    from dashboards.page import write_dashboard
-    from logistics.errors import InputError
-    from logistics.network import load_scenario
-    from scenarios import stages
-    from scenarios.runner import (
+    from fwdnet.dashboards.page import write_dashboard
+    from fwdnet.logistics.errors import InputError
+    from fwdnet.logistics.network import load_scenario
+    from fwdnet.scenarios import stages
+    from fwdnet.scenarios.runner import (
         StageReporter,
         _simulate_with_progress,
         build_results,
         with_simulation_sections,
     )
-    from simulation.compare import (
+    from fwdnet.simulation.compare import (
         DesignCase,
         comparison,
         open_executor,
         run_replications,
         with_costs,
     )
-    from simulation.results import write_json_atomic, write_results
-    from simulation.settings import SimSettings, load_settings
-    from simulation.waybills import write_jsonl_atomic
+    from fwdnet.simulation.results import write_json_atomic, write_results
+    from fwdnet.simulation.settings import SimSettings, load_settings
+    from fwdnet.simulation.waybills import write_jsonl_atomic
 
     console = console or Console(stderr=True)
     if not designs or len(set(designs)) != len(designs):

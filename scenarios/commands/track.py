@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from logistics.errors import InputError
+from fwdnet.logistics.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -39,7 +39,7 @@ def _engine(db: str | None) -> Engine:
     """Open (and migrate) the database; a connection failure is bad input, not a crash."""
     from sqlalchemy.exc import OperationalError
 
-    from logistics.tracking.db import open_engine, resolve_url
+    from fwdnet.logistics.tracking.db import open_engine, resolve_url
 
     try:
         return open_engine(db)
@@ -111,10 +111,10 @@ def ingest(
     Re-runs, crashes and overlapping feeds are safe. Rejects carry line number and reason.
     Prints read, stored, duplicates, rejected.
     """
-    from logistics.tracking.db import resolve_url
-    from logistics.tracking.ingest import ingest_lines
-    from logistics.tracking.model import Reject
-    from logistics.tracking.parallel import default_workers, ingest_file
+    from fwdnet.logistics.tracking.db import resolve_url
+    from fwdnet.logistics.tracking.ingest import ingest_lines
+    from fwdnet.logistics.tracking.model import Reject
+    from fwdnet.logistics.tracking.parallel import default_workers, ingest_file
 
     if not feed.is_file():
         raise InputError(f"{feed}: no such file (expected a JSONL event feed)")
@@ -163,7 +163,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """A waybill's timeline (by event time, UTC), its derived status and any anomalies."""
-    from logistics.tracking.queries import get_trace
+    from fwdnet.logistics.tracking.queries import get_trace
 
     trace = get_trace(_engine(db), waybill)
     if trace is None:
@@ -206,7 +206,7 @@ def late(
     as_json: JsonOpt = False,
 ) -> None:
     """Registered waybills past their promise: delivered late, or undelivered past it."""
-    from logistics.tracking.queries import late_waybills
+    from fwdnet.logistics.tracking.queries import late_waybills
 
     when = None
     if as_of is not None:
@@ -243,8 +243,8 @@ def export(
     = None,
 ) -> None:
     """All stored events, by waybill and event time, with event_key and recorded_at."""
-    from logistics.tracking.epcis import write_epcis
-    from logistics.tracking.queries import iter_events
+    from fwdnet.logistics.tracking.epcis import write_epcis
+    from fwdnet.logistics.tracking.queries import iter_events
 
     if fmt not in ("jsonl", "epcis"):
         raise InputError(f"--format: {fmt!r} (expected jsonl or epcis)")
@@ -275,8 +275,8 @@ def label(
     db: DbOpt = None,
 ) -> None:
     """Render the waybill's e-waybill label (Code 128 barcode + printed fields) as SVG."""
-    from logistics.tracking.label import render_label_svg
-    from logistics.tracking.queries import get_waybill
+    from fwdnet.logistics.tracking.label import render_label_svg
+    from fwdnet.logistics.tracking.queries import get_waybill
 
     if out.suffix.lower() != ".svg":
         raise InputError(f"--out {out}: only .svg labels are rendered")

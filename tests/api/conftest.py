@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from logistics.api.db import open_api_engine
-from logistics.api.keys import create_key
-from logistics.api.main import create_app
-from logistics.api.settings import Settings
+from fwdnet.logistics.api.db import open_api_engine
+from fwdnet.logistics.api.keys import create_key
+from fwdnet.logistics.api.main import create_app
+from fwdnet.logistics.api.settings import Settings
 from tests.pg import private_schema
 
 ROLES = ("hq", "dispatch", "region:east", "carrier:sf")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from logistics.api.keys import create_key, hash_key, revoke_key
+from fwdnet.logistics.api.keys import create_key, hash_key, revoke_key
 from tests.api.conftest import Api, running_app
 from tests.api.helpers import event, tiny_route, waybill
 
@@ -26,7 +26,7 @@ def queued(db_url: str) -> Iterator[Api]:
         # leave no queued jobs behind for apps that run jobs on this database
         from sqlalchemy import update
 
-        from logistics.api.tables import route_jobs
+        from fwdnet.logistics.api.tables import route_jobs
 
         with a.engine.begin() as c:
             c.execute(update(route_jobs).where(route_jobs.c.status == "queued")
@@ -130,7 +130,7 @@ def test_keys_are_stored_hashed_only(queued: Api) -> None:
     """The database holds sha256(key), never the key or its secret part."""
     from sqlalchemy import select
 
-    from logistics.api.tables import api_keys
+    from fwdnet.logistics.api.tables import api_keys
 
     key_id, key = create_key(queued.engine, "dispatch")
     with queued.engine.connect() as c:

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from logistics.api.db import open_api_engine
-from logistics.api.keys import KeyStore
-from scenarios.cli import app
+from fwdnet.logistics.api.db import open_api_engine
+from fwdnet.logistics.api.keys import KeyStore
+from fwdnet.scenarios.cli import app
 
 runner = CliRunner()
 
@@ -44,7 +44,7 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
                                   ["keys", "create", "--role", "region:"],
                                   ["keys", "revoke", "0123456789abcdef"]])
 def test_keys_bad_input_exits_2(tmp_path: Path, args: list[str]) -> None:
-    from scenarios.cli import main
+    from fwdnet.scenarios.cli import main
 
     db = f"sqlite:///{tmp_path / 'k.db'}"
     old = sys.argv
@@ -59,7 +59,7 @@ def test_keys_bad_input_exits_2(tmp_path: Path, args: list[str]) -> None:
 
 def test_serve_mounts_run_dashboards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """/dashboards/ lists run folders; /dashboards/<run>/ serves its page; others are 404."""
-    from scenarios.commands.serve import app_factory
+    from fwdnet.scenarios.commands.serve import app_factory
 
     run = tmp_path / "results" / "default"
     run.mkdir(parents=True)

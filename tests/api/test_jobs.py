@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from logistics.api.tables import route_jobs
+from fwdnet.logistics.api.tables import route_jobs
 from tests.api.conftest import Api, running_app
 from tests.api.helpers import tiny_route
 

@@ -22,9 +22,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import create_engine, text
 
-from logistics.api.db import open_api_engine
-from logistics.api.keys import create_key
-from logistics.api.main import create_app
+from fwdnet.logistics.api.db import open_api_engine
+from fwdnet.logistics.api.keys import create_key
+from fwdnet.logistics.api.main import create_app
 from tests.api.conftest import settings_for
 from tests.pg import PG_HOST
 

@@ -135,7 +135,7 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
     finishes it."""
     from sqlalchemy import create_engine, select
 
-    from logistics.api.tables import route_jobs
+    from fwdnet.logistics.api.tables import route_jobs
 
     key = {"Authorization": f"Bearer {_key(own_pg, 'hq')}"}
     s = Server(own_pg, executor="process")  # the default: jobs in a spawned worker process

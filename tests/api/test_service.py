@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from logistics.api.logs import JsonFormatter
+from fwdnet.logistics.api.logs import JsonFormatter
 from tests.api.conftest import Api
 from tests.api.helpers import event, tiny_route
 
@@ -44,7 +44,7 @@ def test_rate_limit_is_429_with_retry_after(fresh_app: Any) -> None:
 
 def test_internal_error_has_no_stack_trace(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception is a 500 with code 1 and the request id, nothing else."""
-    from logistics.api import service
+    from fwdnet.logistics.api import service
 
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret internals at /srv/app.py line 3")
@@ -111,7 +111,7 @@ def test_openapi_declares_bearer_auth_and_error_bodies(api: Api) -> None:
 
 def test_ready_is_503_when_the_database_is_down(api: Api,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from logistics.api.routers import ops
+    from fwdnet.logistics.api.routers import ops
 
     def down(_: Any) -> None:
         raise ConnectionError("db down")
@@ -125,9 +125,9 @@ def test_ready_is_503_when_the_database_is_down(api: Api,
 
 def test_no_plan_within_the_limit_is_code_3() -> None:
     """A timed-out solve without any route answers code 3 with the reason."""
-    from logistics.api import service
-    from logistics.api.schemas import RouteRequest
-    from logistics.routing import RoutingResult, Status
+    from fwdnet.logistics.api import service
+    from fwdnet.logistics.api.schemas import RouteRequest
+    from fwdnet.logistics.routing import RoutingResult, Status
 
     req = RouteRequest.model_validate(tiny_route())
     built = service.build_only(req, 1.3, 40.0)

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from logistics.assortment import AssortmentRules, resolve_rules
-from logistics.network.model import (
+from fwdnet.logistics.assortment import AssortmentRules, resolve_rules
+from fwdnet.logistics.network.model import (
     Costs,
     DemandHistory,
     Network,

@@ -8,7 +8,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from fwdnet.scenarios.cli import app
 
 
 def test_suggest_writes_one_row_per_sku_for_the_region(tmp_path):
@@ -42,7 +42,7 @@ def test_apply_refuses_a_core_removal_naming_the_rule(tmp_path):
     ov = tmp_path / "o.csv"
     ov.write_text("region,action,sku,category,lift,start,end\nGY,remove,K00006,,,,\n")
     out = tmp_path / "a.csv"
-    res = subprocess.run([sys.executable, "-m", "scenarios.cli", "assortment", "apply",
+    res = subprocess.run([sys.executable, "-m", "fwdnet", "assortment", "apply",
                           "scenarios/default.toml", str(ov), "--out", str(out)],
                          capture_output=True, text=True, check=False)
     assert res.returncode == 2

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboards.sections_chain import figures
-from logistics.assortment import suggest
-from logistics.inventory.contracts import Contract, LeadTime
-from simulation.assortment import assortment_section, compare_assortments, scenario_case
-from simulation.contracts import SupplyCase, compare_contracts, contracts_section
-from simulation.results import AssortmentView, ContractsView, Results
+from fwdnet.dashboards.sections_chain import figures
+from fwdnet.logistics.assortment import suggest
+from fwdnet.logistics.inventory.contracts import Contract, LeadTime
+from fwdnet.simulation.assortment import assortment_section, compare_assortments, scenario_case
+from fwdnet.simulation.contracts import SupplyCase, compare_contracts, contracts_section
+from fwdnet.simulation.results import AssortmentView, ContractsView, Results
 
 
 def test_figures_from_both_sections(scn, resolved):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from logistics.assortment import suggest
-from logistics.assortment.model import restrict_placement
-from logistics.design.placement import PlacementProblem, solve_placement
-from logistics.network import DemandModel
-from simulation.assortment import restrict_to_assortment
-from simulation.engine import SimulationInput, simulate
+from fwdnet.logistics.assortment import suggest
+from fwdnet.logistics.assortment.model import restrict_placement
+from fwdnet.logistics.design.placement import PlacementProblem, solve_placement
+from fwdnet.logistics.network import DemandModel
+from fwdnet.simulation.assortment import restrict_to_assortment
+from fwdnet.simulation.engine import SimulationInput, simulate
 
 
 def test_placement_never_holds_an_unlisted_sku(scn, resolved):

@@ -7,9 +7,15 @@ from datetime import date
 import numpy as np
 import pytest
 
-from logistics.assortment import AssortmentRules, Override, apply_overrides, resolve_rules, suggest
-from logistics.assortment.overrides import RuleViolation, read_overrides
-from logistics.errors import InputError
+from fwdnet.logistics.assortment import (
+    AssortmentRules,
+    Override,
+    apply_overrides,
+    resolve_rules,
+    suggest,
+)
+from fwdnet.logistics.assortment.overrides import RuleViolation, read_overrides
+from fwdnet.logistics.errors import InputError
 
 
 @pytest.fixture

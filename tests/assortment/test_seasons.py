@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from logistics.assortment import AssortmentRules, RangePlan, plan_ranges, resolve_rules
-from logistics.assortment.suggest import seasons
-from logistics.network.model import frozen_array
-from simulation.assortment import compare_assortments, scenario_case
+from fwdnet.logistics.assortment import AssortmentRules, RangePlan, plan_ranges, resolve_rules
+from fwdnet.logistics.assortment.suggest import seasons
+from fwdnet.logistics.network.model import frozen_array
+from fwdnet.simulation.assortment import compare_assortments, scenario_case
 from tests.assortment.conftest import tiny_scenario
 
 

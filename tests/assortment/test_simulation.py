@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from logistics.assortment import suggest
-from simulation.assortment import compare_assortments, scenario_case, simulate_assortments
-from simulation.streams import Streams
+from fwdnet.logistics.assortment import suggest
+from fwdnet.simulation.assortment import compare_assortments, scenario_case, simulate_assortments
+from fwdnet.simulation.streams import Streams
 
 
 def test_regional_range_sells_more_where_taste_differs(scn, resolved):

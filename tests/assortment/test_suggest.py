@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.assortment import AssortmentRules, national_range, resolve_rules, suggest
-from logistics.assortment.rules import load_rules
-from logistics.errors import InputError
-from logistics.network.load import load_scenario
+from fwdnet.logistics.assortment import AssortmentRules, national_range, resolve_rules, suggest
+from fwdnet.logistics.assortment.rules import load_rules
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network.load import load_scenario
 
 
 def _listed(a, region):

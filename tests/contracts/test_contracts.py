@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logistics.errors import InputError
-from logistics.inventory.contracts import (
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.inventory.contracts import (
     Contract,
     LeadTime,
     contract_from_mapping,

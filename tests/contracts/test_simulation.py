@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.inventory.contracts import Contract, LeadTime
-from simulation.contracts import SupplyCase, compare_contracts, simulate_contract
+from fwdnet.logistics.inventory.contracts import Contract, LeadTime
+from fwdnet.simulation.contracts import SupplyCase, compare_contracts, simulate_contract
 
 LEAD = LeadTime((14,), (1.0,))
 FIXED = Contract(name="fixed", lead_time=LEAD, review_days=7)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from scenarios.runner import run_scenario
-from simulation.results import Results, write_results
+from fwdnet.scenarios.runner import run_scenario
+from fwdnet.simulation.results import Results, write_results
 from tests.dashboards.sample import with_all_sections
 
 OPTIONAL = ("comparison", "stock", "forecast", "waybills")
@@ -26,7 +26,7 @@ def run_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> R
 @pytest.fixture(scope="session")
 def simulated_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Results:
     """The small scenario as `fwdnet simulate` writes it: with a real design comparison."""
-    from scenarios.commands.simulate import simulate_scenario
+    from fwdnet.scenarios.commands.simulate import simulate_scenario
 
     out = tmp_path_factory.mktemp("dash_sim")
     with open("/dev/null", "w") as sink:

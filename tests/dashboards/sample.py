@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from simulation.results import (
+from fwdnet.simulation.results import (
     AccuracyRow,
     AssortmentDifference,
     AssortmentRow,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from dashboards.page import build_dashboard
-from simulation.results import Results
+from fwdnet.dashboards.page import build_dashboard
+from fwdnet.simulation.results import Results
 
 pytestmark = pytest.mark.browser
 

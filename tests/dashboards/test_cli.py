@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from fwdnet.scenarios.cli import app
 
 
 def test_writes_the_page_into_the_results_folder_by_default(full_dir: Path) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards.comparison import comparison_section, pareto_front
-from dashboards.network import network_map
-from dashboards.overview import days_of_cover, delivered_units, kpi_cards
-from dashboards.stock import cover_matrix, hot_items
-from dashboards.waybills import funnel_counts, timeline_chart
-from simulation.results import Interval, Results
+from fwdnet.dashboards.comparison import comparison_section, pareto_front
+from fwdnet.dashboards.network import network_map
+from fwdnet.dashboards.overview import days_of_cover, delivered_units, kpi_cards
+from fwdnet.dashboards.stock import cover_matrix, hot_items
+from fwdnet.dashboards.waybills import funnel_counts, timeline_chart
+from fwdnet.simulation.results import Interval, Results
 from tests.dashboards import sample
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards.i18n import _LABELS, check_lang, local_time, pct, rmb, status_label, t
+from fwdnet.dashboards.i18n import _LABELS, check_lang, local_time, pct, rmb, status_label, t
 
 
 def test_rmb_has_thousands_separators_and_sign() -> None:

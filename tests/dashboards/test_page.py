@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.page import build_dashboard, dashboard_html, sections, write_dashboard
-from simulation.results import Results, SiteOut, write_results
+from fwdnet.dashboards.page import build_dashboard, dashboard_html, sections, write_dashboard
+from fwdnet.simulation.results import Results, SiteOut, write_results
 
 TABS = ["overview", "network", "comparison", "stock", "forecast", "waybills", "remedies"]
 
@@ -99,7 +99,7 @@ def test_tiles_add_a_web_map_only_when_asked(core_results: Results) -> None:
 
 def test_present_but_empty_sections_say_so_instead_of_drawing_blank_figures(
         core_results: Results) -> None:
-    from simulation.results import (
+    from fwdnet.simulation.results import (
         AssortmentView,
         Comparison,
         ContractsView,

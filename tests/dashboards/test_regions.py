@@ -7,8 +7,8 @@ import math
 import pytest
 from shapely import Point
 
-from dashboards.regions import KM_PER_DEG_LAT, service_polygon, service_regions
-from simulation.results import Results
+from fwdnet.dashboards.regions import KM_PER_DEG_LAT, service_polygon, service_regions
+from fwdnet.simulation.results import Results
 
 
 def test_one_point_becomes_a_disc_of_the_buffer_radius_in_km() -> None:

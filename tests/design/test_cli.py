@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from fwdnet.scenarios.cli import app
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="shared benchmarks not present")

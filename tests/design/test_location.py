@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from logistics.design.location import LocationProblem, SolveStatus, solve_location
+from fwdnet.logistics.design.location import LocationProblem, SolveStatus, solve_location
 
 
 def four_stores() -> LocationProblem:

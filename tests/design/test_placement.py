@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from logistics.design.placement import PlacementProblem, solve_placement
+from fwdnet.logistics.design.placement import PlacementProblem, solve_placement
 
 
 def problem(cap_units: float = 1e9, cap_m3: float = 1e9, cdc: float = 1e9) -> PlacementProblem:

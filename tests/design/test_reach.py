@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.design.reach import (
+from fwdnet.logistics.design.reach import (
     outside_every_region,
     radius_for_lead_time,
     reach_matrix,

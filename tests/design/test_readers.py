@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logistics.design.orlib import read_cap
-from logistics.design.two_echelon import read_perboli
-from logistics.errors import InputError
+from fwdnet.logistics.design.orlib import read_cap
+from fwdnet.logistics.design.two_echelon import read_perboli
+from fwdnet.logistics.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 CFL = SHARED / "cfl"

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from logistics.design.rebalance import RebalanceProblem, Transfer, rebalance
+from fwdnet.logistics.design.rebalance import RebalanceProblem, Transfer, rebalance
 
 
 def hot_item() -> RebalanceProblem:

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from logistics.design.status import SolveStatus
-from logistics.design.two_echelon import TwoEchelonInstance, first_echelon, solve_two_echelon
+from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.design.two_echelon import TwoEchelonInstance, first_echelon, solve_two_echelon
 
 
 def instance(l1_fleet: int = 3, l2_fleet: int = 2) -> TwoEchelonInstance:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
-from scenarios.cli import app
+from fwdnet.scenarios.cli import app
 
 
 def test_predict_writes_forecast_and_quantiles(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_predict_writes_forecast_and_quantiles(tmp_path: Path) -> None:
 
 def test_replenish_on_a_small_generated_scenario(tmp_path: Path) -> None:
     """A generated 20-store, 30-SKU scenario: one suggestion row per FW × SKU, reasons given."""
-    from scenarios.generate import Sizes, generate
+    from fwdnet.scenarios.generate import Sizes, generate
 
     toml = generate(tmp_path, "tiny", Sizes(stores=20, skus=30, fw_candidates=3,
                                             history_weeks=30), 7, date(2026, 1, 1))

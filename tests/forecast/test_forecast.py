@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from logistics.forecast.engine import cross_validate, predict, residual_sigma, select_model
-from logistics.forecast.history import validate_history
-from logistics.forecast.models import ModelName
+from fwdnet.logistics.forecast.engine import cross_validate, predict, residual_sigma, select_model
+from fwdnet.logistics.forecast.history import validate_history
+from fwdnet.logistics.forecast.models import ModelName
 
 
 def _seasonal(n: int = 96, h: int = 0) -> pd.DataFrame:
@@ -62,7 +62,7 @@ def test_global_model_uses_known_future_promotions() -> None:
 
 def test_predict_needs_future_values_of_numeric_features() -> None:
     """A history with promo_lift but no --features: a one-line error says what to pass."""
-    from logistics.errors import InputError
+    from fwdnet.logistics.errors import InputError
 
     h = validate_history(_promo_panel(), source="mem")
     with pytest.raises(InputError, match="pass their future values with --features"):
@@ -85,7 +85,7 @@ def test_new_and_short_items_get_the_scaled_category_profile() -> None:
 
 def test_item_without_history_gets_the_unscaled_profile() -> None:
     """A c-item with no sales at all is forecast as the category mean (15), not zero."""
-    from logistics.forecast.coldstart import cold_start
+    from fwdnet.logistics.forecast.coldstart import cold_start
 
     dates = pd.date_range("2024-01-01", periods=30, freq="W-MON")
     rows = [pd.DataFrame({"unique_id": uid, "date": dates, "quantity": q, "category": "c"})

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from logistics.errors import InputError
-from logistics.forecast.frequency import Frequency
-from logistics.forecast.history import read_history, validate_history
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.forecast.frequency import Frequency
+from fwdnet.logistics.forecast.history import read_history, validate_history
 
 GOOD = "unique_id,date,quantity\nA,2025-01-06,3\nA,2025-01-13,4\nA,2025-01-20,5\n"
 

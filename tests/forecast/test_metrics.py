@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from logistics.forecast.features import PromotionWindow, calendar_features, promotion_lift
-from logistics.forecast.frequency import Frequency
-from logistics.forecast.hierarchy import aggregate, bottom_up
-from logistics.forecast.metrics import score_levels
+from fwdnet.logistics.forecast.features import PromotionWindow, calendar_features, promotion_lift
+from fwdnet.logistics.forecast.frequency import Frequency
+from fwdnet.logistics.forecast.hierarchy import aggregate, bottom_up
+from fwdnet.logistics.forecast.metrics import score_levels
 
 
 def _backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

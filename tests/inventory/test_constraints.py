@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.inventory.constraints import (
+from fwdnet.logistics.inventory.constraints import (
     Allocation,
     allocate,
     apply_moq,
     cap_to_capacity,
     round_to_case_pack,
 )
-from logistics.inventory.policies import BaseStock, InventoryState
-from logistics.inventory.suggest import Reason, plan_orders, suggestion_table
+from fwdnet.logistics.inventory.policies import BaseStock, InventoryState
+from fwdnet.logistics.inventory.suggest import Reason, plan_orders, suggestion_table
 
 
 def test_case_pack_and_moq() -> None:

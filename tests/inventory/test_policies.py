@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.inventory.policies import RS, SS, BaseStock, InventoryState
+from fwdnet.logistics.inventory.policies import RS, SS, BaseStock, InventoryState
 
 
 def test_position_counts_pipeline_and_backorders() -> None:

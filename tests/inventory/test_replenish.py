@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from logistics.inventory.policies import InventoryState
-from logistics.inventory.replenish import (
+from fwdnet.logistics.inventory.policies import InventoryState
+from fwdnet.logistics.inventory.replenish import (
     ReplenishmentSettings,
     plan_replenishment,
     region_shares,
 )
-from logistics.network.model import Network, Site, SiteKind, Sku
+from fwdnet.logistics.network.model import Network, Site, SiteKind, Sku
 
 Z95 = 1.6448536269514722
 
@@ -92,7 +92,7 @@ def test_stock_in_transit_reduces_the_order() -> None:
 def test_slow_movers_get_a_discrete_order_up_to_level() -> None:
     """FW1 gets 1 unit/day of A|K1 (9 units over L + R = 9 days, below 20): its S is the
     negative-binomial quantile for the backtest σ, a whole number above the mean."""
-    from logistics.inventory.safety import discrete_order_up_to
+    from fwdnet.logistics.inventory.safety import discrete_order_up_to
 
     net = _network()
     mu_w = 7 / 0.75

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from logistics.inventory.safety import (
+from fwdnet.logistics.inventory.safety import (
     cycle_service_safety_stock,
     fill_rate_safety_factor,
     normal_loss,
@@ -108,7 +108,7 @@ def test_discrete_order_up_to_for_slow_movers() -> None:
     """μ = 2, σ² = 4 → NB(n = 2, p = ½): P(X = k) = (k+1)/2^(k+2), F(5) = 0.9375 < 0.95 ≤
     F(6) = 0.9648, so S = 6. σ² = μ = 3 falls back to Poisson: F(4) = 0.8153 < 0.9 ≤
     F(5) = 0.9161, so S = 5. No demand, no stock."""
-    from logistics.inventory.safety import discrete_order_up_to
+    from fwdnet.logistics.inventory.safety import discrete_order_up_to
 
     cdf = [sum((j + 1) / 2 ** (j + 2) for j in range(k + 1)) for k in range(8)]
     assert cdf[5] < 0.95 <= cdf[6]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.geo import haversine_matrix, road_matrices
+from fwdnet.logistics.geo import haversine_matrix, road_matrices
 
 CHENGDU = (104.066, 30.572)
 CHONGQING = (106.551, 29.563)

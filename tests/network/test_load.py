@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logistics.errors import InputError
-from logistics.network import SiteKind, load_scenario
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network import SiteKind, load_scenario
 
 BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
 
@@ -111,7 +111,7 @@ def test_demand_rate_applies_season_promotion_and_size(tiny_toml: Path) -> None:
     """Double 11 doubles every store's expected demand; Chongqing tees get their summer peak."""
     from datetime import date
 
-    from logistics.network import DemandModel
+    from fwdnet.logistics.network import DemandModel
 
     s = load_scenario(tiny_toml)
     model = DemandModel.from_network(s.network)

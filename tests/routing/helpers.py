@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from logistics.routing import (
+from fwdnet.logistics.routing import (
     AnyOf,
     MaxRuntime,
     NoImprovement,
@@ -13,7 +13,7 @@ from logistics.routing import (
     RoutingResult,
     solve,
 )
-from logistics.routing.checker import assert_valid
+from fwdnet.logistics.routing.checker import assert_valid
 
 QUICK = AnyOf(NoImprovement(300), MaxRuntime(1.0))
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from logistics.routing import Reason, Stop, TimeWindow, Unassigned, VehicleType
-from logistics.routing.checker import violations
+from fwdnet.logistics.routing import Reason, Stop, TimeWindow, Unassigned, VehicleType
+from fwdnet.logistics.routing.checker import violations
 
 from .helpers import checked_solve, line_model
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.errors import InputError
-from logistics.routing import (
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing import (
     Break,
     Depot,
     PlannedRoute,

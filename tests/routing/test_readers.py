@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from logistics.errors import InputError
-from logistics.routing import MaxRuntime, Status, solve
-from logistics.routing.checker import assert_valid
-from logistics.routing.readers import bks_table, detect_format, read_instance
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.routing import MaxRuntime, Status, solve
+from fwdnet.logistics.routing.checker import assert_valid
+from fwdnet.logistics.routing.readers import bks_table, detect_format, read_instance
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from logistics.routing import MaxRuntime, RoutingModel, Status, Stop, VehicleType, solve
-from logistics.routing.checker import assert_valid
+from fwdnet.logistics.routing import MaxRuntime, RoutingModel, Status, Stop, VehicleType, solve
+from fwdnet.logistics.routing.checker import assert_valid
 
 # depot (0,0); stops (10,0) (10,10) (0,10) (20,0); capacity 2, unit demands.
 # Pairings: {A,D}+{B,C} = 40+34 = 74; {A,B}+{C,D} = 34+52 = 86; {A,C}+{B,D} = 34+48 = 82.

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from logistics.routing import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
-from logistics.routing.stop import DEFAULT_HARD_LIMIT_S, hard_limit
+from fwdnet.logistics.routing import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
+from fwdnet.logistics.routing.stop import DEFAULT_HARD_LIMIT_S, hard_limit
 
 
 def test_arguments_are_checked():

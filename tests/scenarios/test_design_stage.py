@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from logistics.errors import InputError
-from logistics.network import Scenario, load_scenario
-from scenarios import stages
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.scenarios import stages
 
 
 def _with_sites(scn: Scenario, **changes: dict[str, object]) -> Scenario:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from logistics.network import load_scenario
-from scenarios.forecast_view import HORIZON_WEEKS, forecast_view
+from fwdnet.logistics.network import load_scenario
+from fwdnet.scenarios.forecast_view import HORIZON_WEEKS, forecast_view
 
 
 def test_forecast_view_on_a_generated_scenario(small_toml: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from logistics.network import load_scenario
-from scenarios.generate import Sizes, generate, seasonality
+from fwdnet.logistics.network import load_scenario
+from fwdnet.scenarios.generate import Sizes, generate, seasonality
 
 
 def test_same_seed_same_files(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_history_contains_promotion_spikes(tmp_path: Path) -> None:
 def test_regional_taste_shows_in_history_and_demand(tmp_path: Path) -> None:
     """Hot in one region, slow in another: a hot item's home region buys far more per store
     than the others, in the history and in the simulated demand model alike."""
-    from logistics.network import DemandModel
+    from fwdnet.logistics.network import DemandModel
 
     toml = generate(tmp_path, "t", Sizes(stores=120, skus=80, fw_candidates=6, hot_items=3),
                     seed=9, start=date(2026, 1, 1))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from dashboards.page import network_map
-from scenarios.runner import run_scenario
-from simulation.results import read_results
+from fwdnet.dashboards.page import network_map
+from fwdnet.scenarios.runner import run_scenario
+from fwdnet.simulation.results import read_results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +63,7 @@ def test_same_seed_gives_byte_identical_results(small_toml: Path, tmp_path: Path
 def test_cli_bad_scenario_exits_2_with_one_line(tmp_path: Path) -> None:
     """A broken scenario: exit code 2, one 'error:' line naming the file and row, no traceback."""
     broken = ROOT / "tests" / "data" / "broken" / "negative_demand.toml"
-    proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "run", str(broken), "--out",
+    proc = subprocess.run([sys.executable, "-m", "fwdnet", "run", str(broken), "--out",
                            str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
@@ -74,7 +74,7 @@ def test_cli_bad_scenario_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_run_prints_dashboard_path(tiny_toml: Path, tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "run", str(tiny_toml),
+    proc = subprocess.run([sys.executable, "-m", "fwdnet", "run", str(tiny_toml),
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "tiny" / "dashboard.html")

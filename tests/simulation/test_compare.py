@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from logistics.errors import InputError
-from scenarios.commands.simulate import simulate_scenario
-from simulation.compare import (
+from fwdnet.logistics.errors import InputError
+from fwdnet.scenarios.commands.simulate import simulate_scenario
+from fwdnet.simulation.compare import (
     DesignCase,
     comparison,
     interval,
@@ -18,8 +18,8 @@ from simulation.compare import (
     replicate,
     run_replications,
 )
-from simulation.results import read_results
-from simulation.settings import load_settings
+from fwdnet.simulation.results import read_results
+from fwdnet.simulation.settings import load_settings
 from tests.simulation.test_engine import _one_store
 
 
@@ -39,7 +39,7 @@ def test_interval_by_hand() -> None:
 def _cases() -> list[DesignCase]:
     from dataclasses import replace
 
-    from simulation.engine import poisson_sampler
+    from fwdnet.simulation.engine import poisson_sampler
 
     inp = replace(_one_store(40, 45, review=3, lead=2), sampler=poisson_sampler)
     tight = replace(inp, order_up_to_by_week=inp.order_up_to_by_week * 0 + 25)
@@ -117,7 +117,7 @@ def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: 
 
 def test_interrupt_leaves_nothing_half_written(tiny_toml: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import simulation.compare as compare
+    import fwdnet.simulation.compare as compare
 
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -135,7 +135,7 @@ def test_cli_bad_design_or_warmup_exits_2(tiny_toml: Path, tmp_path: Path) -> No
     import sys
 
     for extra in (["--designs", "optimal,FW-NOPE"], ["--warmup", "400"]):
-        proc = subprocess.run([sys.executable, "-m", "scenarios.cli", "simulate", str(tiny_toml),
+        proc = subprocess.run([sys.executable, "-m", "fwdnet", "simulate", str(tiny_toml),
                                "--out", str(tmp_path), "--workers", "1", *extra],
                               capture_output=True, text=True, check=False)
         assert proc.returncode == 2, proc.stderr

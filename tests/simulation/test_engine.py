@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from logistics.network import DemandModel
-from simulation.engine import SimulationInput, simulate
+from fwdnet.logistics.network import DemandModel
+from fwdnet.simulation.engine import SimulationInput, simulate
 
 
 def _exact(rng: np.random.Generator, rate: np.ndarray) -> np.ndarray:
@@ -72,7 +72,7 @@ def test_stock_is_conserved_every_day_with_random_demand() -> None:
     inp = _one_store(120, 45, review=3, lead=2)
     from dataclasses import replace
 
-    from simulation.engine import poisson_sampler
+    from fwdnet.simulation.engine import poisson_sampler
 
     res = simulate(replace(inp, sampler=poisson_sampler), np.random.default_rng(5))
     k = res.kpis
@@ -85,7 +85,7 @@ def test_stock_is_conserved_every_day_with_random_demand() -> None:
 def test_same_seed_same_result_different_seed_different_demand() -> None:
     from dataclasses import replace
 
-    from simulation.engine import poisson_sampler
+    from fwdnet.simulation.engine import poisson_sampler
 
     inp = replace(_one_store(60, 45, review=3, lead=2), sampler=poisson_sampler)
     a = simulate(inp, np.random.default_rng(1)).kpis.demand

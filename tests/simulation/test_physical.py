@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logistics.network import Scenario, load_scenario
-from logistics.tracking import EventIn, TrackingEvent, WaybillIn, derive_status
-from scenarios import stages
-from simulation.disruptions import Disruption, DisruptionKind
-from simulation.engine import SimulationInput, simulate
-from simulation.streams import Streams
+from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.logistics.tracking import EventIn, TrackingEvent, WaybillIn, derive_status
+from fwdnet.scenarios import stages
+from fwdnet.simulation.disruptions import Disruption, DisruptionKind
+from fwdnet.simulation.engine import SimulationInput, simulate
+from fwdnet.simulation.streams import Streams
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def test_named_designs(setup: Setup) -> None:
     assert len(top2.out.open_fw) == 2
     pair = stages.named_design(setup.scn, setup.net, f"{fws[1]}+{fws[0]}")
     assert pair.out.open_fw == [fws[0], fws[1]]
-    from logistics.errors import InputError
+    from fwdnet.logistics.errors import InputError
 
     with pytest.raises(InputError, match="unknown FW NOPE"):
         stages.named_design(setup.scn, setup.net, "NOPE+" + fws[0])

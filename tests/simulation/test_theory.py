@@ -9,10 +9,10 @@ import pytest
 import simpy
 from scipy import stats
 
-from logistics.inventory.safety import poisson_expected_backorders, poisson_fill_rate
-from logistics.network import DemandModel
-from simulation.docks import erlang_c_wait, use_dock
-from simulation.engine import SimulationInput, poisson_sampler, simulate
+from fwdnet.logistics.inventory.safety import poisson_expected_backorders, poisson_fill_rate
+from fwdnet.logistics.network import DemandModel
+from fwdnet.simulation.docks import erlang_c_wait, use_dock
+from fwdnet.simulation.engine import SimulationInput, poisson_sampler, simulate
 
 
 def _base_stock(skus: int, days: int, mu: float, s_level: float, lead: int) -> SimulationInput:

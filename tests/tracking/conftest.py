@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from logistics.tracking.db import open_engine
+from fwdnet.logistics.tracking.db import open_engine
 from tests.pg import private_schema
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from logistics.tracking import EventType
-from logistics.tracking.adapters import aftership_events, kuaidi100_events
+from fwdnet.logistics.tracking import EventType
+from fwdnet.logistics.tracking.adapters import aftership_events, kuaidi100_events
 
 E = EventType
 

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from logistics.errors import InputError
-from logistics.tracking import TrackingEvent, count_events, parse_line
-from scenarios.cli import app
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.tracking import TrackingEvent, count_events, parse_line
+from fwdnet.scenarios.cli import app
 
 from .helpers import ev, lines, parse_counts, waybill
 from .test_ingest import stored_keys
@@ -47,7 +47,7 @@ def keys_of(feed: list[str]) -> set[tuple[str, str]]:
 
 
 def fwdnet(*args: str) -> list[str]:
-    return [sys.executable, "-m", "scenarios.cli", *args]
+    return [sys.executable, "-m", "fwdnet", *args]
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

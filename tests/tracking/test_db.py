@@ -8,8 +8,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from logistics.tracking import db as dbmod
-from logistics.tracking.db import HEAD_REVISION, current_revision, open_engine
+from fwdnet.logistics.tracking import db as dbmod
+from fwdnet.logistics.tracking.db import HEAD_REVISION, current_revision, open_engine
 
 
 def test_head_revision_constant_matches_the_migration_scripts() -> None:

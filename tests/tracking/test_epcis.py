@@ -7,8 +7,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from logistics.tracking import Location, StoredEvent, TrackingEvent
-from logistics.tracking.epcis import EPCIS_CONTEXT, write_epcis
+from fwdnet.logistics.tracking import Location, StoredEvent, TrackingEvent
+from fwdnet.logistics.tracking.epcis import EPCIS_CONTEXT, write_epcis
 
 T = datetime(2026, 11, 19, 1, tzinfo=UTC)
 REC = datetime(2026, 11, 25, tzinfo=UTC)

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from logistics.tracking.fastline import _Type, fast_event_row
-from logistics.tracking.ingest import event_row_from_input
-from logistics.tracking.model import details_text, utc_iso, utc_text
-from logistics.tracking.schema import EventIn, EventType
-from logistics.tracking.store import PostgresStore, SqliteStore
+from fwdnet.logistics.tracking.fastline import _Type, fast_event_row
+from fwdnet.logistics.tracking.ingest import event_row_from_input
+from fwdnet.logistics.tracking.model import details_text, utc_iso, utc_text
+from fwdnet.logistics.tracking.schema import EventIn, EventType
+from fwdnet.logistics.tracking.store import PostgresStore, SqliteStore
 
 FMTS = (PostgresStore().time, SqliteStore().time)
 

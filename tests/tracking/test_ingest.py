@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from logistics.tracking import (
+from fwdnet.logistics.tracking import (
     EventIn,
     EventType,
     TrackingEvent,
@@ -28,7 +28,7 @@ from logistics.tracking import (
     late_waybills,
     list_waybills,
 )
-from logistics.tracking.tables import events as ev_t
+from fwdnet.logistics.tracking.tables import events as ev_t
 
 from .conftest import DATA, clear
 from .helpers import ev, lines, waybill
@@ -216,7 +216,7 @@ def test_any_shuffle_and_duplication_gives_the_same_log_and_status(
 def test_sqlite_default_file_is_fwdnet_db_in_the_working_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from logistics.tracking import open_engine, resolve_url
+    from fwdnet.logistics.tracking import open_engine, resolve_url
 
     monkeypatch.delenv("FWDNET_DB", raising=False)
     monkeypatch.chdir(tmp_path)

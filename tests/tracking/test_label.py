@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from barcode.charsets.code128 import CODES, STOP
 
-from logistics.tracking import Party, Waybill
-from logistics.tracking.label import render_label_svg
+from fwdnet.logistics.tracking import Party, Waybill
+from fwdnet.logistics.tracking.label import render_label_svg
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

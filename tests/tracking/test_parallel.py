@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from logistics.tracking import count_events, ingest_lines, open_engine
-from logistics.tracking.model import Reject
-from logistics.tracking.parallel import default_workers, ingest_file, read_range, split_lines
+from fwdnet.logistics.tracking import count_events, ingest_lines, open_engine
+from fwdnet.logistics.tracking.model import Reject
+from fwdnet.logistics.tracking.parallel import default_workers, ingest_file, read_range, split_lines
 
 from .conftest import clear
 from .helpers import ev, lines

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from logistics.tracking import EventIn, Location, TrackingEvent, key_for_event_id, parse_line
-from logistics.tracking.ingest import event_row, event_row_from_input
-from logistics.tracking.store import PostgresStore, SqliteStore
+from fwdnet.logistics.tracking import EventIn, Location, TrackingEvent, key_for_event_id, parse_line
+from fwdnet.logistics.tracking.ingest import event_row, event_row_from_input
+from fwdnet.logistics.tracking.store import PostgresStore, SqliteStore
 
 from .helpers import ev
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logistics.tracking import EventType, TrackingEvent, derive_status
+from fwdnet.logistics.tracking import EventType, TrackingEvent, derive_status
 
 T0 = datetime(2026, 11, 19, tzinfo=UTC)
 E = EventType

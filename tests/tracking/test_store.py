@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from logistics.tracking import count_events, events_of, ingest_lines, list_waybills
-from logistics.tracking import store as store_mod
-from logistics.tracking.store import lock_order
+from fwdnet.logistics.tracking import count_events, events_of, ingest_lines, list_waybills
+from fwdnet.logistics.tracking import store as store_mod
+from fwdnet.logistics.tracking.store import lock_order
 
 from .conftest import clear
 from .helpers import ev, waybill

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from logistics.api.db import check_database
-from logistics.api.deps import ContextDep
-from logistics.api.logs import log
-from logistics.api.metrics import render
+from fwdnet.logistics.api.db import check_database
+from fwdnet.logistics.api.deps import ContextDep
+from fwdnet.logistics.api.logs import log
+from fwdnet.logistics.api.metrics import render
 
 router = APIRouter(tags=["operations"])
 

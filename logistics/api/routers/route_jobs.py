@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal, cast
 from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import BaseModel
 
-from logistics.api import jobs, service
-from logistics.api.deps import ContextDep, RouteCaller
-from logistics.api.errors import ERROR_RESPONSES
-from logistics.api.keys import Principal
-from logistics.api.routers.routes import time_limit
-from logistics.api.schemas import ErrorOut, RouteRequest, RouteResponse
+from fwdnet.logistics.api import jobs, service
+from fwdnet.logistics.api.deps import ContextDep, RouteCaller
+from fwdnet.logistics.api.errors import ERROR_RESPONSES
+from fwdnet.logistics.api.keys import Principal
+from fwdnet.logistics.api.routers.routes import time_limit
+from fwdnet.logistics.api.schemas import ErrorOut, RouteRequest, RouteResponse
 
 router = APIRouter(prefix="/v1/route-jobs", tags=["route jobs"])
 _ERR: dict[int | str, dict[str, Any]] = {k: {**v, "model": ErrorOut}

@@ -6,12 +6,12 @@ import time
 
 from fastapi import APIRouter
 
-from logistics.api import service
-from logistics.api.deps import ContextDep, RouteCaller
-from logistics.api.errors import ERROR_RESPONSES
-from logistics.api.metrics import SOLVE
-from logistics.api.schemas import ErrorOut, RouteRequest, RouteResponse
-from logistics.errors import InputError
+from fwdnet.logistics.api import service
+from fwdnet.logistics.api.deps import ContextDep, RouteCaller
+from fwdnet.logistics.api.errors import ERROR_RESPONSES
+from fwdnet.logistics.api.metrics import SOLVE
+from fwdnet.logistics.api.schemas import ErrorOut, RouteRequest, RouteResponse
+from fwdnet.logistics.errors import InputError
 
 router = APIRouter(prefix="/v1", tags=["routes"])
 

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel, Discriminator, Tag
 from sqlalchemy import select
 
-from logistics.api.deps import ContextDep, EventPoster, WaybillLister, WaybillReader
-from logistics.api.errors import ERROR_RESPONSES
-from logistics.api.keys import Principal
-from logistics.api.metrics import INGEST
-from logistics.api.schemas import ErrorOut
-from logistics.errors import InputError
-from logistics.tracking import (
+from fwdnet.logistics.api.deps import ContextDep, EventPoster, WaybillLister, WaybillReader
+from fwdnet.logistics.api.errors import ERROR_RESPONSES
+from fwdnet.logistics.api.keys import Principal
+from fwdnet.logistics.api.metrics import INGEST
+from fwdnet.logistics.api.schemas import ErrorOut
+from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.tracking import (
     EventIn,
     WaybillIn,
     get_trace,
@@ -90,7 +90,7 @@ class SummaryOut(BaseModel):
 
 
 def _carrier_check(ctx: ContextDep, who: Principal, items: list[EventIn | WaybillIn]) -> None:
-    from logistics.tracking.tables import waybills as wb_t
+    from fwdnet.logistics.tracking.tables import waybills as wb_t
 
     code = who.code
     for i, it in enumerate(items, start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from logistics.tracking.tables import metadata
+from fwdnet.logistics.tracking.tables import metadata
 
 
 def run() -> None:
