@@ -268,7 +268,7 @@ def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replicatio
     """National versus regional (plus `overrides`, if given) ranges on the scenario's demand.
 
     `season_weeks` (default: the rules') re-plans both every that many ISO weeks (0 = yearly).
-    The runner's entry point: `results.assortment = assortment_view(scn)`.
+    The pipeline's entry point: `results.assortment = assortment_view(scn)`.
     """
     from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
     from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides

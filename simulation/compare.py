@@ -7,6 +7,8 @@ Replications run on any `concurrent.futures.Executor` (a local process pool, or 
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -168,3 +170,22 @@ def open_executor(kind: str = "local", scheduler: str | None = None,
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def designs_csv_lines(comp: Comparison) -> list[str]:
+    """designs.csv: one row per design with means and 95% CI bounds of the headline metrics."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    parts = list(comp.designs[0].cost_breakdown_rmb)
+    w.writerow(["design", "open_fw", "fill_rate", "fill_rate_low", "fill_rate_high",
+                "total_cost_rmb", "total_cost_low", "total_cost_high", "lead_time_days",
+                "lost_sales_units", "average_stock_units", "co2_kg",
+                *[f"cost_{p}_rmb" for p in parts]])
+    for r in comp.designs:
+        w.writerow([r.design, "+".join(r.open_fw), f"{r.fill_rate.mean:.6f}",
+                    f"{r.fill_rate.low:.6f}", f"{r.fill_rate.high:.6f}",
+                    f"{r.total_cost_rmb.mean:.2f}", f"{r.total_cost_rmb.low:.2f}",
+                    f"{r.total_cost_rmb.high:.2f}", f"{r.lead_time_days.mean:.4f}",
+                    f"{r.lost_sales_units:.1f}", f"{r.average_stock_units:.1f}",
+                    f"{r.co2_kg:.1f}", *[f"{r.cost_breakdown_rmb[p]:.2f}" for p in parts]])
+    return buf.getvalue().splitlines()

@@ -303,7 +303,7 @@ def contracts_view(scn: Scenario, contracts_path: Path | None = None, *, replica
                    on_replication: Callable[[int], None] | None = None) -> ContractsView:
     """Every contract of the file (the first is the baseline) on the scenario's chain demand.
 
-    The runner's entry point: `results.contracts = contracts_view(scn)`.
+    The pipeline's entry point: `results.contracts = contracts_view(scn)`.
     """
     from fwdnet.logistics.inventory.contracts import load_contracts
 
