@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -17,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.stats import mean_interval
 from fwdnet.simulation.engine import SimulationInput, simulate
 from fwdnet.simulation.results import Comparison, DesignRow, Interval, PairedDifference
 from fwdnet.simulation.streams import Streams
@@ -49,13 +48,8 @@ def with_costs(m: Metrics, counted_days: int, fixed_cost_per_year: float) -> Met
 
 
 def interval(values: Sequence[float], level: float = 0.95) -> Interval:
-    """Mean and Student-t confidence interval; a single value gives a zero-width interval."""
-    x = np.asarray(values, dtype=np.float64)
-    mean = float(x.mean())
-    if x.size < 2:
-        return Interval(mean=mean, low=mean, high=mean)
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return Interval(mean=mean, low=mean - half, high=mean + half)
+    """The kernel's Student-t interval as the results schema's `Interval`."""
+    return Interval(**mean_interval(values, level).as_dict())
 
 
 @dataclass(frozen=True)
