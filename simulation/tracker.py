@@ -15,32 +15,23 @@ import numpy as np
 import numpy.typing as npt
 
 from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.simulation import kpis as rec
 from fwdnet.simulation.demand import DemandLayout
-from fwdnet.simulation.kpis import (
-    DailyKpis,
-    Flows,
-    NodeKpis,
-    RegionKpis,
-    ShipmentRecord,
-    SkuKpis,
-    TransferRecord,
-    freeze,
-)
 
-DAILY = tuple(f for f in DailyKpis.__dataclass_fields__ if f != "node_fill_rate")
+DAILY = tuple(f for f in rec.DailyKpis.__dataclass_fields__ if f != "node_fill_rate")
 
 
 @dataclass(frozen=True)
 class TrackedKpis:
     """Everything the tracker counted, frozen (read-only arrays)."""
 
-    daily: DailyKpis
-    node: NodeKpis
-    region: RegionKpis
-    sku: SkuKpis
-    transfers: tuple[TransferRecord, ...]
-    shipments: tuple[ShipmentRecord, ...]
-    flows: Flows | None
+    daily: rec.DailyKpis
+    node: rec.NodeKpis
+    region: rec.RegionKpis
+    sku: rec.SkuKpis
+    transfers: tuple[rec.TransferRecord, ...]
+    shipments: tuple[rec.ShipmentRecord, ...]
+    flows: rec.Flows | None
 
 
 class KpiTracker:
@@ -59,9 +50,9 @@ class KpiTracker:
         self.r_demand, self.r_filled, self.r_lost = (np.zeros(shape_rc) for _ in range(3))
         self.r_stock, self.r_out, self.r_stocked = (np.zeros(shape_rc) for _ in range(3))
         self.k_demand, self.k_lost = np.zeros((nodes, skus)), np.zeros((nodes, skus))
-        self.transfers: list[TransferRecord] = []
-        self.shipments: list[ShipmentRecord] = []
-        self.flow = ({k: np.zeros((days, nodes, skus)) for k in Flows.__dataclass_fields__}
+        self.transfers: list[rec.TransferRecord] = []
+        self.shipments: list[rec.ShipmentRecord] = []
+        self.flow = ({k: np.zeros((days, nodes, skus)) for k in rec.Flows.__dataclass_fields__}
                      if audit else {})
 
     def counted(self, day: int) -> bool:
@@ -108,7 +99,7 @@ class KpiTracker:
         self.daily["handling_cost"][day] += rmb
 
     def receipt(self, day: int, node: int, shipped: FloatArray, handling_rmb: float | None,
-                record: ShipmentRecord) -> None:
+                record: rec.ShipmentRecord) -> None:
         """Stock landed at a node (trunk, direct or internal move)."""
         units = record.units
         self.daily["receipts"][day] += units
@@ -132,10 +123,10 @@ class KpiTracker:
         d["trunk_capacity"][day] += capacity
         self.n_trips[nodes] += 1
 
-    def supplier_receipt(self, record: ShipmentRecord) -> None:
+    def supplier_receipt(self, record: rec.ShipmentRecord) -> None:
         self.shipments.append(record)
 
-    def transfer_sent(self, day: int, record: TransferRecord, co2_kg: float) -> None:
+    def transfer_sent(self, day: int, record: rec.TransferRecord, co2_kg: float) -> None:
         """Rebalancing: units leave `record.src` today for `record.dst`."""
         self._flow("transfers_out", day, record.src,
                    np.eye(1, self.skus, record.sku)[0] * record.units)
@@ -146,7 +137,7 @@ class KpiTracker:
     def transfer_cost(self, day: int, rmb: float) -> None:
         self.daily["transfer_cost"][day] += rmb
 
-    def transfer_landed(self, day: int, node: int, sku: int, record: ShipmentRecord) -> None:
+    def transfer_landed(self, day: int, node: int, sku: int, record: rec.ShipmentRecord) -> None:
         self._flow("transfers_in", day, node, np.eye(1, self.skus, sku)[0] * record.units)
         self.shipments.append(record)
 
@@ -180,21 +171,21 @@ class KpiTracker:
         fill = np.divide(self.n_filled, self.n_demand, out=np.ones(self.nodes),
                          where=self.n_demand > 0)
         counted = max(self.days - self.warmup, 1)
-        kpis = DailyKpis(node_fill_rate=fill, **d)
-        node = NodeKpis(self.n_demand, self.n_filled, self.n_lost, self.n_stock / counted,
+        kpis = rec.DailyKpis(node_fill_rate=fill, **d)
+        node = rec.NodeKpis(self.n_demand, self.n_filled, self.n_lost, self.n_stock / counted,
                         self.n_out, self.n_stocked / counted, self.n_receipts, self.n_trips)
-        region = RegionKpis(self.r_demand, self.r_filled, self.r_lost, self.r_stock / counted,
+        region = rec.RegionKpis(self.r_demand, self.r_filled, self.r_lost, self.r_stock / counted,
                             self.r_out, self.r_stocked / counted)
-        sku = SkuKpis(self.k_demand, self.k_lost, final_on_hand.copy())
+        sku = rec.SkuKpis(self.k_demand, self.k_lost, final_on_hand.copy())
         flows = None
         if self.audit:
             f = self.flow
             start = np.concatenate([np.asarray(initial_on_hand)[None], f["end"][:-1]])
-            flows = Flows(start=start, receipts=f["receipts"], sales=f["sales"], lost=f["lost"],
+            flows = rec.Flows(start=start, receipts=f["receipts"], sales=f["sales"], lost=f["lost"],
                           transfers_out=f["transfers_out"], transfers_in=f["transfers_in"],
                           end=f["end"])
-            freeze(flows)
+            rec.freeze(flows)
         for obj in (kpis, node, region, sku):
-            freeze(obj)
+            rec.freeze(obj)
         return TrackedKpis(kpis, node, region, sku, tuple(self.transfers),
                            tuple(self.shipments), flows)

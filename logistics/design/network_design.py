@@ -244,8 +244,8 @@ def compare_designs(scn: Scenario, optimal: NetworkDesign, names: Sequence[str] 
 
 def design_dict(design: NetworkDesign, compare: Sequence[DesignCosts] = (),
                 skipped: Sequence[tuple[str, str]] = (), start_week: int = 0) -> dict[str, Any]:
-    """JSON-ready design (the file `fwdnet design run` writes): location, placement with the
-    stock targets of `start_week` (ISO week − 1), routes when planned, and the comparison."""
+    """JSON-ready design (the file `fwdnet design run` writes): location, placement, the (R, S)
+    stock targets of `start_week` (ISO week − 1) per node, and the comparison."""
     placed = design.placement
     held = placed.held if placed is not None else np.zeros((0, 0), dtype=bool)
     level = design.stock.order_up_to_by_week[start_week]
@@ -272,8 +272,17 @@ def design_dict(design: NetworkDesign, compare: Sequence[DesignCosts] = (),
             "gap": placed.gap,
             "share_of_demand_from_fw_stock": round(placed.share_of_demand_at_fw, 4),
             "skus_held": {fw: int(held[i].sum()) for i, fw in enumerate(design.open_fw)},
-            "target_units": {fw: {sku_ids[k]: int(level[i, k]) for k in np.flatnonzero(held[i])}
+            "target_units": {fw: {sku_ids[k]: int(placed.target_units[i, k])
+                                  for k in np.flatnonzero(held[i])}
                              for i, fw in enumerate(design.open_fw)},
+        },
+        "stock": {
+            "iso_week": start_week + 1,
+            "review_days": design.stock.review_days,
+            "nodes": {n: {"lead_days": int(design.stock.lead_days[i]),
+                          "skus_stocked": int((level[i] > 0).sum()),
+                          "order_up_to_units": int(level[i].sum())}
+                      for i, n in enumerate(design.node_ids)},
         },
         "compare": [c.row() for c in compare],
         "compare_skipped": [{"design": d, "reason": r} for d, r in skipped],
