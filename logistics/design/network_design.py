@@ -125,9 +125,11 @@ class NetworkDesign:
 
     @property
     def fixed_cost_per_year(self) -> float:
+        """RMB a year for the open FWs (the comparison prorates it over the counted days)."""
         return self.fixed_cost_rmb / (self.horizon_days / 365.0)
 
     def with_routes(self, routes: DesignRoutes) -> NetworkDesign:
+        """The same design with its typical-day routes planned."""
         return dataclasses.replace(self, routes=routes)
 
 
