@@ -10,18 +10,20 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from fwdnet.logistics.design.matrices import NetworkMatrices
-from fwdnet.logistics.design.network_design import NetworkDesign
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario
 from fwdnet.simulation.disruptions import Disruption
 from fwdnet.simulation.settings import SimSettings
+
+if TYPE_CHECKING:  # the design package loads the solvers: replay workers need none of them
+    from fwdnet.logistics.design.matrices import NetworkMatrices
+    from fwdnet.logistics.design.network_design import NetworkDesign
 
 Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 
