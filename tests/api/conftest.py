@@ -23,6 +23,8 @@ from fwdnet.logistics.api.settings import Settings
 from tests.pg import private_schema
 
 ROLES = ("hq", "dispatch", "region:east", "carrier:sf")
+SCENARIO = Path(__file__).resolve().parents[1] / "data" / "api_regions" / "api_regions.toml"
+"""The tiny scenario with regions east and west (region keys are scoped to its sites)."""
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +55,11 @@ class Api:
 
 
 def settings_for(url: str, **over: Any) -> Settings:
-    base: dict[str, Any] = {"db": url, "executor": "thread", "job_workers": 2,
-                            "default_time_limit_s": 0.3, "rate_per_minute": 60_000,
-                            "rate_burst": 10_000, "key_cache_s": 0.0, "job_sweep_s": 0.5,
-                            "log_json": True}
+    base: dict[str, Any] = {"db": url, "executor": "process", "job_workers": 2,
+                            "solve_workers": 2, "default_time_limit_s": 0.3,
+                            "rate_per_minute": 60_000, "rate_burst": 10_000, "key_cache_s": 0.0,
+                            "job_sweep_s": 0.5, "job_poll_s": 0.1, "log_json": True,
+                            "scenario": str(SCENARIO)}
     return Settings(**{**base, **over})
 
 
