@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 limiter, runner, solver, regions)
         if settings.start_jobs:
             runner.start()
+        keeper = asyncio.create_task(_keep([solver, *([job_pool] if job_pool else [])]))
         log.info("started", extra={"fields": {
             "db": engine.dialect.name, "executor": settings.executor,
             "solve_workers": settings.solve_workers, "job_workers": settings.job_workers,
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
             await asyncio.to_thread(runner.shutdown)
             await asyncio.to_thread(solver.shutdown)
             engine.dispose()
@@ -90,6 +94,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+async def _keep(pools: list[WorkerPool], every_s: float = 1.0) -> None:
+    """Replace idle workers killed from outside, so /ready recovers without traffic."""
+    while True:
+        await asyncio.sleep(every_s)
+        for p in pools:
+            try:
+                p.heal()
+            except Exception as exc:  # never let the keeper die
+                log.warning("pool keeper: %s", type(exc).__name__)
 
 
 def app_from_env() -> FastAPI:

@@ -158,6 +158,21 @@ class WorkerPool:
         out["alive"] = sum(1 for w in ws if w.proc.is_alive())
         return out
 
+    def heal(self) -> int:
+        """Replace idle workers that died (killed from outside); returns how many."""
+        with self._lock:
+            dead = [w for w in self._idle if not w.proc.is_alive()]
+            self._idle = [w for w in self._idle if w not in dead]
+            for w in dead:
+                self._replace_locked(w, _death(w) + " while idle")
+        return len(dead)
+
+    def pids(self) -> list[int]:
+        """Process ids of the current workers (idle and busy)."""
+        with self._lock:
+            return [w.proc.pid for w in (*self._idle, *self._busy.values())
+                    if w.proc.pid is not None]
+
     def busy(self) -> list[Worker]:
         with self._lock:
             return list(self._busy.values())

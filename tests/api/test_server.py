@@ -42,10 +42,10 @@ class Server:
             [str(BIN / "fwdnet"), "serve", "--port", str(self.port), "--db", url,
              "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True)
-        t_end = time.monotonic() + 30
+        t_end = time.monotonic() + 120  # worker pools start first; slow on a loaded machine
         while time.monotonic() < t_end:
             try:
-                if httpx.get(self.base + "/ready", timeout=1).status_code == 200:
+                if httpx.get(self.base + "/ready", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
