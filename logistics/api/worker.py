@@ -7,6 +7,7 @@ server process does; an idle worker also exits when its pipe closes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -15,17 +16,15 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-import sqlalchemy.dialects.sqlite.pysqlite  # noqa: F401  (preloaded: job workers' database)
+import sqlalchemy.dialects.sqlite.pysqlite  # preloaded: the job workers' database driver
 
 from fwdnet.logistics.api import jobs, service
 from fwdnet.logistics.api.schemas import RouteRequest
 from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.tracking import db as tracking_db
 
-try:  # the PostgreSQL driver, when installed, is loaded before the fork too
-    import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
-except ImportError:  # pragma: no cover - the api extra installs it
-    pass
+with contextlib.suppress(ImportError):  # the PostgreSQL driver too, when installed
+    import sqlalchemy.dialects.postgresql.psycopg
 
 ANSWER_RESERVE_S = 0.05
 ANSWER_RESERVE_SHARE = 0.05
@@ -81,10 +80,8 @@ _WARM_UP = ('{"vehicles": [{"id": 0, "start_index": 0}], "jobs": [{"id": 1, "loc
 def _warm_up() -> None:
     """Solve a 1-stop problem once, so the first real request does not pay for first-call
     costs (lazy imports, first touches of copied memory): about 0.3 s measured."""
-    try:
+    with contextlib.suppress(Exception):  # never fatal: a real request reports what is wrong
         solve_route(_WARM_UP, 0.05, 1.3, 40.0)
-    except Exception:  # never fatal: the real request will report what is wrong
-        pass
 
 
 def budget(time_limit_s: float) -> float:
