@@ -24,7 +24,7 @@ from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.tracking import db as tracking_db
 
 with contextlib.suppress(ImportError):  # the PostgreSQL driver too, when installed
-    import sqlalchemy.dialects.postgresql.psycopg
+    import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
 
 ANSWER_RESERVE_S = 0.05
 ANSWER_RESERVE_SHARE = 0.05
