@@ -93,7 +93,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
+    _document_route_request(app)
     return app
+
+
+def _document_route_request(app: FastAPI) -> None:
+    """Put RouteRequest (read from the raw body by the route endpoints) into the OpenAPI."""
+    from typing import Any
+
+    from fwdnet.logistics.api.schemas import RouteRequest
+
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = plain()
+            schema = RouteRequest.model_json_schema(
+                ref_template="#/components/schemas/{model}", mode="validation")
+            comps = spec.setdefault("components", {}).setdefault("schemas", {})
+            comps.update(schema.pop("$defs", {}))
+            comps["RouteRequest"] = schema
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _keep(pools: list[WorkerPool], every_s: float = 1.0) -> None:

@@ -52,6 +52,7 @@ class ServiceMiddleware:
         rid = given if _RID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
         t0 = time.perf_counter()
+        scope["fwdnet.t0"] = time.monotonic()  # deadlines of solves count from here
         status: dict[str, Any] = {"code": None, "started": False, "complete": False}
         gone = threading.Event()  # the client disconnected before its answer was complete
         scope["fwdnet.disconnected"] = gone

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Header, HTTPException, Path, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from fwdnet.logistics.api import jobs, service
@@ -17,7 +18,13 @@ from fwdnet.logistics.api.deps import ContextDep, RouteCaller
 from fwdnet.logistics.api.errors import ERROR_RESPONSES
 from fwdnet.logistics.api.keys import Principal
 from fwdnet.logistics.api.metrics import REJECTED
-from fwdnet.logistics.api.routers.routes import check_scope, check_size, time_limit
+from fwdnet.logistics.api.routers.routes import (
+    BODY,
+    check_scope,
+    check_size,
+    parse_request,
+    time_limit,
+)
 from fwdnet.logistics.api.schemas import ErrorOut, RouteRequest, RouteResponse
 
 router = APIRouter(prefix="/v1/route-jobs", tags=["route jobs"])
@@ -62,13 +69,20 @@ def _load(ctx: ContextDep, job_id: str, who: Principal) -> jobs.JobRow:
 
 
 @router.post("", status_code=202, response_model=JobOut, response_model_exclude_none=True,
+             openapi_extra=BODY,
              responses={**_ERR, 200: {"model": JobOut, "description": "the job an earlier "
                                       "POST with this Idempotency-Key created"},
                         409: {"model": ErrorOut, "description": "Idempotency-Key reused for "
                               "another body"}})
-def create_route_job(req: RouteRequest, ctx: ContextDep, who: RouteCaller,
-                     response: Response, idempotency_key: IdemKey = None) -> JobOut:
+async def create_route_job(request: Request, ctx: ContextDep, who: RouteCaller,
+                           response: Response, idempotency_key: IdemKey = None) -> JobOut:
     """Queue a solve; poll `GET /v1/route-jobs/{id}` (also given in the Location header)."""
+    req = await run_in_threadpool(parse_request, await request.body())
+    return await run_in_threadpool(_create, req, ctx, who, response, idempotency_key)
+
+
+def _create(req: RouteRequest, ctx: ContextDep, who: Principal, response: Response,
+            idempotency_key: str | None) -> JobOut:
     s = ctx.settings
     limit = time_limit(req, s.default_time_limit_s, s.max_job_time_limit_s, "per job")
     check_size(req, s.max_job_size, "FWDNET_MAX_JOB_SIZE")
