@@ -8,6 +8,12 @@ K2 is core, jeans (K3) are locked, east may list 1 SKU (full with K2). By hand: 
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
 from tests.api.conftest import Api
 from tests.api.helpers import EAST, WEST, site_route
 
@@ -82,7 +88,8 @@ def test_accepted_changes_apply_and_are_audited_with_before_and_after(api: Api) 
     assert line["before"]["listed_in_seasons"] == {"K1": 1}
     assert line["after"]["listed_in_seasons"] == {"K1": 0}
     refused = [x for x in api.get("/v1/audit?region=east").json() if x["outcome"] == "refused"]
-    assert refused and refused[0]["detail"]["refused"]["rule"]
+    assert {x["detail"]["refused"]["rule"] for x in refused} == {
+        "core_range", "locked_category", "max_range"}
     assert api.get("/v1/audit", "region:west").status_code == 403
     r = api.client.delete(f"/v1/regions/west/overrides/{oid}", headers=api.h("hq"))
     assert r.status_code == 200
@@ -105,3 +112,55 @@ def test_region_keys_route_only_between_their_own_sites(api: Api) -> None:
     assert api.post("/v1/route-jobs", "region:east", json=body).status_code == 403
     assert api.post("/v1/routes", "region:west", json=site_route(WEST)).status_code == 200
     assert api.post("/v1/routes", json=body).status_code == 200
+
+
+def test_cli_uses_the_same_rules_scope_and_audit(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """`fwdnet regions propose` with a region:west key: a refused change exits 2 naming the
+    rule; an allowed one is stored and shows in `regions show` and `regions audit`; a
+    region:east key cannot touch west."""
+    from fwdnet.logistics.api.db import open_api_engine
+    from fwdnet.logistics.api.keys import create_key
+    from fwdnet.scenarios.cli import main
+    from tests.api.conftest import SCENARIO
+
+    def run(*args: str) -> tuple[int, str]:
+        old = sys.argv
+        sys.argv = ["fwdnet", *args]
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            sys.argv = old
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    engine = open_api_engine(db)
+    west, east, hq = (create_key(engine, r)[1] for r in ("region:west", "region:east", "hq"))
+    engine.dispose()
+    common = ["--db", db, "--scenario", str(SCENARIO)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,action,sku,category,lift,start,end\nwest,remove,K2,,,,\n")
+    code, out = run("regions", "propose", "west", str(bad), "--key", west, *common)
+    assert code == 2
+    assert "refused by HQ rule core_range" in out
+    good = tmp_path / "good.csv"
+    good.write_text("region,action,sku,category,lift,start,end\nwest,remove,K1,,,,\n"
+                    "west,promote,,t_shirt,1.3,2026-06-01,2026-06-30\n")
+    code, out = run("regions", "propose", "west", str(good), "--key", west, *common)
+    assert code == 0, out
+    assert "assortment: applied 1 change(s) to west (range size [3] -> [2])" in out
+    assert "promotion: applied 1 change(s)" in out
+    code, out = run("regions", "show", "west", "--key", west, *common)
+    assert "2 SKUs listed per season" in out
+    assert "local promotion" in out
+    code, out = run("regions", "propose", "west", str(good), "--key", east, *common)
+    assert code == 2
+    assert "rule region_scope" in out
+    assert run("regions", "audit", "--key", west, "--db", db)[0] == 2
+    code, out = run("regions", "audit", "--key", hq, "--db", db)
+    outcomes = [json.loads(x)["outcome"] for x in out.splitlines()]
+    assert outcomes == ["applied", "applied", "refused"]
