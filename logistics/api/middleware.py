@@ -125,7 +125,7 @@ class ServiceMiddleware:
             label = _route_label(scope)
             # a client that left before its answer was complete is a 499 (nginx's "client
             # closed request"), not a server error
-            code = 499 if gone.is_set() and not status["complete"] else (status["code"] or 500)
+            code = 499 if gone.is_set() else (status["code"] or 500)
             REQUESTS.labels(scope["method"], label, str(code)).inc()
             LATENCY.labels(scope["method"], label).observe(dt)
             log.info("request", extra={"request_id": rid, "fields": {
