@@ -122,7 +122,8 @@ class WorkerPool:
         ctx = _context()
         ours, theirs = ctx.Pipe()
         forkserver.ensure_running()  # the worker's parent, named to it for PR_SET_PDEATHSIG
-        p = ctx.Process(target=worker.main, args=(theirs, forkserver_pid(), self._nice),
+        p = ctx.Process(target=worker.main,
+                        args=(theirs, forkserver_pid(), self._nice, f"fwdnet-{self.name}"),
                         name=f"fwdnet-{self.name}-{slot}", daemon=True)
         p.start()
         theirs.close()

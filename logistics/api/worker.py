@@ -40,9 +40,18 @@ def _die_with(parent: int | None) -> None:
         os._exit(1)
 
 
-def main(conn: Connection, parent: int | None, nice: int) -> None:
+def _name(name: str) -> None:
+    """The process name `ps -o comm` shows (`fwdnet-solve`, `fwdnet-job`): the runbook finds
+    workers by it."""
+    if sys.platform.startswith("linux"):
+        pr_set_name = 15
+        ctypes.CDLL(None).prctl(pr_set_name, name.encode()[:15], 0, 0, 0)
+
+
+def main(conn: Connection, parent: int | None, nice: int, name: str = "fwdnet-worker") -> None:
     """Serve tasks `(fn, args)` from the pipe until it closes; answer (kind, payload)."""
     _die_with(parent)
+    _name(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if nice:
