@@ -42,12 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = open_api_engine(settings.db)
         url = resolve_url(settings.db)
         solver = WorkerPool(settings.solve_workers, "solve", nice=settings.solve_nice)
-        await asyncio.to_thread(solver.start)
         executor = (make_executor(settings.executor, settings.job_workers,
                                   settings.dask_scheduler) if settings.start_jobs else None)
         job_pool = None
         if settings.start_jobs and executor is None:
             job_pool = WorkerPool(settings.job_workers, "job", nice=settings.solve_nice)
+        await asyncio.to_thread(solver.start)  # starts the forkserver; then both pools
+        if job_pool is not None:
             await asyncio.to_thread(job_pool.start)
         runner = JobRunner(engine, url, slots=settings.job_workers if settings.start_jobs else 0,
                            pool=job_pool, executor=executor, road_factor=settings.road_factor,

@@ -106,15 +106,17 @@ class WorkerPool:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Start every worker (the first pool of a process also starts the forkserver)."""
-        for slot in range(self.size):
-            w = self._spawn(slot)
+        """Start every worker (the first pool of a process also starts the forkserver); the
+        workers warm up in parallel."""
+        launched = [self._launch(slot) for slot in range(self.size)]
+        for w in launched:
+            self._ready(w)
             with self._lock:
                 self._idle.append(w)
         POOL_SIZE.labels(self.name).set(self.size)
         POOL_BUSY.labels(self.name).set(0)
 
-    def _spawn(self, slot: int) -> Worker:
+    def _launch(self, slot: int) -> Worker:
         from multiprocessing import forkserver
 
         from fwdnet.logistics.api import worker
@@ -127,16 +129,24 @@ class WorkerPool:
                         name=f"fwdnet-{self.name}-{slot}", daemon=True)
         p.start()
         theirs.close()
-        w = Worker(slot, p, ours)
-        # a worker is idle only once warmed up: a request never waits for its start
-        if not ours.poll(START_TIMEOUT_S):
+        return Worker(slot, p, ours)
+
+    @staticmethod
+    def _ready(w: Worker) -> None:
+        """Wait for the worker's warm-up: a worker is idle only once warmed up, so a request
+        never waits for a start."""
+        if not w.conn.poll(START_TIMEOUT_S):
             _kill(w)
-            raise WorkerDied(f"worker {slot} did not start within {START_TIMEOUT_S:g} s")
+            raise WorkerDied(f"worker {w.slot} did not start within {START_TIMEOUT_S:g} s")
         try:
-            ours.recv()
+            w.conn.recv()
         except (EOFError, OSError) as exc:
             _kill(w)
             raise WorkerDied(_death(w)) from exc
+
+    def _spawn(self, slot: int) -> Worker:
+        w = self._launch(slot)
+        self._ready(w)
         return w
 
     def shutdown(self) -> None:
