@@ -85,8 +85,8 @@ class Api:
 
 
 def settings_for(url: str, **over: Any) -> Settings:
-    base: dict[str, Any] = {"db": url, "executor": "process", "job_workers": 2,
-                            "solve_workers": 2, "default_time_limit_s": 0.3,
+    base: dict[str, Any] = {"db": url, "executor": "process", "job_workers": 1,
+                            "solve_workers": 1, "default_time_limit_s": 0.3,
                             "rate_per_minute": 60_000, "rate_burst": 10_000, "key_cache_s": 0.0,
                             "job_sweep_s": 0.5, "job_poll_s": 0.1, "log_json": True,
                             "scenario": str(SCENARIO)}

@@ -218,7 +218,7 @@ def test_without_redis_the_limits_stay_in_process(api: Api) -> None:
 
 def test_pool_and_queue_metrics(fresh_app: Any) -> None:
     """Pool size and busy gauges, queue depth and jobs by state are exported."""
-    with fresh_app(start_jobs=False) as a:
+    with fresh_app(start_jobs=False, solve_workers=2) as a:
         a.post("/v1/route-jobs", json=tiny_route(1))
         text = a.client.get("/metrics").text
         assert 'fwdnet_pool_workers{pool="solve"} 2.0' in text
