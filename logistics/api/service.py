@@ -26,6 +26,7 @@ from fwdnet.logistics.api.schemas import (
 from fwdnet.logistics.api.timeline import Timeline, evaluate
 from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.routing import (
+    MaxRuntime,
     PlannedRoute,
     Route,
     RoutingResult,
@@ -206,16 +207,18 @@ def answer_from_result(req: RouteRequest, b: Built, result: RoutingResult, load_
 
 
 def route(req: RouteRequest, *, time_limit_s: float, road_factor: float, speed_kmh: float,
-          initial: tuple[PlannedRoute, ...] = ()) -> tuple[RouteResponse, RoutingResult | None]:
-    """Solve (or, with `options.plan`, evaluate) a request within `time_limit_s` seconds."""
+          initial: tuple[PlannedRoute, ...] = (), full_time: bool = False
+          ) -> tuple[RouteResponse, RoutingResult | None]:
+    """Solve (or, with `options.plan`, evaluate) a request within `time_limit_s` seconds;
+    `full_time` searches until then even once converged (for benchmarks)."""
     t0 = time.perf_counter()
     b = build(req, req.options.road_factor or road_factor, req.options.speed_kmh or speed_kmh)
     load_ms = int((time.perf_counter() - t0) * 1000)
     if req.options.plan:
         return plan(req, b, load_ms), None
     left = max(0.01, time_limit_s - (time.perf_counter() - t0) - SAFETY_S)
-    result = solve(b.problem, stop=default_stop(len(b.problem.clients), left),
-                   seed=req.options.seed, initial=initial)
+    stop = MaxRuntime(left) if full_time else default_stop(len(b.problem.clients), left)
+    result = solve(b.problem, stop=stop, seed=req.options.seed, initial=initial)
     return answer_from_result(req, b, result, load_ms), result
 
 

@@ -9,6 +9,7 @@ The C search cannot be interrupted: callers run it in a child process (`portfoli
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -124,9 +125,29 @@ class HgsRun:
     seed: int
 
 
+def cpu_share(sample_s: float = 0.03) -> float:
+    """Share of one core this process gets right now (busy-loop sample; 1.0 when idle).
+
+    HGS-CVRP's time limit counts CPU seconds: on a loaded machine it is scaled by this
+    share so the search still returns before the wall-clock limit."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    while time.perf_counter() - t0 < sample_s:
+        pass
+    return max(0.1, min(1.0, (time.process_time() - c0) / max(time.perf_counter() - t0, 1e-9)))
+
+
 def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
-    """Run HGS-CVRP to completion in this process and translate its best plan."""
+    """Run HGS-CVRP to completion in this process and translate its best plan.
+
+    With a time limit (`run.patience` None) it is wall-clock seconds, converted to the CPU
+    seconds HGS counts at this process's current share of a core."""
     import hygese
+
+    cpu_limit = run.time_limit_s
+    if run.patience is None:
+        start = time.perf_counter()
+        share = cpu_share()
+        cpu_limit = share * (run.time_limit_s - (time.perf_counter() - start))
 
     vt_index = [t for t, vt in enumerate(problem.vehicle_types) if vt.num_available > 0]
     vt = problem.vehicle_types[vt_index[0]]
@@ -148,7 +169,7 @@ def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
     data["x_coordinates"], data["y_coordinates"] = _embedding(cost)
     params = hygese.AlgorithmParameters(
         seed=run.seed % (2**31), nbIter=run.patience or HGS_DEFAULT_PATIENCE,
-        timeLimit=0.0 if run.patience is not None else max(0.05, run.time_limit_s))
+        timeLimit=0.0 if run.patience is not None else max(0.05, cpu_limit))
     sol = hygese.Solver(parameters=params, verbose=False).solve_cvrp(data)
     return _translate(problem, vt_index, [list(r) for r in sol.routes])
 

@@ -89,7 +89,8 @@ class Child:
 
 def _pyvrp_child(problem: RoutingProblem, stop: StopCriterion, limit: float, seed: int,
                  initial: tuple[PlannedRoute, ...]) -> BackendOutput:
-    return solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial)
+    return solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial,
+                       not is_time_only(stop))
 
 
 def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: int,
@@ -124,7 +125,8 @@ def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: in
             if better is polished and plan_rank(problem, polished) < plan_rank(problem, best):
                 return polished, "hgs+pyvrp" if name == "hgs" else "pyvrp"
         return best, name
-    mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial)
+    mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial,
+                       not time_only)
     theirs = child.wait(deadline - KILL_MARGIN_S)
     return _better(problem, mine, "pyvrp", theirs, other)
 

@@ -39,6 +39,10 @@ from fwdnet.logistics.routing.stop import (
     start_for,
 )
 
+RACE_MIN_CLIENTS = 40
+"""Below this many stops one search settles within a fraction of a second on the plan a
+second search would find: starting another process only adds latency."""
+
 Backend = Literal["auto", "hgs", "pyvrp", "ortools", "ortools-plain"]
 BACKENDS: tuple[str, ...] = ("auto", "hgs", "pyvrp", "ortools", "ortools-plain")
 
@@ -171,7 +175,7 @@ def _solve_pyvrp_then_fallback(problem: RoutingProblem, stop: StopCriterion, dea
     is known at half the time, OR-Tools (which may leave stops out, with reasons) gets the
     rest, so the caller still gets a partial plan."""
     half = time.perf_counter() + (deadline - time.perf_counter()) / 2
-    if workers > 1:
+    if workers > 1 and len(problem.clients) >= RACE_MIN_CLIENTS:
         out, name = race(problem, stop, deadline, seed, initial, use_hgs)
     else:
         check = start_for(stop, "pyvrp")
@@ -179,7 +183,8 @@ def _solve_pyvrp_then_fallback(problem: RoutingProblem, stop: StopCriterion, dea
         def pv_check(best: float) -> bool:
             return check(best) or (best == math.inf and time.perf_counter() >= half)
 
-        out = solve_pyvrp(problem, pv_check, deadline - time.perf_counter(), seed, initial)
+        out = solve_pyvrp(problem, pv_check, deadline - time.perf_counter(), seed, initial,
+                          not is_time_only(stop))
         name = "pyvrp"
     remaining = deadline - time.perf_counter()
     if out.found or remaining < 0.05:

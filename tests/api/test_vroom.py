@@ -159,7 +159,8 @@ def test_solomon_request_is_valid_and_as_good_as_the_engine() -> None:
     body, ref = _solomon_request(25)
     req = RouteRequest.model_validate(body)
     resp, result = service.route(req, time_limit_s=10, road_factor=1.3, speed_kmh=40)
-    assert result is not None and resp.summary is not None
+    assert result is not None
+    assert resp.summary is not None
     assert_valid(build(req, 1.3, 40).problem, result)
     mat = body["matrices"]["car"]["durations"]
     loc = {j["id"]: j["location_index"] for j in body["jobs"]}
