@@ -7,7 +7,8 @@ time and machine load, and writes benchmarks/results/routing.json atomically (re
 earlier runs with other keys are kept, so the 10 s and 60 s sets can run as separate
 commands). Engines: `fwdnet` (solve() with the time limit as target: HGS/PyVRP race on two
 cores), `converged` (solve()'s default stop: converged, the limit only as a cap), `hgs`
-(hygese's HGS-CVRP called directly with its CPU-time limit, one core, CVRP only), `pyvrp`
+(hygese's HGS-CVRP called directly, its CPU-time limit scaled to the machine's CPU share,
+one core, CVRP only), `pyvrp`
 (PyVRP alone, one core), `ortools` (textbook OR-Tools, one core). Also times the first
 feasible solution of a seeded 1,000-stop instance with time windows (`--scale`).
 """
@@ -41,7 +42,7 @@ from fwdnet.logistics.routing import (
     solve,
 )
 from fwdnet.logistics.routing.checker import violations
-from fwdnet.logistics.routing.hgs_backend import HgsRun, solve_hgs
+from fwdnet.logistics.routing.hgs_backend import HgsRun, cpu_share, solve_hgs
 from fwdnet.logistics.routing.readers import bks_table, read_instance
 from fwdnet.logistics.routing.solve import _result
 
@@ -88,9 +89,10 @@ def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> di
 
 
 def _hgs_alone(problem: Any, limit: float, seed: int) -> RoutingResult:
-    """hygese's HGS-CVRP as a user would run it: its own (CPU-time) limit, never killed."""
+    """hygese's HGS-CVRP alone on one core at equal wall time: its own time limit (which
+    counts CPU seconds) scaled by the machine's current CPU share, never killed."""
     t0 = time.perf_counter()
-    out = solve_hgs(problem, HgsRun(None, limit, seed))
+    out = solve_hgs(problem, HgsRun(None, cpu_share() * limit, seed))
     return _result(problem, out, "hgs", time.perf_counter() - t0, False)
 
 

@@ -9,7 +9,9 @@ The C search cannot be interrupted: callers run it in a child process (`portfoli
 from __future__ import annotations
 
 import math
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -20,6 +22,11 @@ from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.result import Route
 from fwdnet.logistics.routing.scaling import integer_costs
 
+HGS_REPORT_S = 0.25
+"""Seconds before the caller's hard limit by which a time-bounded HGS run should report."""
+HGS_LOADED_SHARE = 0.75
+"""On a loaded machine the share estimate is rough: HGS plans to report at 75% of the time
+(PyVRP then continues from the better plan) rather than risk being killed with nothing."""
 HGS_DEFAULT_PATIENCE = 20_000
 """HGS-CVRP's own `nbIter`: used with a time limit, where it restarts instead of stopping."""
 
@@ -125,29 +132,11 @@ class HgsRun:
     seed: int
 
 
-def cpu_share(sample_s: float = 0.03) -> float:
-    """Share of one core this process gets right now (busy-loop sample; 1.0 when idle).
-
-    HGS-CVRP's time limit counts CPU seconds: on a loaded machine it is scaled by this
-    share so the search still returns before the wall-clock limit."""
-    t0, c0 = time.perf_counter(), time.process_time()
-    while time.perf_counter() - t0 < sample_s:
-        pass
-    return max(0.1, min(1.0, (time.process_time() - c0) / max(time.perf_counter() - t0, 1e-9)))
-
-
 def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
     """Run HGS-CVRP to completion in this process and translate its best plan.
 
-    With a time limit (`run.patience` None) it is wall-clock seconds, converted to the CPU
-    seconds HGS counts at this process's current share of a core."""
+    A time limit (`run.patience` None) counts CPU seconds, as in HGS-CVRP itself."""
     import hygese
-
-    cpu_limit = run.time_limit_s
-    if run.patience is None:
-        start = time.perf_counter()
-        share = cpu_share()
-        cpu_limit = share * (run.time_limit_s - (time.perf_counter() - start))
 
     vt_index = [t for t, vt in enumerate(problem.vehicle_types) if vt.num_available > 0]
     vt = problem.vehicle_types[vt_index[0]]
@@ -169,7 +158,7 @@ def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
     data["x_coordinates"], data["y_coordinates"] = _embedding(cost)
     params = hygese.AlgorithmParameters(
         seed=run.seed % (2**31), nbIter=run.patience or HGS_DEFAULT_PATIENCE,
-        timeLimit=0.0 if run.patience is not None else max(0.05, cpu_limit))
+        timeLimit=0.0 if run.patience is not None else max(0.05, run.time_limit_s))
     sol = hygese.Solver(parameters=params, verbose=False).solve_cvrp(data)
     return _translate(problem, vt_index, [list(r) for r in sol.routes])
 
@@ -211,3 +200,25 @@ def _translate(problem: RoutingProblem, vt_index: list[int], hgs_routes: list[li
                             trips=(trip,), start_times_s=tuple(starts), departure_s=departure,
                             end_s=clock, distance_m=dist, travel_s=travel))
     return BackendOutput(tuple(routes), (), True, False, False)
+
+
+def cpu_share(siblings: int = 0) -> float:
+    """Share of a core a busy process can expect now: cores / (1-minute load + `siblings`
+    searches started with it), at most 1.
+
+    HGS-CVRP's time limit counts CPU seconds; on a loaded machine the wall-clock budget is
+    scaled by this share so the search still reports before the caller's hard limit."""
+    cores = os.cpu_count() or 1
+    return max(0.1, min(1.0, cores / max(os.getloadavg()[0] + siblings, 1e-9)))
+
+
+def hgs_child_runs(problem: RoutingProblem, patience: int | None, deadline: float, seed: int
+                   ) -> Iterator[BackendOutput]:
+    """What a child process runs: one converged run (`patience`), or one run bounded by the
+    wall-clock `deadline` (perf_counter), converted to CPU seconds at the current share."""
+    if patience is not None:
+        yield solve_hgs(problem, HgsRun(patience, 0.0, seed))
+        return
+    left = deadline - time.perf_counter() - HGS_REPORT_S
+    budget = left if cpu_share(siblings=1) >= 1.0 else HGS_LOADED_SHARE * cpu_share(1) * left
+    yield solve_hgs(problem, HgsRun(None, max(0.05, budget), seed))

@@ -2,30 +2,33 @@
 next seed in a forked child process; the better plan wins.
 
 Each search stops on its own rule, so with an iteration-based stop (`Converged`) the answer
-depends only on the seed. With a time-only stop, HGS gets most of the time and PyVRP then
-continues from the better of the two plans ("hand the best across"). The child is killed at
-the hard time limit, so the wall time never grows past it.
+depends only on the seed. With a time-only stop HGS searches until just before the limit;
+should it report earlier, PyVRP continues from the better of the two plans ("hand the best
+across"). The child is killed at the hard time limit, so the wall time never grows past it.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from fwdnet.logistics.routing.hgs_backend import HgsRun, solve_hgs
+from fwdnet.logistics.routing.hgs_backend import hgs_child_runs
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
 from fwdnet.logistics.routing.scaling import route_cost_rmb
-from fwdnet.logistics.routing.stop import StopCriterion, is_time_only, patience, start_for
+from fwdnet.logistics.routing.stop import (
+    StopCriterion,
+    is_time_only,
+    patience,
+    start_for,
+)
 
 KILL_MARGIN_S = 0.03
 """Seconds before the hard limit at which a child still searching is killed."""
-HGS_TIME_SHARE = 0.85
-"""Share of the remaining time HGS gets in a time-only race (its clock is CPU time)."""
 
 
 def plan_rank(problem: RoutingProblem, out: BackendOutput) -> tuple[int, int, float]:
@@ -38,59 +41,78 @@ def plan_rank(problem: RoutingProblem, out: BackendOutput) -> tuple[int, int, fl
     return (0 if out.found else 1, missing, round(cost, 6))
 
 
-def _run(conn: Connection, fn: Callable[..., BackendOutput], args: tuple[Any, ...]) -> None:
+def _run(conn: Connection, fn: Callable[..., Iterable[BackendOutput]], args: tuple[Any, ...]
+         ) -> None:
     try:
-        conn.send(fn(*args))
+        for out in fn(*args):
+            conn.send(out)
     except Exception:  # the parent treats a silent child as "no plan"
-        conn.send(None)
+        pass
     conn.close()
 
 
 class Child:
-    """A search in a forked process; `wait()` returns its plan, or None if it was killed."""
+    """A search in a forked process that sends each plan it finishes; the parent keeps the
+    best one received (`best()`), and `wait()` kills the child at a deadline."""
 
-    def __init__(self, fn: Callable[..., BackendOutput], *args: Any) -> None:
+    def __init__(self, problem: RoutingProblem, fn: Callable[..., Iterable[BackendOutput]],
+                 *args: Any) -> None:
         ctx = mp.get_context("fork")
+        self._problem = problem
         self._conn, child = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_run, args=(child, fn, args), daemon=True)
         self._proc.start()
         child.close()
-        self._out: BackendOutput | None = None
-        self._done = False
+        self._best: BackendOutput | None = None
+        self.received = 0
+        self._closed = False
 
-    def ready(self) -> bool:
-        if not self._done and self._conn.poll():
-            self._receive()
-        return self._done
-
-    def _receive(self) -> None:
+    def _take(self, timeout: float) -> bool:
+        """Receive one plan if one arrives within `timeout` s; False when none or closed."""
+        if self._closed or not self._conn.poll(max(0.0, timeout)):
+            return False
         try:
-            self._out = self._conn.recv()
+            out: BackendOutput = self._conn.recv()
         except (EOFError, OSError):
-            self._out = None
-        self._done = True
-        self._proc.join(timeout=1.0)
+            self._closed = True
+            return False
+        self.received += 1
+        if self._best is None or plan_rank(self._problem, out) < plan_rank(self._problem,
+                                                                          self._best):
+            self._best = out
+        return True
 
-    def wait(self, deadline: float) -> BackendOutput | None:
-        """The child's plan if it arrives before `deadline` (perf_counter), else kill it."""
-        if not self._done:
-            if self._conn.poll(max(0.0, deadline - time.perf_counter())):
-                self._receive()
-            else:
-                self.kill()
-        return self._out
+    def drain(self) -> BackendOutput | None:
+        """Every plan already sent; the best so far."""
+        while self._take(0.0):
+            pass
+        return self._best
+
+    def wait(self, deadline: float, plans: int = 1) -> BackendOutput | None:
+        """Wait until `plans` plans have arrived or `deadline` (perf_counter); then kill."""
+        while self.received < plans and self._take(deadline - time.perf_counter()):
+            pass
+        self.drain()
+        self.kill()
+        return self._best
 
     def kill(self) -> None:
         if self._proc.is_alive():
             self._proc.kill()
         self._proc.join(timeout=1.0)
-        self._done = True
+        self._conn.close()
+        self._closed = True
 
 
 def _pyvrp_child(problem: RoutingProblem, stop: StopCriterion, limit: float, seed: int,
-                 initial: tuple[PlannedRoute, ...]) -> BackendOutput:
-    return solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial,
-                       not is_time_only(stop))
+                 initial: tuple[PlannedRoute, ...]) -> Iterable[BackendOutput]:
+    yield solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial,
+                      not is_time_only(stop))
+
+
+def hgs_patience(stop: StopCriterion) -> int | None:
+    """HGS's converged-run patience for `stop`; None: search until the time limit."""
+    return None if is_time_only(stop) else patience(stop, "hgs")
 
 
 def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: int,
@@ -99,35 +121,30 @@ def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: in
 
     Returns the plan and the engine that found it ("hgs", "pyvrp", or "hgs+pyvrp" when PyVRP
     improved HGS's plan)."""
-    left = deadline - time.perf_counter()
     time_only = is_time_only(stop)
-    hgs_patience = patience(stop, "hgs")
-    if use_hgs and (time_only or hgs_patience is not None):
-        run = HgsRun(None if time_only else hgs_patience,
-                     max(0.05, HGS_TIME_SHARE * left - 0.1), seed)
-        child = Child(solve_hgs, problem, run)
+    if use_hgs and (time_only or patience(stop, "hgs") is not None):
+        child = Child(problem, hgs_child_runs, problem, hgs_patience(stop), deadline, seed)
         other = "hgs"
     else:
-        child = Child(_pyvrp_child, problem, stop, left - KILL_MARGIN_S, seed + 1, initial)
+        left = deadline - time.perf_counter()
+        child = Child(problem, _pyvrp_child, problem, stop, left - KILL_MARGIN_S, seed + 1,
+                      initial)
         other = "pyvrp"
     check = start_for(stop, "pyvrp")
     if time_only and other == "hgs":
-        # time race: PyVRP searches until HGS reports, then continues from the better plan
-        first = solve_pyvrp(problem, lambda best: check(best) or child.ready(),
-                            deadline - time.perf_counter(), seed, initial)
-        theirs = child.wait(deadline - KILL_MARGIN_S)
-        best, name = _better(problem, first, "pyvrp", theirs, "hgs")
-        left = deadline - time.perf_counter()
-        if left > 0.1 and best.found:
+        mine = solve_pyvrp(problem, lambda best: check(best) or child.drain() is not None,
+                           deadline - time.perf_counter(), seed, initial)
+        best, name = _better(problem, mine, "pyvrp", child.drain(), "hgs")
+        left = deadline - time.perf_counter() - KILL_MARGIN_S
+        if left > 0.05 and best.found:
             start = tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
             polished = solve_pyvrp(problem, check, left, seed, start)
-            better, _ = _better(problem, best, name, polished, "polish")
-            if better is polished and plan_rank(problem, polished) < plan_rank(problem, best):
-                return polished, "hgs+pyvrp" if name == "hgs" else "pyvrp"
-        return best, name
+            if plan_rank(problem, polished) < plan_rank(problem, best):
+                best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
+        return _better(problem, best, name, child.wait(deadline - KILL_MARGIN_S, 0), "hgs")
     mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial,
                        not time_only)
-    theirs = child.wait(deadline - KILL_MARGIN_S)
+    theirs = child.wait(deadline - KILL_MARGIN_S, 1)
     return _better(problem, mine, "pyvrp", theirs, other)
 
 

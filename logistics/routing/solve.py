@@ -24,7 +24,7 @@ from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.routing import hgs_backend, pyvrp_backend
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput, solve_ortools
-from fwdnet.logistics.routing.portfolio import Child, race
+from fwdnet.logistics.routing.portfolio import KILL_MARGIN_S, Child, hgs_patience, race
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
 from fwdnet.logistics.routing.reasons import unassigned_reason
 from fwdnet.logistics.routing.result import Route, RoutingResult, Status, Unassigned
@@ -35,7 +35,6 @@ from fwdnet.logistics.routing.stop import (
     default_stop,
     hard_limit,
     is_time_only,
-    patience,
     start_for,
 )
 
@@ -160,11 +159,11 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
 
 def _hgs_alone(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: int
                ) -> BackendOutput:
-    """HGS-CVRP by itself (in a child process, killed at the hard limit)."""
-    left = deadline - time.perf_counter()
-    pat = None if is_time_only(stop) else patience(stop, "hgs")
-    run = hgs_backend.HgsRun(pat, max(0.05, left - 0.15), seed)
-    out = Child(hgs_backend.solve_hgs, problem, run).wait(deadline - 0.03)
+    """HGS-CVRP by itself in a child process (one converged run, or one run bounded by the
+    time limit), killed at the hard limit."""
+    child = Child(problem, hgs_backend.hgs_child_runs, problem, hgs_patience(stop), deadline,
+                  seed)
+    out = child.wait(deadline - KILL_MARGIN_S, 1)
     return out or BackendOutput((), tuple(range(len(problem.clients))), False, False, False)
 
 
