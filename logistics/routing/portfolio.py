@@ -31,6 +31,11 @@ KILL_MARGIN_S = 0.03
 """Seconds before the hard limit at which a child still searching is killed."""
 
 
+def can_fork() -> bool:
+    """False inside a daemonic process (e.g. a multiprocessing.Pool worker): no children."""
+    return not mp.current_process().daemon
+
+
 def plan_rank(problem: RoutingProblem, out: BackendOutput) -> tuple[int, int, float]:
     """Sort key: complete plans first, then fewer required stops left out, then RMB cost."""
     missing = sum(problem.clients[c].required for c in out.unserved)

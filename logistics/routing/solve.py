@@ -24,7 +24,13 @@ from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.routing import hgs_backend, pyvrp_backend
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput, solve_ortools
-from fwdnet.logistics.routing.portfolio import KILL_MARGIN_S, Child, hgs_patience, race
+from fwdnet.logistics.routing.portfolio import (
+    KILL_MARGIN_S,
+    Child,
+    can_fork,
+    hgs_patience,
+    race,
+)
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
 from fwdnet.logistics.routing.reasons import unassigned_reason
 from fwdnet.logistics.routing.result import Route, RoutingResult, Status, Unassigned
@@ -104,8 +110,9 @@ def _unservable(problem: RoutingProblem) -> list[int]:
 
 
 def default_workers() -> int:
-    """Searches run at once: two when the machine has a second core."""
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    """Searches run at once: two when the machine has a second core and this process may
+    start one (daemonic pool workers may not have children)."""
+    return 2 if (os.cpu_count() or 1) >= 2 and can_fork() else 1
 
 
 def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int = 0, *,
@@ -140,8 +147,11 @@ def solve(problem: RoutingProblem, stop: StopCriterion | None = None, seed: int 
     name, note = _route_to(sub, backend) if sub.clients else ("none", "")
     alone = backend in ("hgs", "pyvrp") and not note
     deadline = t0 + limit
+    workers = workers if can_fork() else 1
     if not sub.clients:
         out = BackendOutput((), (), True, True, False)
+    elif name == "hgs" and alone and not can_fork():
+        out = next(iter(hgs_backend.hgs_child_runs(sub, hgs_patience(stop), deadline, seed)))
     elif name == "hgs" and alone:
         out = _hgs_alone(sub, stop, deadline, seed)
     elif name in ("hgs", "pyvrp"):

@@ -24,6 +24,7 @@ from fwdnet.logistics.routing.hgs_backend import supports
 from fwdnet.logistics.routing.readers import read_instance
 
 A32 = Path(__file__).resolve().parents[1] / "data" / "cvrplib" / "A-n32-k5.vrp"
+R201 = Path(__file__).resolve().parents[1] / "data" / "solomon" / "R201.txt"
 
 
 def star(fixed: float = 0.0, max_duration: int | None = None, km: float = 1.0,
@@ -129,3 +130,22 @@ def test_travel_time_cost_leaves_service_and_waiting_out():
         assert res.cost == 6000.0, backend
         assert sum(r.travel_s for r in res.routes) == 6000
         assert sum(r.duration_s for r in res.routes) == 6300
+
+
+def _solve_in_pool_worker(path: str) -> tuple[bool, str]:
+    p = read_instance(path).problem
+    p = p.replace(clients=p.clients[:40])
+    res = solve(p, Converged(40))
+    assert_valid(p, res)
+    return res.is_feasible, res.backend
+
+
+def test_solve_inside_a_daemonic_pool_worker_runs_one_search():
+    """40 stops would start a second search, but a multiprocessing.Pool worker may not
+    start processes: solve() then searches alone instead of raising 'daemonic processes
+    are not allowed to have children'."""
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(1) as pool:
+        feasible, backend = pool.apply(_solve_in_pool_worker, (str(R201),))
+    assert (feasible, backend) == (True, "pyvrp")
