@@ -171,3 +171,42 @@ def test_solomon_request_is_valid_and_as_good_as_the_engine() -> None:
     assert resp.summary.cost == travel == resp.summary.duration
     assert resp.summary.unassigned == 0
     assert resp.summary.cost <= ref * 1.005
+
+
+def test_example_1_shape_breaks_skills_shipment() -> None:
+    """Shaped like VROOM's example_1 (coordinates, capacity, skills, breaks, a shipment):
+    every task is served by a vehicle holding its skills, each route takes its break,
+    service counts tasks and breaks (6 + 2 × 300 s, as in VROOM's answer: 2400), and
+    cost = travel seconds (default per_hour 3600), service not priced."""
+    depot = [104.066, 30.657]
+
+    def vehicle(vid: int, skills: list[int], brk: list[int]) -> dict[str, Any]:
+        return {"id": vid, "start": depot, "end": depot, "capacity": [4], "skills": skills,
+                "time_window": [28_800, 43_200],
+                "breaks": [{"id": vid, "service": 300, "time_windows": [brk]}]}
+    body = {
+        "vehicles": [vehicle(1, [1, 14], [32_400, 34_200]), vehicle(2, [2, 14], [34_200, 36_000])],
+        "jobs": [{"id": 1, "service": 300, "delivery": [1], "location": [104.02, 30.66],
+                  "skills": [1], "time_windows": [[32_400, 36_000]]},
+                 {"id": 2, "service": 300, "pickup": [1], "location": [104.03, 30.61],
+                  "skills": [1]},
+                 {"id": 5, "service": 300, "delivery": [1], "location": [104.10, 30.62],
+                  "skills": [14]},
+                 {"id": 6, "service": 300, "delivery": [1], "location": [104.12, 30.70],
+                  "skills": [14]}],
+        "shipments": [{"amount": [1], "skills": [2],
+                       "pickup": {"id": 4, "service": 300, "location": [104.08, 30.72]},
+                       "delivery": {"id": 3, "service": 300, "location": [104.09, 30.69]}}],
+    }
+    out = _route(body, 3.0)
+    s = out["summary"]
+    assert (s["unassigned"], s["service"]) == (0, 2_400)
+    assert s["cost"] == s["duration"] == sum(r["duration"] for r in out["routes"])
+    skills = {1: {1, 14}, 2: {2, 14}}
+    needs = {("job", 1): {1}, ("job", 2): {1}, ("job", 5): {14}, ("job", 6): {14},
+             ("pickup", 4): {2}, ("delivery", 3): {2}}
+    for r in out["routes"]:
+        kinds = [(st["type"], st.get("id")) for st in r["steps"]]
+        assert ("break", r["vehicle"]) in kinds
+        for k in kinds:
+            assert needs.get(k, set()) <= skills[r["vehicle"]]
