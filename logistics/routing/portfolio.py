@@ -111,8 +111,7 @@ class Child:
 
 def _pyvrp_child(problem: RoutingProblem, stop: StopCriterion, limit: float, seed: int,
                  initial: tuple[PlannedRoute, ...]) -> Iterable[BackendOutput]:
-    yield solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial,
-                      not is_time_only(stop))
+    yield solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial)
 
 
 def hgs_patience(stop: StopCriterion) -> int | None:
@@ -147,8 +146,7 @@ def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: in
             if plan_rank(problem, polished) < plan_rank(problem, best):
                 best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
         return _better(problem, best, name, child.wait(deadline - KILL_MARGIN_S, 0), "hgs")
-    mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial,
-                       not time_only)
+    mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial)
     theirs = child.wait(deadline - KILL_MARGIN_S, 1)
     return _better(problem, mine, "pyvrp", theirs, other)
 

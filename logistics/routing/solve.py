@@ -40,7 +40,6 @@ from fwdnet.logistics.routing.stop import (
     StopCriterion,
     default_stop,
     hard_limit,
-    is_time_only,
     start_for,
 )
 
@@ -192,8 +191,7 @@ def _solve_pyvrp_then_fallback(problem: RoutingProblem, stop: StopCriterion, dea
         def pv_check(best: float) -> bool:
             return check(best) or (best == math.inf and time.perf_counter() >= half)
 
-        out = solve_pyvrp(problem, pv_check, deadline - time.perf_counter(), seed, initial,
-                          not is_time_only(stop))
+        out = solve_pyvrp(problem, pv_check, deadline - time.perf_counter(), seed, initial)
         name = "pyvrp"
     remaining = deadline - time.perf_counter()
     if out.found or remaining < 0.05:
