@@ -128,13 +128,7 @@ def _run(engine: Engine, job_id: str, road_factor: float, speed_kmh: float) -> s
     from fwdnet.logistics.api import service
     from fwdnet.logistics.api.schemas import RouteRequest
     from fwdnet.logistics.errors import InputError
-    from fwdnet.logistics.routing import (
-        MaxRuntime,
-        PlannedRoute,
-        RoutingResult,
-        default_stop,
-        solve,
-    )
+    from fwdnet.logistics.routing import MaxRuntime, PlannedRoute, RoutingResult, solve
 
     worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
     with engine.begin() as c:
@@ -170,19 +164,15 @@ def _run(engine: Engine, job_id: str, road_factor: float, speed_kmh: float) -> s
         load_ms = int((time.perf_counter() - t0) * 1000)
         best: RoutingResult | None = None
         stage = 1.0
-        n = len(built.problem.clients)
         while (left := deadline - time.perf_counter()) > 0.05:
             initial = (tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
                        if best is not None else ())
-            cap = min(stage, left)
             try:
-                res = solve(built.problem, stop=default_stop(n, cap), seed=req.options.seed,
-                            initial=initial)
+                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
+                            seed=req.options.seed, initial=initial)
             except InputError:  # a start the solver refuses: search from scratch instead
-                res = solve(built.problem, stop=default_stop(n, cap), seed=req.options.seed)
-            settled = res.runtime_s < 0.9 * cap  # converged before its cap
-            if settled and best is not None and not _better(res, best):
-                break  # a converged stage from the best plan found nothing better: done
+                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
+                            seed=req.options.seed)
             if best is None or _better(res, best):
                 best = res
                 resp = service.answer_from_result(req, built, best, load_ms)
