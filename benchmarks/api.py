@@ -7,6 +7,11 @@ Two measurements in one run, bounded request counts, zero errors expected:
 - ingest: batches of 500 new events, `--ingest-concurrency` in flight; target ≥ 10,000
   durable events/s.
 Writes benchmarks/results/api.json (atomically). The machine is shared: load is recorded.
+
+`--routing` instead measures route latency and cost at 20/100/200 jobs (time windows, 2 or
+more vans, matrices): median of 5 requests, one at a time over HTTP, without a time limit
+(the search stops when converged) and with `time_limit` 5; next to each, the cost of a solve
+that searches the full 5 s (in process). Written under `routing_latency` in api.json.
 """
 
 from __future__ import annotations
@@ -195,6 +200,110 @@ async def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, An
     return {"solve_20_stops": solves, "ingest_500": ingest}
 
 
+def vrp_body(rng: np.random.Generator, jobs: int, limit: float | None) -> dict[str, Any]:
+    """`jobs` stores within ~15 km of a Chengdu FW, 2-hour windows between 8:00 and 18:00,
+    5 min service, demands 1-10, one van of capacity 60 per 5 jobs, road matrices."""
+    from fwdnet.logistics.geo import road_matrices
+
+    depot = np.array([104.066, 30.657])
+    pts = np.vstack([depot, depot + rng.uniform(-0.15, 0.15, size=(jobs, 2))])
+    dist, dur = road_matrices(pts, 1.3, 30.0)
+    opens = rng.integers(8 * 3600, 16 * 3600, size=jobs)
+    body: dict[str, Any] = {
+        "vehicles": [{"id": v + 1, "start_index": 0, "end_index": 0, "capacity": [60],
+                      "time_window": [7 * 3600, 20 * 3600]} for v in range(max(2, jobs // 5))],
+        "jobs": [{"id": i + 1, "location_index": i + 1, "service": 300,
+                  "delivery": [int(rng.integers(1, 11))], "time_windows": [[int(o), int(o) + 7200]]}
+                 for i, o in enumerate(opens)],
+        "matrices": {"car": {"durations": dur.tolist(), "distances": dist.tolist()}}}
+    if limit is not None:
+        body["options"] = {"time_limit": limit}
+    return body
+
+
+def full_time_cost(body: dict[str, Any], seconds: float) -> int:
+    """VROOM cost of the plan found by searching the full `seconds` (in this process)."""
+    from fwdnet.logistics.api import service
+    from fwdnet.logistics.api.schemas import RouteRequest
+
+    resp, _ = service.route(RouteRequest.model_validate(body), time_limit_s=seconds,
+                            road_factor=1.3, speed_kmh=40.0, full_time=True)
+    assert resp.summary is not None
+    return resp.summary.cost
+
+
+async def measure_routing(base: str, key: str, sizes: list[int], repeats: int, seed: int
+                          ) -> dict[str, Any]:
+    """Per size: latency and cost with no limit and with a 5 s limit, and the full-5-s cost."""
+    out: dict[str, Any] = {}
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        await client.post("/v1/routes", json=vrp_body(np.random.default_rng(0), 10, None))
+        for n in sizes:
+            rng = np.random.default_rng(seed + n)
+            bodies = [vrp_body(rng, n, None) for _ in range(repeats)]
+            row: dict[str, Any] = {}
+            for label, limit in (("no_limit", None), ("limit_5s", 5.0)):
+                lat, costs = [], []
+                for b in bodies:
+                    body = {**b, **({"options": {"time_limit": limit}} if limit else {})}
+                    t = time.perf_counter()
+                    r = await client.post("/v1/routes", json=body)
+                    lat.append(time.perf_counter() - t)
+                    js = r.json()
+                    if r.status_code != 200 or js["code"] != 0:
+                        raise SystemExit(f"{n} jobs: {r.status_code} {r.text[:200]}")
+                    costs.append(js["summary"]["cost"])
+                row[label] = {"median_s": round(statistics.median(lat), 3),
+                              "max_s": round(max(lat), 3), "costs": costs}
+                log(f"  {n} jobs {label}: median {row[label]['median_s']} s")
+            ref = [full_time_cost(b, 5.0) for b in bodies]
+            gaps = [100 * (c - r) / r for c, r in zip(row["no_limit"]["costs"], ref, strict=True)]
+            row["full_5s_costs"] = ref
+            row["gap_vs_full_5s_pct"] = {"median": round(statistics.median(gaps), 3),
+                                         "max": round(max(gaps), 3)}
+            target = {20: 0.2, 100: 2.0, 200: 5.0}.get(n)
+            row["target_median_s"] = target
+            row["meets_target"] = (target is not None and row["no_limit"]["median_s"] <= target
+                                   and max(gaps) <= 0.5)
+            out[f"{n}_jobs"] = row
+    return out
+
+
+def main_routing(args: argparse.Namespace) -> None:
+    """`--routing`: latency and cost at 20/100/200 jobs, merged into api.json."""
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        url, _ = prepare_db("sqlite", Path(tmp))
+        from fwdnet.logistics.api.db import open_api_engine
+        from fwdnet.logistics.api.keys import create_key
+
+        eng = open_api_engine(url)
+        key = create_key(eng, "hq", "benchmark")[1]
+        eng.dispose()
+        proc, base = start_server(url, 1)
+        try:
+            sizes = [20, 100] if args.quick else [20, 100, 200]
+            res = asyncio.run(measure_routing(base, key, sizes, 3 if args.quick else 5,
+                                              args.seed))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+    doc: dict[str, Any] = (json.loads(args.out.read_text()) if args.out.exists() else {})
+    doc["routing_latency"] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python benchmarks/api.py --routing" + (" --quick" if args.quick else ""),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "note": "fwdnet serve --workers 1 on SQLite, one request at a time; shared 2-core "
+                "machine", "sizes": res}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = args.out.with_name(f".{args.out.name}.tmp")
+    tmp_out.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp_out.replace(args.out)
+    log(f"wrote {args.out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -211,7 +320,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="10 solves, 20 batches")
     ap.add_argument("--out", type=Path, default=RESULT)
+    ap.add_argument("--routing", action="store_true",
+                    help="only route latency/cost at 20/100/200 jobs (see above)")
     args = ap.parse_args()
+    if args.routing:
+        main_routing(args)
+        return
     if args.quick:
         args.solves, args.batches = 10, 20
     dbs = args.db or [DEFAULT_PG, "sqlite"]

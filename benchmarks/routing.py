@@ -1,9 +1,15 @@
-"""Routing quality benchmark: our solve() vs plain OR-Tools on CVRP, VRPTW and MDVRP instances.
+"""Routing quality benchmark: our solve() next to HGS-CVRP alone, PyVRP alone and plain
+OR-Tools, side by side in one run, on CVRP, VRPTW and MDVRP instances.
 
 Runs every instance in ../shared/benchmarks/{cvrp,vrptw,mdvrp} per time limit and engine,
-re-checks each plan with the independent checker, records cost, best-known value and gap, and
-writes benchmarks/results/routing.json atomically (records of earlier runs with other keys
-are kept, so the 10 s and 60 s sets can run as separate commands). Also times the first
+re-checks each plan with the independent checker, records cost, best-known value, gap, wall
+time and machine load, and writes benchmarks/results/routing.json atomically (records of
+earlier runs with other keys are kept, so the 10 s and 60 s sets can run as separate
+commands). Engines: `fwdnet` (solve() with the time limit as target: HGS/PyVRP race on two
+cores), `converged` (solve()'s default stop: converged, the limit only as a cap), `hgs`
+(hygese's HGS-CVRP called directly, its CPU-time limit scaled to the machine's CPU share,
+one core, CVRP only), `pyvrp` (PyVRP alone with its own parameters, one core), `ortools`
+(textbook OR-Tools, one core). Also times the first
 feasible solution of a seeded 1,000-stop instance with time windows (`--scale`).
 """
 
@@ -28,20 +34,27 @@ from fwdnet.logistics.routing import (
     FirstFeasible,
     MaxRuntime,
     RoutingModel,
+    RoutingResult,
     Stop,
     TimeWindow,
     VehicleType,
+    default_stop,
     solve,
 )
 from fwdnet.logistics.routing.checker import violations
+from fwdnet.logistics.routing.hgs_backend import HgsRun, cpu_share, solve_hgs
+from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
 from fwdnet.logistics.routing.readers import bks_table, read_instance
+from fwdnet.logistics.routing.solve import _result
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
 OUT = ROOT / "benchmarks" / "results" / "routing.json"
 FAMILIES = {"cvrp": "*.vrp", "vrptw": "*.txt", "mdvrp": "p*.txt"}
-ENGINES = {"fwdnet": ("auto", 1), "fwdnet2": ("auto", 2), "ortools": ("ortools-plain", 1)}
-"""engine name → (solve backend, workers); fwdnet2 is the two-core PyVRP portfolio."""
+ENGINES = {"fwdnet": ("auto", 2), "converged": ("auto", 2), "hgs": ("hgs", 1),
+           "pyvrp": ("pyvrp", 1), "ortools": ("ortools-plain", 1)}
+"""engine name → (solve backend, workers)."""
+ONLY_CVRP = {"hgs"}
 log = logging.getLogger("bench.routing")
 
 
@@ -55,8 +68,17 @@ def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> di
     inst = read_instance(path)
     bks = bks_table(SHARED / family / "bks.csv").get(path.stem)
     backend, workers = ENGINES[engine]
-    res = solve(inst.problem, MaxRuntime(limit), seed, backend=backend,  # type: ignore[arg-type]
-                workers=workers)
+    t0 = time.perf_counter()
+    if engine == "hgs":
+        res = _hgs_alone(inst.problem, limit, seed)
+    elif engine == "pyvrp":
+        res = _pyvrp_alone(inst.problem, limit, seed)
+    else:
+        stop = (default_stop(len(inst.problem.clients), limit) if engine == "converged"
+                else MaxRuntime(limit))
+        res = solve(inst.problem, stop, seed, backend=backend,  # type: ignore[arg-type]
+                    workers=workers)
+    wall = time.perf_counter() - t0
     bad = violations(inst.problem, res)
     cost = inst.cost(res) if res.is_feasible else None
     return {
@@ -64,9 +86,24 @@ def run_one(path: Path, family: str, engine: str, limit: float, seed: int) -> di
         "backend": res.backend, "status": res.status.value, "cost": cost, "bks": bks,
         "gap_pct": None if cost is None or not bks else round(100 * (cost - bks) / bks, 3),
         "feasible": res.is_feasible and not bad, "checker_violations": bad[:5],
-        "routes": len(res.routes), "runtime_s": res.runtime_s, "seed": seed,
-        "workers": workers,
+        "routes": len(res.routes), "runtime_s": res.runtime_s, "wall_s": round(wall, 3),
+        "seed": seed, "workers": workers, "load1": round(os.getloadavg()[0], 2),
     }
+
+
+def _pyvrp_alone(problem: Any, limit: float, seed: int) -> RoutingResult:
+    """PyVRP alone on one core with its own parameters (the library as a user runs it)."""
+    t0 = time.perf_counter()
+    out = solve_pyvrp(problem, lambda _best: False, limit, seed, short=False)
+    return _result(problem, out, "pyvrp", time.perf_counter() - t0, False)
+
+
+def _hgs_alone(problem: Any, limit: float, seed: int) -> RoutingResult:
+    """hygese's HGS-CVRP alone on one core at equal wall time: its own time limit (which
+    counts CPU seconds) scaled by the machine's current CPU share, never killed."""
+    t0 = time.perf_counter()
+    out = solve_hgs(problem, HgsRun(None, cpu_share() * limit, seed))
+    return _result(problem, out, "hgs", time.perf_counter() - t0, False)
 
 
 def scale_check(n: int = 1000, seed: int = 0) -> dict[str, Any]:
@@ -105,7 +142,9 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"family": fam, "time_limit_s": tl, "engine": eng, "instances": len(rs),
                     "feasible": sum(r["feasible"] for r in rs),
                     "mean_gap_pct": round(statistics.fmean(gaps), 3) if gaps else None,
-                    "max_gap_pct": round(max(gaps), 3) if gaps else None})
+                    "max_gap_pct": round(max(gaps), 3) if gaps else None,
+                    "median_wall_s": round(statistics.median(
+                        r.get("wall_s", r["runtime_s"]) for r in rs), 2)})
     return out
 
 
@@ -123,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limits", default="10,60", help="seconds per instance, e.g. 10,60")
     ap.add_argument("--families", default="cvrp,vrptw,mdvrp")
     ap.add_argument("--instances", default=None, help="comma-separated names (default all)")
-    ap.add_argument("--engines", default="fwdnet,ortools",
-                    help="fwdnet (1 core), fwdnet2 (2-core portfolio), ortools (plain)")
+    ap.add_argument("--engines", default="fwdnet,converged,hgs,pyvrp,ortools",
+                    help="fwdnet (2-core race), converged (default stop), hgs (HGS-CVRP "
+                    "alone, cvrp only), pyvrp (alone), ortools (plain)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scale", action="store_true", help="also time 1,000 stops with windows")
     ap.add_argument("--quick", action="store_true", help="2 s, two instances per family")
@@ -142,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     records: list[dict[str, Any]] = doc.get("records", [])
     plan = [(tl, fam, p, eng) for tl in limits for fam in families
             for p in (instances(fam, names)[:2] if args.quick else instances(fam, names))
-            for eng in engines]
+            for eng in engines if not (eng in ONLY_CVRP and fam != "cvrp")]
     log.info("%d runs planned (%.0f s of solving)", len(plan), sum(t for t, *_ in plan))
     for k, (tl, fam, path, eng) in enumerate(plan, 1):
         rec = run_one(path, fam, eng, tl, args.seed)
@@ -159,15 +199,17 @@ def main(argv: list[str] | None = None) -> int:
         doc.update(meta=_meta())
         write_atomic(args.out, doc)
     for row in doc.get("summary", []):
-        print(f"{row['family']:6} {row['time_limit_s']:>5g}s {row['engine']:8} "
+        print(f"{row['family']:6} {row['time_limit_s']:>5g}s {row['engine']:9} "
               f"mean gap {row['mean_gap_pct']}% max {row['max_gap_pct']}% "
-              f"feasible {row['feasible']}/{row['instances']}")
+              f"feasible {row['feasible']}/{row['instances']} "
+              f"median wall {row.get('median_wall_s')} s")
     return 0
 
 
 def _meta() -> dict[str, Any]:
     return {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "note": "2-core machine shared with other agents; one solve at a time (1 core)",
+            "note": "2-core machine shared with other agents; one solve at a time; fwdnet and "
+                    "converged use both cores, hgs/pyvrp/ortools one; load1 per record",
             "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 

@@ -1,9 +1,12 @@
 """Turn a `RouteRequest` into a frozen `RoutingProblem` plus the maps back to request ids.
 
-Every vehicle becomes its own vehicle type (fleet index = position in `vehicles`). Without
-`matrices`, road metres and seconds come from haversine × road factor at a fixed speed
-(`logistics.geo.road_matrices`). Tasks whose amounts exceed every capacity are set aside as
-unassigned (reason `capacity`) instead of failing the whole request.
+Every vehicle becomes its own vehicle type (fleet index = position in `vehicles`), priced
+as in VROOM: `fixed`, `per_hour` of travel time, `per_km`. Without `matrices` (or VROOM's
+legacy `matrix`), road metres and seconds come from haversine × road factor at a fixed speed
+(`logistics.geo.road_matrices`). Absolute UNIX times are shifted so the earliest window opens
+at 0 (`Built.offset` is added back to every time in the answer). Tasks whose amounts exceed
+every capacity are set aside as unassigned (reason `capacity`) instead of failing the whole
+request.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from typing import Literal
 
 import numpy as np
 
-from fwdnet.logistics.api.schemas import RouteRequest, ShipmentStep, Vehicle
+from fwdnet.logistics.api.schemas import (
+    Matrix,
+    RouteRequest,
+    ShipmentStep,
+    Vehicle,
+    unknown_keys,
+)
 from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.geo import road_matrices
 from fwdnet.logistics.routing import (
@@ -42,6 +51,7 @@ class Task:
     location: tuple[float, float] | None
     location_index: int
     client: int | None
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class Built:
     by_client: tuple[int, ...]
     locations: tuple[tuple[float, float] | None, ...]
     set_aside: tuple[int, ...]
+    offset: int = 0  # seconds added back to every time in the answer
+    has_distances: bool = True  # False: the request gave durations only (no `distance` out)
+    warnings: tuple[str, ...] = ()
 
 
 def _where(path: str, msg: str) -> InputError:
@@ -88,21 +101,52 @@ class _Locations:
         return self._index[loc]
 
 
-def _windows(ws: list[tuple[int, int]]) -> tuple[TimeWindow, ...]:
-    return tuple(TimeWindow(a, b) for a, b in ws)
+def _windows(ws: list[tuple[int, int]], offset: int) -> tuple[TimeWindow, ...]:
+    return tuple(TimeWindow(a - offset, b - offset) for a, b in ws)
 
 
-def _matrices(req: RouteRequest) -> tuple[str, np.ndarray | None, np.ndarray | None]:
-    """The profile and the request's matrices (None, None when it gives none)."""
+def _time_offset(req: RouteRequest) -> int:
+    """0 for relative times; for absolute (UNIX) times the earliest window opening.
+
+    Raises InputError when the shifted times still span more than HORIZON_S seconds."""
+    found: list[tuple[str, tuple[int, int]]] = []
+    for k, j in enumerate(req.jobs):
+        found += [(f"jobs.{k}.time_windows.{i}", w) for i, w in enumerate(j.time_windows)]
+    for k, s in enumerate(req.shipments):
+        for role in ("pickup", "delivery"):
+            step: ShipmentStep = getattr(s, role)
+            found += [(f"shipments.{k}.{role}.time_windows.{i}", w)
+                      for i, w in enumerate(step.time_windows)]
+    for k, v in enumerate(req.vehicles):
+        if v.time_window is not None:
+            found.append((f"vehicles.{k}.time_window", v.time_window))
+        for b_i, b in enumerate(v.breaks):
+            found.append((f"vehicles.{k}.breaks.{b_i}.time_windows.0", b.time_windows[0]))
+    if not found or max(w[1] for _, w in found) <= HORIZON_S:
+        return 0
+    offset = min(w[0] for _, w in found)
+    for path, w in found:
+        if w[1] - offset > HORIZON_S:
+            raise _where(path, f"ends {w[1] - offset} s after the earliest window opens "
+                         f"({offset}); one request may span at most {HORIZON_S} s")
+    return offset
+
+
+def _matrices(req: RouteRequest) -> tuple[str, np.ndarray | None, np.ndarray | None, bool]:
+    """The profile, the request's matrices (None, None when it gives none) and whether it
+    gave distances."""
     profiles = {v.profile for v in req.vehicles}
     if len(profiles) > 1:
         raise _where("vehicles", f"one profile expected, got {sorted(profiles)}")
     profile = profiles.pop()
-    if req.matrices is None:
-        return profile, None, None
-    if profile not in req.matrices:
+    matrices = req.matrices
+    if matrices is None and req.matrix is not None:
+        matrices = {profile: Matrix(durations=req.matrix)}
+    if matrices is None:
+        return profile, None, None, True
+    if profile not in matrices:
         raise _where("matrices", f"no matrices for profile {profile!r}")
-    m = req.matrices[profile]
+    m = matrices[profile]
     dur = m.durations
     n = len(dur)
     if any(len(row) != n for row in dur):
@@ -112,7 +156,7 @@ def _matrices(req: RouteRequest) -> tuple[str, np.ndarray | None, np.ndarray | N
         raise _where(f"matrices.{profile}.distances", f"square {n}×{n} matrix expected "
                      "(same size as durations)")
     d = np.array(dist, dtype=np.int64) if dist is not None else np.zeros((n, n), np.int64)
-    return profile, d, np.array(dur, dtype=np.int64)
+    return profile, d, np.array(dur, dtype=np.int64), dist is not None
 
 
 def _check_ids(req: RouteRequest) -> None:
@@ -132,7 +176,15 @@ def _check_ids(req: RouteRequest) -> None:
 def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
     """Validate cross-field rules (raising InputError with the field path) and build the problem."""
     _check_ids(req)
-    _, dist, dur = _matrices(req)
+    _, dist, dur, has_distances = _matrices(req)
+    offset = _time_offset(req)
+    warnings = [f"{k}: unknown key, ignored" for k in unknown_keys(req)]
+    if req.matrix is not None and req.matrices is not None:
+        warnings.append("matrix: ignored, matrices given")
+    for k, v in enumerate(req.vehicles):
+        if v.costs.per_km and not has_distances:
+            raise _where(f"vehicles.{k}.costs.per_km", "needs distances (matrices.<profile>."
+                         "distances, or coordinates instead of matrices)")
     locs = _Locations(None if dur is None else dur.shape[0])
     dims = max([len(v.capacity or []) for v in req.vehicles]
                + [max(len(j.delivery), len(j.pickup)) for j in req.jobs]
@@ -157,7 +209,8 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
     set_aside: list[int] = []
 
     def add(task_type: TaskType, path: str, stop: Stop, ok: bool, tid: int,
-            desc: str | None, loc: tuple[float, float] | None, idx: int | None) -> int | None:
+            desc: str | None, loc: tuple[float, float] | None, idx: int | None,
+            priority: int = 0) -> int | None:
         li = locs.index(path + ".location", loc, idx)
         client = None
         if ok:
@@ -165,15 +218,15 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
             by_client.append(len(tasks))
         else:
             set_aside.append(len(tasks))
-        tasks.append(Task(task_type, tid, desc, loc, li, client))
+        tasks.append(Task(task_type, tid, desc, loc, li, client, priority))
         return client
 
     for k, j in enumerate(req.jobs):
         stop = Stop(location=0, delivery=tuple(j.delivery), pickup=tuple(j.pickup),
-                    service_s=j.service, time_windows=_windows(j.time_windows),
+                    service_s=j.service, time_windows=_windows(j.time_windows, offset),
                     skills=frozenset(str(s) for s in j.skills), name=str(j.id))
         add("job", f"jobs.{k}", stop, fits(j.delivery) and fits(j.pickup), j.id,
-            j.description, j.location, j.location_index)
+            j.description, j.location, j.location_index, j.priority)
     roles: tuple[tuple[TaskType, str], ...] = (("pickup", "pickup"), ("delivery", "delivery"))
     for k, s in enumerate(req.shipments):
         ok = fits(s.amount)
@@ -182,9 +235,10 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
         for role, attr in roles:
             step: ShipmentStep = getattr(s, attr)
             stop = Stop(location=0, service_s=step.service, skills=skills,
-                        time_windows=_windows(step.time_windows), name=str(step.id))
+                        time_windows=_windows(step.time_windows, offset), name=str(step.id))
             ends.append(add(role, f"shipments.{k}.{role}", stop, ok, step.id,
-                            step.description, step.location, step.location_index))
+                            step.description, step.location, step.location_index,
+                            s.priority if role == "pickup" else 0))
         if ends[0] is not None and ends[1] is not None:
             m.add_shipment(ends[0], ends[1], s.amount)
 
@@ -196,7 +250,7 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
         return depot_of[li]
 
     for k, v in enumerate(req.vehicles):
-        m.add_vehicle_type(_vehicle_type(k, v, caps[k], locs, depot))
+        m.add_vehicle_type(_vehicle_type(k, v, caps[k], locs, depot, offset))
     _lock_steps(req, m, tasks)
     if dur is None or dist is None:
         lonlat = np.array(locs.coords, dtype=np.float64).reshape(-1, 2)
@@ -205,25 +259,28 @@ def build(req: RouteRequest, road_factor: float, speed_kmh: float) -> Built:
     problem = m.problem()
     locations = tuple(locs.coords[i] if locs.n_matrix is None else locs.given.get(i)
                       for i in range(problem.distance_m.shape[0]))
-    return Built(problem, tuple(tasks), tuple(by_client), locations, tuple(set_aside))
+    return Built(problem, tuple(tasks), tuple(by_client), locations, tuple(set_aside),
+                 offset, has_distances, tuple(warnings[:50]))
 
 
 def _vehicle_type(k: int, v: Vehicle, cap: tuple[int, ...], locs: _Locations,
-                  dep: Callable[[int], int]) -> VehicleType:
+                  dep: Callable[[int], int], offset: int) -> VehicleType:
     if v.start is None and v.start_index is None:
         raise _where(f"vehicles.{k}.start", "required (routes start at a depot)")
     start = dep(locs.index(f"vehicles.{k}.start", v.start, v.start_index))
     end = None
     if v.end is not None or v.end_index is not None:
         end = dep(locs.index(f"vehicles.{k}.end", v.end, v.end_index))
-    tw = v.time_window or (0, HORIZON_S)
+    tw = ((v.time_window[0] - offset, v.time_window[1] - offset) if v.time_window
+          else (0, HORIZON_S))
     return VehicleType(
         capacity=cap, num_available=1, start_depot=start, end_depot=end,
-        fixed_cost=v.costs.fixed, cost_per_km=v.costs.per_km, cost_per_hour=v.costs.per_hour,
+        fixed_cost=v.costs.fixed, cost_per_km=v.costs.per_km,
+        cost_per_travel_hour=v.costs.per_hour,
         shift_start_s=tw[0], shift_end_s=tw[1], max_duration_s=v.max_travel_time,
         max_distance_m=v.max_distance,
-        breaks=tuple(Break(b.time_windows[0][0], b.time_windows[0][1], b.service)
-                     for b in v.breaks),
+        breaks=tuple(Break(b.time_windows[0][0] - offset, b.time_windows[0][1] - offset,
+                           b.service) for b in v.breaks),
         skills=frozenset(str(s) for s in v.skills), name=str(v.id))
 
 

@@ -1,20 +1,25 @@
-"""Request and response models of `/v1/routes` (VROOM-compatible subset, strict) and errors.
+"""Request and response models of `/v1/routes` (VROOM's API, values checked strictly) and errors.
 
-Units (stated once): coordinates `[lon, lat]` WGS84 degrees, times and durations seconds,
-distances metres, costs in the vehicle's cost units (RMB). Unknown fields are rejected.
+Units as in VROOM's API.md: coordinates `[lon, lat]` WGS84 degrees, times and durations
+seconds (relative, or absolute UNIX timestamps), distances metres, costs in the vehicles'
+cost units. Keys VROOM knows but we do not model, and keys nobody knows, are ignored and
+listed in the response's `warnings` (`unknown_keys`); the values of known keys are checked.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
-_BIG = 10**9  # latest representable second / largest amount (routing.HORIZON_S)
+_STRICT = ConfigDict(extra="allow", frozen=True)
+_BIG = 10**9  # largest amount; also the longest span of time a request may cover (HORIZON_S)
+LATEST_S = 2**32 - 1
+"""Latest accepted time (s): UNIX timestamps up to the year 2106."""
 
 Id = Annotated[int, Field(ge=0, le=2**53)]
-Seconds = Annotated[int, Field(ge=0, le=_BIG)]
+Seconds = Annotated[int, Field(ge=0, le=LATEST_S)]
+Duration = Annotated[int, Field(ge=0, le=_BIG)]
 Amount = Annotated[int, Field(ge=0, le=_BIG)]
 Text = Annotated[str, Field(max_length=500)]
 Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
@@ -43,16 +48,22 @@ class ShipmentStep(BaseModel):
     description: Text | None = None
     location: LonLat | None = None
     location_index: Annotated[int, Field(ge=0)] | None = None
-    service: Seconds = 0
+    service: Duration = 0
     time_windows: Windows = []
 
 
+Priority = Annotated[int, Field(ge=0, le=100)]
+
+
 class Job(ShipmentStep):
-    """A single visit: deliver `delivery` (loaded at the start) and/or collect `pickup`."""
+    """A single visit: deliver `delivery` (loaded at the start) and/or collect `pickup`.
+
+    `priority` is reported (`summary.priority` sums the assigned ones) but not optimised."""
 
     delivery: Amounts = []
     pickup: Amounts = []
     skills: Skills = []
+    priority: Priority = 0
 
 
 class Shipment(BaseModel):
@@ -63,10 +74,11 @@ class Shipment(BaseModel):
     delivery: ShipmentStep
     amount: Amounts = []
     skills: Skills = []
+    priority: Priority = 0
 
 
 class Costs(BaseModel):
-    """Vehicle costs: `fixed` per used vehicle, `per_hour` of route duration, `per_km` driven."""
+    """VROOM's vehicle costs: `fixed` per used vehicle, `per_hour` of travel time, `per_km`."""
 
     model_config = _STRICT
     fixed: Annotated[float, Field(ge=0, le=1e9)] = 0.0
@@ -81,7 +93,7 @@ class Break(BaseModel):
     id: Id
     description: Text | None = None
     time_windows: Annotated[list[TimeWindow], Field(min_length=1, max_length=1)]
-    service: Seconds = 0
+    service: Duration = 0
 
 
 class VehicleStep(BaseModel):
@@ -108,7 +120,7 @@ class Vehicle(BaseModel):
     skills: Skills = []
     time_window: TimeWindow | None = None
     breaks: Annotated[list[Break], Field(max_length=16)] = []
-    max_travel_time: Seconds | None = None
+    max_travel_time: Duration | None = None
     max_distance: Annotated[int, Field(ge=0, le=10**12)] | None = None
     steps: Annotated[list[VehicleStep], Field(max_length=10_000)] = []
 
@@ -136,14 +148,33 @@ class Options(BaseModel):
 
 
 class RouteRequest(BaseModel):
-    """A routing problem (VROOM input format subset)."""
+    """A routing problem in VROOM's input format (`matrix` is VROOM's legacy durations key)."""
 
     model_config = _STRICT
     jobs: Annotated[list[Job], Field(max_length=5_000)] = []
     shipments: Annotated[list[Shipment], Field(max_length=2_500)] = []
     vehicles: Annotated[list[Vehicle], Field(min_length=1, max_length=500)]
     matrices: dict[Annotated[str, Field(max_length=50)], Matrix] | None = None
+    matrix: Annotated[list[Row], Field(min_length=1, max_length=5_000)] | None = None
     options: Options = Options()
+
+
+def unknown_keys(model: Any, path: str = "") -> list[str]:
+    """Dotted paths of every key the request carried that no model field reads."""
+    out: list[str] = []
+    if isinstance(model, BaseModel):
+        out += [f"{path}{k}" for k in (model.model_extra or {})]
+        for name in type(model).model_fields:
+            out += unknown_keys(getattr(model, name), f"{path}{name}.")
+    elif isinstance(model, list):
+        for k, item in enumerate(model):
+            if isinstance(item, BaseModel):
+                out += unknown_keys(item, f"{path}{k}.")
+    elif isinstance(model, dict):
+        for k, item in model.items():
+            if isinstance(item, BaseModel):
+                out += unknown_keys(item, f"{path}{k}.")
+    return out
 
 
 # ---------------------------------------------------------------- responses
@@ -167,7 +198,7 @@ class Step(BaseModel):
     location_index: int | None = None
     arrival: int
     duration: int
-    distance: int
+    distance: int | None = None
     setup: int = 0
     service: int
     waiting_time: int
@@ -176,18 +207,21 @@ class Step(BaseModel):
 
 
 class RouteOut(BaseModel):
-    """A vehicle's route with its totals (travel `duration`, `service`, `waiting_time`)."""
+    """A vehicle's route with its totals (travel `duration`, `service`, `waiting_time`).
+
+    `cost` is VROOM's: fixed + per_hour × travel hours + per_km × km, rounded to an integer."""
 
     vehicle: int
     description: str | None = None
-    cost: float
+    cost: int
     delivery: list[int]
     pickup: list[int]
     setup: int = 0
     service: int
     duration: int
     waiting_time: int
-    distance: int
+    priority: int = 0
+    distance: int | None = None
     steps: list[Step]
     violations: list[Violation] = []
 
@@ -211,9 +245,9 @@ class ComputingTimes(BaseModel):
 
 
 class Summary(BaseModel):
-    """Totals over all routes."""
+    """Totals over all routes (`distance` only when distances are known, as in VROOM)."""
 
-    cost: float
+    cost: int
     routes: int
     unassigned: int
     delivery: list[int]
@@ -222,17 +256,24 @@ class Summary(BaseModel):
     service: int
     duration: int
     waiting_time: int
-    distance: int
+    priority: int = 0
+    distance: int | None = None
     violations: list[Violation] = []
     computing_times: ComputingTimes
 
 
 class RouteResponse(BaseModel):
-    """`code` 0 ok, 1 internal error, 2 input error, 3 routing error (then `error` says why)."""
+    """`code` 0 ok, 1 internal error, 2 input error, 3 routing error (then `error` says why).
+
+    fwdnet extensions beside VROOM's keys: `status` (feasible, timed_out, …), `backend` (the
+    engine whose plan this is), `note` (why another engine answered) and `warnings`."""
 
     code: Literal[0, 1, 2, 3]
     error: str | None = None
     status: str | None = None
+    backend: str | None = None
+    note: str | None = None
+    warnings: list[str] | None = None
     summary: Summary | None = None
     unassigned: list[UnassignedOut] = []
     routes: list[RouteOut] = []

@@ -1,7 +1,8 @@
 """`/v1/routes` logic without HTTP: solve or evaluate a `RouteRequest`, answer VROOM-style.
 
-Solve mode runs `logistics.routing.solve` with a hard `MaxRuntime` (the request's
-`time_limit` minus the time already spent building); plan mode only evaluates given routes.
+Solve mode runs `logistics.routing.solve` until the search converges, at the latest at the
+request's `time_limit` (a hard cap, minus the time already spent building); plan mode only
+evaluates given routes. Costs, totals and units are VROOM's (`vroom_cost`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ from fwdnet.logistics.api.schemas import (
 )
 from fwdnet.logistics.api.timeline import Timeline, evaluate
 from fwdnet.logistics.errors import InputError
-from fwdnet.logistics.routing import MaxRuntime, PlannedRoute, Route, RoutingResult, Status, solve
+from fwdnet.logistics.routing import (
+    MaxRuntime,
+    PlannedRoute,
+    Route,
+    RoutingResult,
+    Status,
+    default_stop,
+    solve,
+)
+from fwdnet.logistics.routing.model import VehicleType
 
 SAFETY_S = 0.05
 """Seconds kept back from the time limit for building the answer."""
@@ -32,6 +42,12 @@ SAFETY_S = 0.05
 
 def _violations(vs: Sequence[tuple[str, int | None]]) -> list[Violation]:
     return [Violation(cause=c, duration=d) for c, d in vs]
+
+
+def vroom_cost(vt: VehicleType, travel_s: int, distance_m: int) -> int:
+    """VROOM's route cost: fixed + per_hour × travel hours + per_km × km, to an integer."""
+    return round(vt.fixed_cost + vt.cost_per_travel_hour * travel_s / 3600
+                 + vt.cost_per_km * distance_m / 1000)
 
 
 def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
@@ -42,6 +58,7 @@ def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
     dims = len(vt.capacity)
     delivered, picked = [0] * dims, [0] * dims
     moved = {sh.pickup: sh.amount for sh in p.shipments}  # a shipment counts in both totals
+    priority = 0
     for s in tl.steps:
         sid: int | None = None
         desc = None
@@ -50,6 +67,7 @@ def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
         if s.type == "client" and s.index is not None:
             task = b.tasks[b.by_client[s.index]]
             stype, sid, desc = task.type, task.id, task.description
+            priority += task.priority
             c = p.clients[s.index]
             for d in range(dims):
                 delivered[d] += c.delivery[d]
@@ -62,14 +80,15 @@ def _route_out(req: RouteRequest, b: Built, k: int, tl: Timeline) -> RouteOut:
         loc = b.locations[loc_index] if loc_index is not None else None
         steps.append(Step(type=stype, id=sid, description=desc,
                           location=list(loc) if loc else None, location_index=loc_index,
-                          arrival=s.arrival, duration=s.travel_s, distance=s.distance_m,
+                          arrival=s.arrival + b.offset, duration=s.travel_s,
+                          distance=s.distance_m if b.has_distances else None,
                           service=s.service, waiting_time=s.waiting, load=list(s.load),
                           violations=_violations(s.violations)))
-    cost = (vt.fixed_cost + vt.cost_per_km * tl.distance_m / 1000
-            + vt.cost_per_hour * (tl.end - tl.departure) / 3600)
-    return RouteOut(vehicle=v.id, description=v.description, cost=round(cost, 6),
+    return RouteOut(vehicle=v.id, description=v.description,
+                    cost=vroom_cost(vt, tl.travel_s, tl.distance_m),
                     delivery=delivered, pickup=picked, service=tl.service_s,
-                    duration=tl.travel_s, waiting_time=tl.waiting_s, distance=tl.distance_m,
+                    duration=tl.travel_s, waiting_time=tl.waiting_s, priority=priority,
+                    distance=tl.distance_m if b.has_distances else None,
                     steps=steps, violations=_violations(tl.violations))
 
 
@@ -81,21 +100,24 @@ def _unassigned(b: Built, task_i: int, reason: str) -> UnassignedOut:
 
 
 def _answer(req: RouteRequest, b: Built, routes: list[RouteOut],
-            unassigned: list[UnassignedOut], status: str, load_ms: int, solve_ms: int
-            ) -> RouteResponse:
+            unassigned: list[UnassignedOut], status: str, load_ms: int, solve_ms: int,
+            result: RoutingResult | None = None) -> RouteResponse:
     dims = b.problem.num_dimensions
     summary = Summary(
-        cost=round(sum(r.cost for r in routes), 6), routes=len(routes),
+        cost=sum(r.cost for r in routes), routes=len(routes),
         unassigned=len(unassigned),
         delivery=[sum(r.delivery[d] for r in routes) for d in range(dims)],
         pickup=[sum(r.pickup[d] for r in routes) for d in range(dims)],
         service=sum(r.service for r in routes), duration=sum(r.duration for r in routes),
         waiting_time=sum(r.waiting_time for r in routes),
-        distance=sum(r.distance for r in routes),
+        priority=sum(r.priority for r in routes),
+        distance=sum(r.distance or 0 for r in routes) if b.has_distances else None,
         violations=[x for r in routes for x in r.violations],
         computing_times=ComputingTimes(loading=load_ms, solving=solve_ms))
     return RouteResponse(code=0, status=status, summary=summary, unassigned=unassigned,
-                         routes=routes)
+                         routes=routes, warnings=list(b.warnings) or None,
+                         backend=result.backend if result else None,
+                         note=(result.note or None) if result else None)
 
 
 def plan(req: RouteRequest, b: Built, load_ms: int) -> RouteResponse:
@@ -176,24 +198,27 @@ def answer_from_result(req: RouteRequest, b: Built, result: RoutingResult, load_
     unassigned += [_unassigned(b, b.by_client[u.client], u.reason.value)
                    for u in result.unassigned]
     resp = _answer(req, b, routes, unassigned, result.status.value, load_ms,
-                   int(result.runtime_s * 1000))
+                   int(result.runtime_s * 1000), result)
     if result.status == Status.TIMED_OUT and not result.routes and b.problem.clients:
         return RouteResponse(code=3, error=result.message or "no plan found within the time "
                              "limit", status=result.status.value, summary=resp.summary,
-                             unassigned=unassigned)
+                             unassigned=unassigned, warnings=resp.warnings)
     return resp
 
 
 def route(req: RouteRequest, *, time_limit_s: float, road_factor: float, speed_kmh: float,
-          initial: tuple[PlannedRoute, ...] = ()) -> tuple[RouteResponse, RoutingResult | None]:
-    """Solve (or, with `options.plan`, evaluate) a request within `time_limit_s` seconds."""
+          initial: tuple[PlannedRoute, ...] = (), full_time: bool = False
+          ) -> tuple[RouteResponse, RoutingResult | None]:
+    """Solve (or, with `options.plan`, evaluate) a request within `time_limit_s` seconds;
+    `full_time` searches until then even once converged (for benchmarks)."""
     t0 = time.perf_counter()
     b = build(req, req.options.road_factor or road_factor, req.options.speed_kmh or speed_kmh)
     load_ms = int((time.perf_counter() - t0) * 1000)
     if req.options.plan:
         return plan(req, b, load_ms), None
     left = max(0.01, time_limit_s - (time.perf_counter() - t0) - SAFETY_S)
-    result = solve(b.problem, stop=MaxRuntime(left), seed=req.options.seed, initial=initial)
+    stop = MaxRuntime(left) if full_time else default_stop(len(b.problem.clients), left)
+    result = solve(b.problem, stop=stop, seed=req.options.seed, initial=initial)
     return answer_from_result(req, b, result, load_ms), result
 
 

@@ -21,11 +21,19 @@ from fwdnet.logistics.routing.result import (
     Unassigned,
 )
 from fwdnet.logistics.routing.solve import choose_backend, solve
-from fwdnet.logistics.routing.stop import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
+from fwdnet.logistics.routing.stop import (
+    AnyOf,
+    Converged,
+    FirstFeasible,
+    MaxRuntime,
+    NoImprovement,
+    default_stop,
+)
 
 __all__ = [
-    "HORIZON_S", "AnyOf", "Break", "BreakTaken", "Depot", "FirstFeasible", "MaxRuntime",
+    "HORIZON_S", "AnyOf", "Break", "BreakTaken", "Converged", "Depot", "FirstFeasible",
+    "MaxRuntime",
     "NoImprovement", "PlannedRoute", "Reason", "Route", "RoutingModel", "RoutingProblem",
     "RoutingResult", "Shipment", "Status", "Stop", "TimeWindow", "Unassigned", "VehicleType",
-    "choose_backend", "solve",
+    "choose_backend", "default_stop", "solve",
 ]

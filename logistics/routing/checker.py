@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from fwdnet.logistics.routing.model import RoutingProblem
+from fwdnet.logistics.routing.model import IntMatrix, RoutingProblem
 from fwdnet.logistics.routing.result import Route, RoutingResult, Status
 
 
@@ -75,8 +75,10 @@ def violations(problem: RoutingProblem, result: RoutingResult) -> list[str]:
 def _vehicle_cost(problem: RoutingProblem, r: Route) -> float:
     vt = problem.vehicle_types[r.vehicle_type]
     dist = _path_distance(problem, r)
+    travel = _path_distance(problem, r, problem.duration_s)
     return (vt.fixed_cost + vt.cost_per_km * dist / 1000
-            + vt.cost_per_hour * (r.end_s - r.departure_s) / 3600)
+            + vt.cost_per_hour * (r.end_s - r.departure_s) / 3600
+            + vt.cost_per_travel_hour * travel / 3600)
 
 
 def _path(problem: RoutingProblem, r: Route) -> list[int | None]:
@@ -84,14 +86,16 @@ def _path(problem: RoutingProblem, r: Route) -> list[int | None]:
     return [c for k, trip in enumerate(r.trips) for c in ([None] if k else []) + list(trip)]
 
 
-def _path_distance(problem: RoutingProblem, r: Route) -> int:
+def _path_distance(problem: RoutingProblem, r: Route, matrix: IntMatrix | None = None) -> int:
+    """Sum of `matrix` (default: distances) along the route's path."""
+    m = problem.distance_m if matrix is None else matrix
     vt = problem.vehicle_types[r.vehicle_type]
     depot = problem.depots[vt.start_depot].location
     locs = [depot] + [depot if c is None else problem.clients[c].location
                       for c in _path(problem, r)]
     if vt.end_depot is not None:
         locs.append(problem.depots[vt.end_depot].location)
-    return sum(int(problem.distance_m[a, b]) for a, b in itertools.pairwise(locs))
+    return sum(int(m[a, b]) for a, b in itertools.pairwise(locs))
 
 
 def _route_violations(problem: RoutingProblem, r: Route) -> list[str]:
@@ -115,6 +119,9 @@ def _route_violations(problem: RoutingProblem, r: Route) -> list[str]:
     dist = _path_distance(problem, r)
     if dist != r.distance_m:
         out.append(f"{tag}: distance {r.distance_m} reported, {dist} recomputed")
+    travel = _path_distance(problem, r, problem.duration_s)
+    if travel != r.travel_s:
+        out.append(f"{tag}: travel time {r.travel_s} reported, {travel} recomputed")
     if vt.max_distance_m is not None and dist > vt.max_distance_m:
         out.append(f"{tag}: distance {dist} > max {vt.max_distance_m}")
     return out

@@ -71,8 +71,9 @@ class Break:
 class VehicleType:
     """`num_available` identical vehicles. `end_depot=None` is an open route (ends at last stop).
 
-    Costs: `fixed_cost` RMB per used vehicle, `cost_per_km` on travelled distance and
-    `cost_per_hour` on route duration (departure to return, waiting included).
+    Costs: `fixed_cost` RMB per used vehicle, `cost_per_km` on travelled distance,
+    `cost_per_hour` on route duration (departure to return, waiting included) and
+    `cost_per_travel_hour` on driving time only (VROOM's `per_hour`).
     `max_trips > 1` allows reloading at the start depot between trips.
     """
 
@@ -83,6 +84,7 @@ class VehicleType:
     fixed_cost: float = 0.0
     cost_per_km: float = 1.0
     cost_per_hour: float = 0.0
+    cost_per_travel_hour: float = 0.0
     shift_start_s: int = 0
     shift_end_s: int = HORIZON_S
     max_duration_s: int | None = None
@@ -200,7 +202,7 @@ class RoutingModel:
             raise InputError(f"vehicle type {t}: negative capacity")
         if vt.shift_end_s < vt.shift_start_s:
             raise InputError(f"vehicle type {t}: shift ends before it starts")
-        if min(vt.fixed_cost, vt.cost_per_km, vt.cost_per_hour) < 0:
+        if min(vt.fixed_cost, vt.cost_per_km, vt.cost_per_hour, vt.cost_per_travel_hour) < 0:
             raise InputError(f"vehicle type {t}: negative cost")
         for b in vt.breaks:
             if b.latest_s < b.earliest_s or b.duration_s < 0:

@@ -112,6 +112,16 @@ def _node_matrices(problem: RoutingProblem, lay: _Layout) -> tuple[np.ndarray, n
     return dist, travel + service[:, None]
 
 
+def _travel_matrix(problem: RoutingProblem, lay: _Layout) -> np.ndarray:
+    """Driving time between nodes (no service); the dummy end node costs nothing."""
+    loc = np.array(lay.node_loc)
+    safe = np.where(loc < 0, 0, loc)
+    travel: np.ndarray = problem.duration_s[np.ix_(safe, safe)].copy()
+    if lay.dummy is not None:
+        travel[:, lay.dummy] = travel[lay.dummy, :] = 0
+    return travel
+
+
 def _is_constrained(problem: RoutingProblem) -> bool:
     """True when a required stop may be impossible to serve (then drops are allowed)."""
     if any(not c.required or c.time_windows for c in problem.clients):
@@ -150,13 +160,15 @@ def solve_ortools(problem: RoutingProblem, check: Check, time_limit_s: float, se
     solver = routing.solver()
     dist, ttime = _node_matrices(problem, lay)
 
-    # Arc costs: one registered matrix per distinct per-distance coefficient.
-    cost_eval: dict[int, int] = {}
+    # Arc costs: one registered matrix per distinct (per-distance, per-travel-time) pair.
+    travel_only = _travel_matrix(problem, lay)
+    cost_eval: dict[tuple[int, int], int] = {}
     for v_or, v in enumerate(vehicles):
         t = types[v]
-        coef = costs.per_distance[t]
+        coef = (costs.per_distance[t], costs.travel(t))
         if coef not in cost_eval:
-            cost_eval[coef] = routing.RegisterTransitMatrix((dist * coef).tolist())
+            arc = dist * coef[0] + travel_only * coef[1] if coef[1] else dist * coef[0]
+            cost_eval[coef] = routing.RegisterTransitMatrix(arc.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_eval[coef], v_or)
         routing.SetFixedCostOfVehicle(costs.fixed[t], v_or)
 
@@ -260,6 +272,7 @@ def _lock_chain(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexMa
 def _big_penalty(problem: RoutingProblem, dist: np.ndarray, costs: IntegerCosts) -> int:
     """A drop penalty above any plan's cost, so required stops are dropped only if unservable."""
     arc = int(dist.max(initial=0)) * max(costs.per_distance, default=1) * 2
+    arc += int(problem.duration_s.max(initial=0)) * max(costs.per_travel, default=0) * 2
     span = max(costs.per_duration, default=0) * HORIZON_S
     fixed = max(costs.fixed, default=0)
     return min(10**15, (arc + fixed + span + 1) * (len(problem.clients) + 2) * 10 + sum(
@@ -393,7 +406,7 @@ def _extract(problem: RoutingProblem, routing: pywrapcp.RoutingModel,
         departure = solution.Min(tdim.CumulVar(idx))
         trips: list[list[int]] = [[]]
         starts: list[int] = []
-        dist = 0
+        dist = travel = 0
         prev_loc = lay.node_loc[manager.IndexToNode(idx)]
         idx = solution.Value(routing.NextVar(idx))
         while True:
@@ -401,6 +414,7 @@ def _extract(problem: RoutingProblem, routing: pywrapcp.RoutingModel,
             loc = lay.node_loc[node]
             if loc >= 0:
                 dist += int(problem.distance_m[prev_loc, loc])
+                travel += int(problem.duration_s[prev_loc, loc])
                 prev_loc = loc
             if routing.IsEnd(idx):
                 break
@@ -420,6 +434,6 @@ def _extract(problem: RoutingProblem, routing: pywrapcp.RoutingModel,
             vehicle=v, vehicle_type=types[v], start_depot=vt.start_depot,
             end_depot=vt.end_depot, trips=tuple(tuple(t) for t in trips),
             start_times_s=tuple(starts), departure_s=departure,
-            end_s=solution.Min(tdim.CumulVar(idx)), distance_m=dist,
+            end_s=solution.Min(tdim.CumulVar(idx)), distance_m=dist, travel_s=travel,
             breaks=tuple(sorted(breaks_by_vehicle.get(v, []), key=lambda b: b.start_s))))
     return tuple(routes), served

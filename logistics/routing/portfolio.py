@@ -1,57 +1,159 @@
-"""Portfolio over cores: PyVRP with seeds seed, seed+1, … in forked processes; best plan wins.
+"""Two searches on two cores: PyVRP here, and HGS-CVRP (capacity routes) or PyVRP with the
+next seed in a forked child process; the better plan wins.
 
-Opt-in (`solve(..., workers=2)`): the extra processes follow the main search's stop (they stop
-when it does, at the latest at the hard time limit), so the wall time does not grow.
+Each search stops on its own rule, so with an iteration-based stop (`Converged`) the answer
+depends only on the seed. With a time-only stop HGS searches until just before the limit;
+should it report earlier, PyVRP continues from the better of the two plans ("hand the best
+across"). The child is killed at the hard time limit, so the wall time never grows past it.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
+from typing import Any
 
+from fwdnet.logistics.routing.hgs_backend import hgs_child_runs
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
 from fwdnet.logistics.routing.scaling import route_cost_rmb
-from fwdnet.logistics.routing.stop import Check
+from fwdnet.logistics.routing.stop import (
+    StopCriterion,
+    is_time_only,
+    patience,
+    start_for,
+)
+
+KILL_MARGIN_S = 0.03
+"""Seconds before the hard limit at which a child still searching is killed."""
+
+
+def can_fork() -> bool:
+    """False inside a daemonic process (e.g. a multiprocessing.Pool worker): no children."""
+    return not mp.current_process().daemon
 
 
 def plan_rank(problem: RoutingProblem, out: BackendOutput) -> tuple[int, int, float]:
     """Sort key: complete plans first, then fewer required stops left out, then RMB cost."""
     missing = sum(problem.clients[c].required for c in out.unserved)
-    cost = sum(route_cost_rmb(problem, r.vehicle_type, r.distance_m, r.duration_s)
+    cost = sum(route_cost_rmb(problem, r.vehicle_type, r.distance_m, r.duration_s, r.travel_s)
                for r in out.routes)
     cost += sum(problem.clients[c].penalty for c in out.unserved
                 if not problem.clients[c].required)
-    return (0 if out.found else 1, missing, cost)
+    return (0 if out.found else 1, missing, round(cost, 6))
 
 
-def _worker(conn: Connection, problem: RoutingProblem, seed: int, limit: float, stop: Event,
-            initial: tuple[PlannedRoute, ...]) -> None:
-    out = solve_pyvrp(problem, lambda _best: stop.is_set(), limit, seed, initial)
-    conn.send(out)
+def _run(conn: Connection, fn: Callable[..., Iterable[BackendOutput]], args: tuple[Any, ...]
+         ) -> None:
+    try:
+        for out in fn(*args):
+            conn.send(out)
+    except Exception:  # the parent treats a silent child as "no plan"
+        pass
     conn.close()
 
 
-def solve_pyvrp_portfolio(problem: RoutingProblem, check: Check, limit: float, seed: int,
-                          initial: tuple[PlannedRoute, ...], workers: int) -> BackendOutput:
-    """Run `workers` PyVRP searches at once (this process runs `seed`) and keep the best."""
-    ctx = mp.get_context("fork")
-    stop = ctx.Event()
-    procs = []
-    for k in range(1, workers):
-        parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(child, problem, seed + k, limit, stop, initial),
-                           daemon=True)
-        proc.start()
-        procs.append((proc, parent))
-    outs = [solve_pyvrp(problem, check, limit, seed, initial)]
-    stop.set()
-    for proc, conn in procs:
-        if conn.poll(timeout=2.0):
-            outs.append(conn.recv())
-        proc.join(timeout=1.0)
-        if proc.is_alive():
-            proc.kill()
-    return min(outs, key=lambda o: plan_rank(problem, o))
+class Child:
+    """A search in a forked process that sends each plan it finishes; the parent keeps the
+    best one received (`best()`), and `wait()` kills the child at a deadline."""
+
+    def __init__(self, problem: RoutingProblem, fn: Callable[..., Iterable[BackendOutput]],
+                 *args: Any) -> None:
+        ctx = mp.get_context("fork")
+        self._problem = problem
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_run, args=(child, fn, args), daemon=True)
+        self._proc.start()
+        child.close()
+        self._best: BackendOutput | None = None
+        self.received = 0
+        self._closed = False
+
+    def _take(self, timeout: float) -> bool:
+        """Receive one plan if one arrives within `timeout` s; False when none or closed."""
+        if self._closed or not self._conn.poll(max(0.0, timeout)):
+            return False
+        try:
+            out: BackendOutput = self._conn.recv()
+        except (EOFError, OSError):
+            self._closed = True
+            return False
+        self.received += 1
+        if self._best is None or plan_rank(self._problem, out) < plan_rank(self._problem,
+                                                                          self._best):
+            self._best = out
+        return True
+
+    def drain(self) -> BackendOutput | None:
+        """Every plan already sent; the best so far."""
+        while self._take(0.0):
+            pass
+        return self._best
+
+    def wait(self, deadline: float, plans: int = 1) -> BackendOutput | None:
+        """Wait until `plans` plans have arrived or `deadline` (perf_counter); then kill."""
+        while self.received < plans and self._take(deadline - time.perf_counter()):
+            pass
+        self.drain()
+        self.kill()
+        return self._best
+
+    def kill(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(timeout=1.0)
+        self._conn.close()
+        self._closed = True
+
+
+def _pyvrp_child(problem: RoutingProblem, stop: StopCriterion, limit: float, seed: int,
+                 initial: tuple[PlannedRoute, ...]) -> Iterable[BackendOutput]:
+    yield solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial)
+
+
+def hgs_patience(stop: StopCriterion) -> int | None:
+    """HGS's converged-run patience for `stop`; None: search until the time limit."""
+    return None if is_time_only(stop) else patience(stop, "hgs")
+
+
+def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: int,
+         initial: tuple[PlannedRoute, ...], use_hgs: bool) -> tuple[BackendOutput, str]:
+    """Best plan of two searches run at once until `deadline` (perf_counter) at the latest.
+
+    Returns the plan and the engine that found it ("hgs", "pyvrp", or "hgs+pyvrp" when PyVRP
+    improved HGS's plan)."""
+    time_only = is_time_only(stop)
+    if use_hgs and (time_only or patience(stop, "hgs") is not None):
+        child = Child(problem, hgs_child_runs, problem, hgs_patience(stop), deadline, seed)
+        other = "hgs"
+    else:
+        left = deadline - time.perf_counter()
+        child = Child(problem, _pyvrp_child, problem, stop, left - KILL_MARGIN_S, seed + 1,
+                      initial)
+        other = "pyvrp"
+    check = start_for(stop, "pyvrp")
+    if time_only and other == "hgs":
+        mine = solve_pyvrp(problem, lambda best: check(best) or child.drain() is not None,
+                           deadline - time.perf_counter(), seed, initial)
+        best, name = _better(problem, mine, "pyvrp", child.drain(), "hgs")
+        left = deadline - time.perf_counter() - KILL_MARGIN_S
+        if left > 0.05 and best.found:
+            start = tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
+            polished = solve_pyvrp(problem, check, left, seed, start)
+            if plan_rank(problem, polished) < plan_rank(problem, best):
+                best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
+        return _better(problem, best, name, child.wait(deadline - KILL_MARGIN_S, 0), "hgs")
+    mine = solve_pyvrp(problem, check, deadline - time.perf_counter(), seed, initial)
+    theirs = child.wait(deadline - KILL_MARGIN_S, 1)
+    return _better(problem, mine, "pyvrp", theirs, other)
+
+
+def _better(problem: RoutingProblem, mine: BackendOutput, my_name: str,
+            theirs: BackendOutput | None, their_name: str) -> tuple[BackendOutput, str]:
+    """The better-ranked plan; on a tie, `mine` (so the choice is deterministic)."""
+    if theirs is None or plan_rank(problem, theirs) >= plan_rank(problem, mine):
+        return mine, my_name
+    return theirs, their_name

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,80 +131,87 @@ def _euclid(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(np.sqrt((diff**2).sum(axis=2)), dtype=np.float64)
 
 
-def _read_vrplib(text: str, stem: str) -> Instance:
-    header: dict[str, str] = {}
-    coords: dict[int, tuple[float, float]] = {}
-    demand: dict[int, int] = {}
-    depots: list[int] = []
-    section = ""
+def _section_lines(text: str, section: str) -> list[int]:
+    """File line numbers of the non-empty data lines after `section` (up to the next keyword)."""
+    out: list[int] = []
+    inside = False
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
+        tok = raw.strip().split()[:1]
+        if not tok:
             continue
-        where = f"line {lineno}"
-        kw = line.split()[0].rstrip(":").upper()
-        if kw in ("NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION"):
-            section = kw
-            continue
-        if kw == "EOF":
+        word = tok[0].rstrip(":").upper()
+        if inside and word[0].isalpha():
             break
-        if ":" in line and not line[0].isdigit() and line[0] != "-":
-            hk, _, hv = line.partition(":")
-            header[hk.strip().upper()] = hv.strip()
-            section = ""
-            continue
-        toks = line.split()
-        if section == "NODE_COORD_SECTION":
-            if len(toks) < 3:
-                raise InputError(f"{where}: 'id x y' expected in NODE_COORD_SECTION")
-            coords[_int(toks[0], where)] = (_num(toks[1], where), _num(toks[2], where))
-        elif section == "DEMAND_SECTION":
-            if len(toks) < 2:
-                raise InputError(f"{where}: 'id demand' expected in DEMAND_SECTION")
-            demand[_int(toks[0], where)] = _int(toks[1], where)
-        elif section == "DEPOT_SECTION":
-            node = _int(toks[0], where)
-            if node == -1:
-                section = ""
-            else:
-                depots.append(node)
-        else:
-            raise InputError(f"{where}: unexpected content {line[:40]!r}")
-    for hk in ("DIMENSION", "CAPACITY"):
-        if hk not in header:
-            raise InputError(f"header: {hk} missing")
-    ewt = header.get("EDGE_WEIGHT_TYPE", "EUC_2D").upper()
+        if inside:
+            out.append(lineno)
+        elif word == section:
+            inside = True
+    return out
+
+
+def _parsed(parse: Callable[[str], dict[str, Any]], text: str) -> dict[str, Any]:
+    """`vrplib`'s parse of `text`; its errors become one-line InputErrors."""
+    try:
+        return parse(text)
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise InputError(f"not a readable instance ({' '.join(x.strip() for x in first)})"
+                         ) from None
+
+
+def _numbers(rows: Any, section: str, lines: list[int], width: int) -> npt.NDArray[np.float64]:
+    """Rows of a parsed section as floats; InputError naming the file line of a bad token."""
+    out = np.zeros((len(rows), width))
+    for k, row in enumerate(rows):
+        where = f"line {lines[k]}" if k < len(lines) else section
+        vals = list(np.atleast_1d(row))
+        if len(vals) < width:
+            raise InputError(f"{where}: {width} values expected in {section}")
+        out[k] = [_num(str(v), where) for v in vals[:width]]
+    return out
+
+
+def _read_vrplib(text: str, stem: str) -> Instance:
+    """CVRPLIB / TSPLIB `.vrp` via `vrplib.parse_vrplib` (node i = i-th coordinate row)."""
+    from vrplib.parse import parse_vrplib
+
+    d = _parsed(lambda t: parse_vrplib(t, compute_edge_weights=False), text)
+    for key in ("dimension", "capacity", "node_coord", "demand"):
+        if key not in d:
+            raise InputError(f"header: {key.upper()} missing")
+    ewt = str(d.get("edge_weight_type", "EUC_2D")).upper()
     if ewt != "EUC_2D":
         raise InputError(f"header: EDGE_WEIGHT_TYPE EUC_2D expected, got {ewt}")
-    dim = _int(header["DIMENSION"], "DIMENSION")
-    cap = _int(header["CAPACITY"], "CAPACITY")
-    ids = sorted(coords)
-    if len(ids) != dim:
-        raise InputError(f"NODE_COORD_SECTION: {len(ids)} nodes, DIMENSION says {dim}")
-    if set(demand) != set(ids):
+    dim = _int(str(d["dimension"]), "DIMENSION")
+    cap = _int(str(d["capacity"]), "CAPACITY")
+    xy = _numbers(d["node_coord"], "NODE_COORD_SECTION",
+                  _section_lines(text, "NODE_COORD_SECTION"), 2)
+    if len(xy) != dim:
+        raise InputError(f"NODE_COORD_SECTION: {len(xy)} nodes, DIMENSION says {dim}")
+    demand_rows = np.atleast_1d(d["demand"])
+    if len(demand_rows) != dim:
         raise InputError("DEMAND_SECTION: one demand per node id expected")
-    if any(q < 0 for q in demand.values()):
+    demand = [_int(str(q), "DEMAND_SECTION") for q in demand_rows]
+    if any(q < 0 for q in demand):
         raise InputError("DEMAND_SECTION: negative demand")
-    depots = depots or [ids[0]]
-    for d in depots:
-        if d not in coords:
-            raise InputError(f"DEPOT_SECTION: unknown depot node {d}")
-    xy = np.array([coords[i] for i in ids], dtype=np.float64)
+    depots = [int(x) for x in np.atleast_1d(d.get("depot", [0]))] or [0]
+    for dep in depots:
+        if not 0 <= dep < dim:
+            raise InputError(f"DEPOT_SECTION: unknown depot node {dep + 1}")
     dist = np.floor(_euclid(xy) + 0.5).astype(np.int64)
-    pos = {node: k for k, node in enumerate(ids)}
-    m = RoutingModel(header.get("NAME", stem))
-    for d in depots:
-        m.add_depot(Depot(location=pos[d], name=str(d)))
-    customers = [i for i in ids if i not in depots]
+    m = RoutingModel(str(d.get("name", stem)))
+    for dep in depots:
+        m.add_depot(Depot(location=dep, name=str(dep + 1)))
+    customers = [i for i in range(dim) if i not in depots]
     for i in customers:
-        m.add_client(Stop(location=pos[i], delivery=(demand[i],), name=str(i)))
+        m.add_client(Stop(location=i, delivery=(demand[i],), name=str(i + 1)))
     fleet = max(len(customers), 1)  # CVRPLIB: unlimited fleet
     for k in range(len(depots)):
         m.add_vehicle_type(VehicleType(capacity=(cap,), num_available=fleet, start_depot=k,
                                        end_depot=k))
     m.set_matrices(dist, dist)
-    return Instance(m.problem(), "vrplib", tuple(customers), tuple(depots), xy,
-                    "EUC_2D rounded to nearest integer")
+    return Instance(m.problem(), "vrplib", tuple(i + 1 for i in customers),
+                    tuple(dep + 1 for dep in depots), xy, "EUC_2D rounded to nearest integer")
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
@@ -211,52 +219,54 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
 
 
 def _read_solomon(text: str, stem: str) -> Instance:
-    rows = _rows(text)
-    number = capacity = None
-    nodes: list[tuple[int, list[float]]] = []
-    for k, (lineno, toks) in enumerate(rows):
-        where = f"line {lineno}"
-        if toks[0].upper() == "NUMBER" and k + 1 < len(rows):
-            nxt_line, nxt = rows[k + 1]
-            if len(nxt) < 2:
-                raise InputError(f"line {nxt_line}: 'NUMBER CAPACITY' values expected")
-            number = _int(nxt[0], f"line {nxt_line}")
-            capacity = _int(nxt[1], f"line {nxt_line}")
-        elif toks[0].isdigit() and number is not None and len(toks) >= 7:
-            nodes.append((lineno, [_num(t, where) for t in toks[:7]]))
-        elif toks[0].isdigit() and number is not None and (len(toks) != 2 or nodes):
-            raise InputError(f"{where}: 7 columns expected (CUST NO., X, Y, DEMAND, READY, "
-                             f"DUE, SERVICE), got {len(toks)}")
-    if number is None or capacity is None:
-        raise InputError("header: VEHICLE NUMBER/CAPACITY section missing")
-    if len(nodes) < 2:
+    """Solomon VRPTW text via `vrplib.parse_solomon` (customer k = k-th data row)."""
+    from vrplib.parse import parse_solomon
+
+    rows = _section_lines(text, "CUST")
+    try:
+        d = parse_solomon(text, compute_edge_weights=False)
+    except ValueError as exc:
+        got = re.search(r"Line #(\d+) \(got (\d+) columns", str(exc))
+        if got and int(got.group(1)) - 1 < len(rows):
+            raise InputError(f"line {rows[int(got.group(1)) - 1]}: 7 columns expected (CUST NO., "
+                             f"X, Y, DEMAND, READY, DUE, SERVICE), got {got.group(2)}") from None
+        raise InputError(f"not a readable Solomon file ({str(exc).strip().splitlines()[0]})"
+                         ) from None
+    except (IndexError, KeyError) as exc:
+        raise InputError(f"header: VEHICLE NUMBER/CAPACITY section missing ({exc})") from None
+    number = _int(str(d["vehicles"]), "NUMBER")
+    capacity = _int(str(d["capacity"]), "CAPACITY")
+    xy = _numbers(d["node_coord"], "CUSTOMER", rows, 2)
+    if len(xy) < 2:
         raise InputError("CUSTOMER section: depot row and at least one customer expected")
-    xy = np.array([[v[1], v[2]] for _, v in nodes], dtype=np.float64)
+    demand = [float(q) for q in np.atleast_1d(d["demand"])]
+    windows = _numbers(d["time_window"], "CUSTOMER", rows, 2)
+    service = [float(q) for q in np.atleast_1d(d["service_time"])]
     # CVRPLIB convention: Euclidean truncated to one decimal, held in tenths.
     dist = np.floor(_euclid(xy) * SOLOMON_SCALE + 1e-9).astype(np.int64)
     m = RoutingModel(stem)
-    _, dep = nodes[0]
-    horizon = round(dep[5] * SOLOMON_SCALE)
-    m.add_depot(Depot(location=0, open_s=round(dep[4] * SOLOMON_SCALE), close_s=horizon,
-                      name=str(int(dep[0]))))
-    for k, (lineno, v) in enumerate(nodes[1:], 1):
-        where = f"line {lineno}"
-        if v[3] < 0 or v[6] < 0:
+    horizon = round(windows[0][1] * SOLOMON_SCALE)
+    m.add_depot(Depot(location=0, open_s=round(windows[0][0] * SOLOMON_SCALE), close_s=horizon,
+                      name="0"))
+    for k in range(1, len(xy)):
+        where = f"line {rows[k]}" if k < len(rows) else f"customer {k}"
+        ready, due = windows[k]
+        if demand[k] < 0 or service[k] < 0:
             raise InputError(f"{where}: negative demand or service time")
-        if v[5] < v[4]:
-            raise InputError(f"{where}: DUE DATE {v[5]:g} before READY TIME {v[4]:g}")
-        if v[3] > capacity:
-            raise InputError(f"{where}: DEMAND {v[3]:g} exceeds vehicle CAPACITY {capacity}")
-        m.add_client(Stop(location=k, delivery=(int(v[3]),),
-                          service_s=round(v[6] * SOLOMON_SCALE),
-                          time_windows=(TimeWindow(round(v[4] * SOLOMON_SCALE),
-                                                   round(v[5] * SOLOMON_SCALE)),),
-                          name=str(int(v[0]))))
+        if due < ready:
+            raise InputError(f"{where}: DUE DATE {due:g} before READY TIME {ready:g}")
+        if demand[k] > capacity:
+            raise InputError(f"{where}: DEMAND {demand[k]:g} exceeds vehicle CAPACITY {capacity}")
+        m.add_client(Stop(location=k, delivery=(int(demand[k]),),
+                          service_s=round(service[k] * SOLOMON_SCALE),
+                          time_windows=(TimeWindow(round(ready * SOLOMON_SCALE),
+                                                   round(due * SOLOMON_SCALE)),),
+                          name=str(k)))
     m.add_vehicle_type(VehicleType(capacity=(capacity,), num_available=number,
                                    shift_end_s=horizon))
     m.set_matrices(dist, dist)
-    return Instance(m.problem(), "solomon", tuple(int(v[0]) for _, v in nodes[1:]),
-                    (int(dep[0]),), xy, "Euclidean truncated to one decimal")
+    return Instance(m.problem(), "solomon", tuple(range(1, len(xy))), (0,), xy,
+                    "Euclidean truncated to one decimal")
 
 
 def _read_cordeau(text: str, stem: str) -> Instance:

@@ -49,6 +49,7 @@ class Route:
     end_s: int
     distance_m: int
     breaks: tuple[BreakTaken, ...] = ()
+    travel_s: int = 0  # driving time (duration matrix summed over the path)
 
     @property
     def stops(self) -> tuple[int, ...]:
@@ -79,6 +80,7 @@ class RoutingResult:
     backend: str
     distance_m: int = 0
     message: str = ""
+    note: str = ""  # which engine answered and why (e.g. a backend that cannot model it)
 
     @property
     def is_feasible(self) -> bool:
@@ -89,11 +91,12 @@ class RoutingResult:
         return {
             "status": self.status.value, "cost": self.cost, "runtime_s": self.runtime_s,
             "backend": self.backend, "distance_m": self.distance_m,
+            **({"note": self.note} if self.note else {}),
             "routes": [{"vehicle": r.vehicle, "vehicle_type": r.vehicle_type,
                         "depot": r.start_depot, "end_depot": r.end_depot,
                         "stops": list(r.stops), "trips": [list(t) for t in r.trips],
                         "start_times_s": list(r.start_times_s), "departure_s": r.departure_s,
-                        "end_s": r.end_s, "distance_m": r.distance_m,
+                        "end_s": r.end_s, "distance_m": r.distance_m, "travel_s": r.travel_s,
                         "breaks": [[b.start_s, b.duration_s] for b in r.breaks]}
                        for r in self.routes],
             "unassigned": [{"client": u.client, "reason": u.reason.value}

@@ -2,6 +2,8 @@
 
 A check is called with the best cost so far (`math.inf` while no feasible solution exists) and
 returns True to stop. Every solve also has a hard time limit: `hard_limit_s()`.
+`Converged` is the default: iterations without improvement scaled by problem size, per engine,
+so a solve stops when its search has settled (deterministic for a seed), at the latest at the cap.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 Check = Callable[[float], bool]
 
@@ -100,6 +102,82 @@ class AnyOf:
     def hard_limit_s(self) -> float | None:
         limits = [s for c in self.criteria if (s := c.hard_limit_s()) is not None]
         return min(limits) if limits else None
+
+
+Engine = Literal["pyvrp", "ortools", "hgs"]
+
+
+@dataclass(frozen=True)
+class Converged:
+    """Stop after `patience(engine)` engine iterations without a better plan.
+
+    The patience grows with the number of stops `clients` (bigger plans improve more slowly);
+    `scale` multiplies it (2.0 = search twice as long before calling it settled). The counts
+    are iterations, not seconds, so the same seed gives the same plan on any machine.
+    """
+
+    clients: int
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.clients < 0 or not self.scale > 0:
+            raise ValueError("Converged: clients >= 0 and scale > 0 expected")
+
+    def patience(self, engine: Engine = "pyvrp") -> int:
+        """Iterations without improvement before stopping, for `engine`'s kind of iteration.
+
+        PyVRP: one perturbation + local search; OR-Tools: one solution callback; HGS: one
+        crossover + local search (HGS-CVRP's own stop rule, `nbIter`)."""
+        n = self.clients
+        base = {"pyvrp": 150 + 5 * n, "ortools": 300 + 10 * n, "hgs": 100 + 2 * n}[engine]
+        return max(1, round(base * self.scale))
+
+    def start(self) -> Check:
+        return self.start_for("pyvrp")
+
+    def start_for(self, engine: Engine) -> Check:
+        return NoImprovement(self.patience(engine)).start()
+
+    def hard_limit_s(self) -> float | None:
+        return None
+
+
+def start_for(stop: StopCriterion, engine: Engine) -> Check:
+    """`stop.start()`, with every `Converged` inside scaled to `engine`'s iterations."""
+    if isinstance(stop, Converged):
+        return stop.start_for(engine)
+    if isinstance(stop, AnyOf):
+        checks = [start_for(c, engine) for c in stop.criteria]
+        return lambda best: any([chk(best) for chk in checks])
+    return stop.start()
+
+
+def patience(stop: StopCriterion, engine: Engine) -> int | None:
+    """Iterations without improvement after which `stop` ends `engine`'s search (None: never)."""
+    if isinstance(stop, Converged):
+        return stop.patience(engine)
+    if isinstance(stop, NoImprovement):
+        return stop.iterations
+    if isinstance(stop, AnyOf):
+        found = [p for c in stop.criteria if (p := patience(c, engine)) is not None]
+        return min(found) if found else None
+    return None
+
+
+def is_time_only(stop: StopCriterion) -> bool:
+    """True when only wall-clock criteria can end the search (it then runs to its cap)."""
+    if isinstance(stop, MaxRuntime):
+        return True
+    if isinstance(stop, AnyOf):
+        return all(is_time_only(c) for c in stop.criteria)
+    return False
+
+
+def default_stop(clients: int, cap_s: float = DEFAULT_HARD_LIMIT_S) -> AnyOf:
+    """The stop every solve uses unless told otherwise: converged, or `cap_s` seconds (hard).
+
+    Deterministic for a seed whenever the search settles before the cap."""
+    return AnyOf(Converged(clients), MaxRuntime(cap_s))
 
 
 def hard_limit(stop: StopCriterion) -> float:

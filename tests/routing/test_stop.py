@@ -6,8 +6,21 @@ import math
 
 import pytest
 
-from fwdnet.logistics.routing import AnyOf, FirstFeasible, MaxRuntime, NoImprovement
-from fwdnet.logistics.routing.stop import DEFAULT_HARD_LIMIT_S, hard_limit
+from fwdnet.logistics.routing import (
+    AnyOf,
+    Converged,
+    FirstFeasible,
+    MaxRuntime,
+    NoImprovement,
+    default_stop,
+)
+from fwdnet.logistics.routing.stop import (
+    DEFAULT_HARD_LIMIT_S,
+    hard_limit,
+    is_time_only,
+    patience,
+    start_for,
+)
 
 
 def test_arguments_are_checked():
@@ -45,3 +58,33 @@ def test_any_of_and_hard_limits():
     check = AnyOf(FirstFeasible(), MaxRuntime(100)).start()
     assert check(math.inf) is False
     assert check(1.0) is True
+
+
+def test_converged_patience_grows_with_size_and_differs_by_engine():
+    small, big = Converged(20), Converged(200)
+    for engine in ("pyvrp", "ortools", "hgs"):
+        assert big.patience(engine) > small.patience(engine) >= 1  # type: ignore[arg-type]
+    assert Converged(100, scale=2.0).patience("pyvrp") == 2 * Converged(100).patience("pyvrp")
+    with pytest.raises(ValueError, match="clients >= 0"):
+        Converged(-1)
+
+
+def test_converged_stops_after_its_patience_without_improvement():
+    crit = Converged(0)
+    k = crit.patience("pyvrp")
+    check = crit.start()
+    assert not any(check(10.0) for _ in range(k))  # first call improves, then k-1 equal
+    assert check(10.0) is True
+    ortools = start_for(AnyOf(crit, MaxRuntime(60)), "ortools")
+    assert not any(ortools(5.0) for _ in range(crit.patience("ortools")))
+    assert ortools(5.0) is True
+
+
+def test_default_stop_is_converged_or_the_cap():
+    stop = default_stop(50, 7.5)
+    assert stop.hard_limit_s() == 7.5
+    assert patience(stop, "hgs") == Converged(50).patience("hgs")
+    assert not is_time_only(stop)
+    assert is_time_only(AnyOf(MaxRuntime(3), MaxRuntime(4)))
+    assert patience(MaxRuntime(3), "pyvrp") is None
+    assert patience(AnyOf(NoImprovement(7), Converged(1000)), "pyvrp") == 7
