@@ -286,12 +286,19 @@ def _beat(engine: Engine, owned: dict[str, str]) -> set[str]:
 def solve_claimed(engine: Engine, job_id: str, worker: str, road_factor: float,
                   speed_kmh: float) -> str:
     """Solve a job claimed for `worker` in growing stages (each seeded with the best plan so
-    far), storing the best answer after each; stop when the job is no longer ours."""
+    far), storing the best answer after each; stop when a stage started from the best plan
+    converges without improving it, at the job's limit, or when the job is no longer ours."""
     from fwdnet.logistics.api import service
     from fwdnet.logistics.api.schemas import RouteRequest
     from fwdnet.logistics.api.worker import budget
     from fwdnet.logistics.errors import InputError
-    from fwdnet.logistics.routing import MaxRuntime, PlannedRoute, RoutingResult, solve
+    from fwdnet.logistics.routing import (
+        MaxRuntime,
+        PlannedRoute,
+        RoutingResult,
+        default_stop,
+        solve,
+    )
 
     t0 = time.perf_counter()
     with engine.connect() as c:
@@ -323,15 +330,21 @@ def solve_claimed(engine: Engine, job_id: str, worker: str, road_factor: float,
         load_ms = int((time.perf_counter() - t0) * 1000)
         best: RoutingResult | None = None
         stage = 1.0
+        n = len(built.problem.clients)
         while (left := deadline - time.perf_counter()) > 0.05:
             initial = (tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
                        if best is not None else ())
+            cap = min(stage, left)
+            stop = MaxRuntime(cap) if req.options.full_time else default_stop(n, cap)
             try:
-                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
-                            seed=req.options.seed, initial=initial)
+                res = solve(built.problem, stop=stop, seed=req.options.seed, initial=initial)
             except InputError:  # a start the solver refuses: search from scratch instead
-                res = solve(built.problem, stop=MaxRuntime(min(stage, left)),
-                            seed=req.options.seed)
+                res = solve(built.problem, stop=stop, seed=req.options.seed)
+            # A stage that converged before its cap, started from the best plan, and found
+            # nothing better means the search has settled: the job is done, not its limit.
+            if (res.runtime_s < 0.9 * cap and best is not None and not _better(res, best)
+                    and not req.options.full_time):
+                break
             if best is None or _better(res, best):
                 best = res
                 resp = service.answer_from_result(req, built, best, load_ms)

@@ -145,6 +145,8 @@ class Options(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**31)] = 0
     road_factor: Annotated[float, Field(ge=1.0, le=10.0)] | None = None
     speed_kmh: Annotated[float, Field(gt=0, le=300.0)] | None = None
+    # Our extension: search until `time_limit` even after the search has converged.
+    full_time: bool = False
 
 
 class RouteRequest(BaseModel):

@@ -35,6 +35,7 @@ from fwdnet.logistics.routing import (
     solve,
 )
 from fwdnet.logistics.routing.model import VehicleType
+from fwdnet.logistics.routing.stop import StopCriterion
 
 SAFETY_S = 0.05
 """Seconds kept back from the time limit for building the answer."""
@@ -210,14 +211,18 @@ def route(req: RouteRequest, *, time_limit_s: float, road_factor: float, speed_k
           initial: tuple[PlannedRoute, ...] = (), full_time: bool = False
           ) -> tuple[RouteResponse, RoutingResult | None]:
     """Solve (or, with `options.plan`, evaluate) a request within `time_limit_s` seconds;
-    `full_time` searches until then even once converged (for benchmarks)."""
+    `full_time` (or the request's `options.full_time`) searches until then even once
+    converged."""
     t0 = time.perf_counter()
     b = build(req, req.options.road_factor or road_factor, req.options.speed_kmh or speed_kmh)
     load_ms = int((time.perf_counter() - t0) * 1000)
     if req.options.plan:
         return plan(req, b, load_ms), None
     left = max(0.01, time_limit_s - (time.perf_counter() - t0) - SAFETY_S)
-    stop = MaxRuntime(left) if full_time else default_stop(len(b.problem.clients), left)
+    if full_time or req.options.full_time:
+        stop: StopCriterion = MaxRuntime(left)
+    else:
+        stop = default_stop(len(b.problem.clients), left)
     result = solve(b.problem, stop=stop, seed=req.options.seed, initial=initial)
     return answer_from_result(req, b, result, load_ms), result
 

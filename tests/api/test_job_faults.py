@@ -39,7 +39,7 @@ def test_killed_job_process_is_replaced_and_its_job_requeued(fresh_app: Any) -> 
     """kill -9 of the process running a job: the job runs again (attempts 2) and finishes;
     POSTs made right after the kill are all 202 (never 500); /ready shows the pool whole."""
     with fresh_app(job_workers=1) as a:
-        job = a.post("/v1/route-jobs", json=tiny_route(time_limit=3)).json()["id"]
+        job = a.post("/v1/route-jobs", json=tiny_route(time_limit=3, full_time=True)).json()["id"]
         os.kill(_running_pid(a), signal.SIGKILL)
         codes = [a.post("/v1/route-jobs", json=tiny_route(time_limit=0.3)).status_code
                  for _ in range(6)]
@@ -61,7 +61,7 @@ def test_job_fails_with_the_reason_after_max_attempts(fresh_app: Any) -> None:
     """A job whose worker dies on every attempt ends `failed`, naming the attempts and how
     the process died, instead of looping forever."""
     with fresh_app(job_workers=1, job_max_attempts=2) as a:
-        job = a.post("/v1/route-jobs", json=tiny_route(time_limit=5)).json()["id"]
+        job = a.post("/v1/route-jobs", json=tiny_route(time_limit=5, full_time=True)).json()["id"]
         for _ in range(2):
             os.kill(_running_pid(a), signal.SIGKILL)
             time.sleep(0.3)

@@ -38,7 +38,7 @@ def test_job_runs_to_done_with_the_optimum(api: Api) -> None:
 
 def test_best_so_far_is_visible_while_running_and_cancel_keeps_it(api: Api) -> None:
     """A 30 s job has a plan after its first stage; DELETE cancels and keeps that plan."""
-    job = api.post("/v1/route-jobs", json=tiny_route(time_limit=30)).json()["id"]
+    job = api.post("/v1/route-jobs", json=tiny_route(time_limit=30, full_time=True)).json()["id"]
     t_end = time.monotonic() + 15
     out = _wait(api, job, ("running",))
     while out.get("result") is None and time.monotonic() < t_end:

@@ -75,7 +75,7 @@ def test_full_pool_is_503_with_retry_after_and_health_still_answers(fresh_app: A
         got: dict[str, Any] = {}
 
         def long_solve() -> None:
-            got["r"] = a.post("/v1/routes", json=tiny_route(3.0))
+            got["r"] = a.post("/v1/routes", json=tiny_route(3.0, full_time=True))
 
         t = threading.Thread(target=long_solve)
         t.start()
@@ -111,7 +111,7 @@ def test_killed_solver_worker_is_503_then_replaced(fresh_app: Any) -> None:
         got: dict[str, Any] = {}
 
         def long_solve() -> None:
-            got["r"] = a.post("/v1/routes", json=tiny_route(5.0))
+            got["r"] = a.post("/v1/routes", json=tiny_route(5.0, full_time=True))
 
         t = threading.Thread(target=long_solve)
         t.start()

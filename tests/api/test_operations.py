@@ -28,7 +28,7 @@ def test_client_that_leaves_mid_solve_is_499_and_frees_the_worker(fresh_app: Any
     request is logged and counted as 499 (not 500), and the worker is stopped at once."""
     with fresh_app(solve_workers=1) as a:
         app = a.client.app
-        body = __import__("json").dumps(tiny_route(5.0)).encode()
+        body = __import__("json").dumps(tiny_route(5.0, full_time=True)).encode()
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
                  "method": "POST", "scheme": "http", "path": "/v1/routes", "raw_path":
                  b"/v1/routes", "query_string": b"", "root_path": "",

@@ -101,7 +101,7 @@ def test_two_servers_share_one_database(server: Server, pg_url: str,
     """A job created through one server is read and cancelled through another."""
     other = Server(pg_url)
     try:
-        body = tiny_route(time_limit=30)
+        body = tiny_route(time_limit=30, full_time=True)
         job = httpx.post(server.base + "/v1/route-jobs", json=body, headers=hq).json()["id"]
         r = httpx.get(f"{other.base}/v1/route-jobs/{job}", headers=hq)
         assert r.status_code == 200
@@ -140,7 +140,7 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
 
     key = {"Authorization": f"Bearer {_key(own_pg, 'hq')}"}
     s = Server(own_pg, executor="process")  # the default: jobs in a spawned worker process
-    job = httpx.post(s.base + "/v1/route-jobs", json=tiny_route(time_limit=3),
+    job = httpx.post(s.base + "/v1/route-jobs", json=tiny_route(time_limit=3, full_time=True),
                      headers=key).json()["id"]
     t_end = time.monotonic() + 10
     while httpx.get(f"{s.base}/v1/route-jobs/{job}", headers=key).json()["status"] != "running":
@@ -149,7 +149,8 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
     got: dict[str, Any] = {}
 
     def call() -> None:
-        got["r"] = httpx.post(s.base + "/v1/routes", json=tiny_route(2.0), headers=key,
+        got["r"] = httpx.post(s.base + "/v1/routes", json=tiny_route(2.0, full_time=True),
+                              headers=key,
                               timeout=30)
 
     t = threading.Thread(target=call)
