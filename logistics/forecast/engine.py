@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fwdnet.logistics.errors import InputError
-from fwdnet.logistics.forecast.features import CALENDAR_FEATURES, calendar_features
+from fwdnet.logistics.forecast.features import (
+    CALENDAR_FEATURES,
+    add_neighbours,
+    calendar_features,
+)
 from fwdnet.logistics.forecast.history import DS, ID, History, Y
 from fwdnet.logistics.forecast.models import ModelName, global_model, stat_model
 
@@ -34,8 +38,20 @@ class Backtest:
     notes: tuple[str, ...]  # models skipped and why
 
 
-def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
-    """History frame + calendar features, text features as pandas categories."""
+def _dynamic(history: History) -> list[str]:
+    """The user's known-future numeric features (calendar features are added by us)."""
+    return [c for c in history.dynamic_features if c not in CALENDAR_FEATURES]
+
+
+def _prepare(history: History, future: pd.DataFrame | None = None
+             ) -> tuple[pd.DataFrame, list[str], pd.DataFrame | None]:
+    """History frame + calendar and neighbour features, text features as pandas categories.
+
+    With `future` (the grid of `_future_frame`), neighbour features (`promo_prev`,
+    `promo_next`) run across the forecast origin, and the future grid gets them too.
+    """
+    import pandas as pd
+
     cal = calendar_features(history.frame[DS].unique(), history.freq,
                             month_end=history.pandas_freq == "ME")
     df = history.frame.merge(cal, on=DS, how="left")
@@ -44,7 +60,21 @@ def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
     df = df.drop(columns=[c for c in history.static_features if c not in static])
     for c in static:
         df[c] = df[c].astype("category")
-    return df, static
+    dynamic = _dynamic(history)
+    if dynamic:
+        if future is None:
+            df = add_neighbours(df, dynamic)
+        else:
+            both = pd.concat([df[[ID, DS, *dynamic]], future[[ID, DS, *dynamic]]],
+                             ignore_index=True)
+            both = add_neighbours(both, dynamic)
+            extra = [f"{c}_{side}" for c in dynamic for side in ("prev", "next")]
+            n = len(df)
+            df = pd.concat([df.reset_index(drop=True),
+                            both.iloc[:n][extra].reset_index(drop=True)], axis=1)
+            future = pd.concat([future.reset_index(drop=True),
+                                both.iloc[n:][extra].reset_index(drop=True)], axis=1)
+    return df, static, future
 
 
 def _lengths(history: History) -> pd.Series:
@@ -90,15 +120,20 @@ def cross_validate(
             f"{horizon}, step {step}, plus {MIN_FIT} to fit); longest has "
             f"{int(lengths.max())}: use a smaller --horizon or fewer windows",
             source=history.source)
-    df, static = _prepare(history)
+    df, static, _ = _prepare(history)
     df = df[df[ID].isin(keep)].reset_index(drop=True)
     notes: list[str] = []
     chosen = list(dict.fromkeys(models))
     shortest_train = int(lengths[keep].min()) - test_span
-    if ModelName.SEASONAL_NAIVE in chosen and shortest_train < m:
-        chosen.remove(ModelName.SEASONAL_NAIVE)
-        notes.append(f"seasonal_naive skipped: season {m} needs {m} periods before the first "
-                     f"origin, the shortest series has {shortest_train}")
+    for name in list(chosen):
+        need_fit = name.seasons_needed() * m
+        if need_fit and (m < 2 or shortest_train < need_fit):
+            chosen.remove(name)
+            notes.append(f"{name.value} skipped: season {m} needs {need_fit} periods before "
+                         f"the first origin, the shortest series has {shortest_train}")
+    if not chosen:
+        raise InputError("no model can be backtested on this history: "
+                         + "; ".join(notes), source=history.source)
 
     parts: list[pd.DataFrame] = []
     stat = [n for n in chosen if not n.is_global]
@@ -150,21 +185,35 @@ def _rename_levels(fc: pd.DataFrame, model: str, levels: Sequence[int]) -> pd.Da
     return out
 
 
-def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
-                  ids: Sequence[str]) -> pd.DataFrame:
-    """unique_id × future dates with calendar features and the user's future features."""
+def future_dates(history: History, ids: Sequence[str], horizon: int) -> pd.DataFrame:
+    """unique_id × the `horizon` periods after each series' last date (vectorised)."""
+    import numpy as np
     import pandas as pd
 
-    last = history.frame.groupby(ID, sort=False)[DS].max()
-    rows = []
-    for uid in ids:
-        dates = pd.date_range(last[uid], periods=horizon + 1, freq=history.pandas_freq)[1:]
-        rows.append(pd.DataFrame({ID: uid, DS: dates}))
-    grid = pd.concat(rows, ignore_index=True)
+    last = history.frame.groupby(ID, sort=False)[DS].max().reindex(list(ids))
+    parts = []
+    for when, uids in last.groupby(last, sort=True).groups.items():
+        dates = pd.date_range(when, periods=horizon + 1, freq=history.pandas_freq)[1:]
+        parts.append(pd.DataFrame({ID: np.repeat(np.asarray(uids, dtype=object), horizon),
+                                   DS: np.tile(dates.to_numpy(), len(uids))}))
+    grid = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({ID: [], DS: []})
+    return grid.sort_values([ID, DS], kind="stable").reset_index(drop=True)
+
+
+def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
+                  ids: Sequence[str], *, future_source: str = "features") -> pd.DataFrame:
+    """unique_id × future dates with calendar features and the user's future features.
+
+    A future feature table that misses a series' date or leaves a value empty stops with the
+    file, the row (or the missing unique_id and date) and the column.
+    """
+    import pandas as pd
+
+    grid = future_dates(history, ids, horizon)
     cal = calendar_features(grid[DS].unique(), history.freq,
                             month_end=history.pandas_freq == "ME")
     grid = grid.merge(cal, on=DS, how="left")
-    dynamic = [c for c in history.dynamic_features if c not in CALENDAR_FEATURES]
+    dynamic = _dynamic(history)
     if dynamic:
         if future is None:
             raise InputError(
@@ -174,18 +223,81 @@ def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
         fut = future.rename(columns={"date": DS}).copy()
         missing = [c for c in (ID, DS, *dynamic) if c not in fut.columns]
         if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)} in the future features",
-                             source="features")
+            raise InputError(f"missing column(s) {', '.join(missing)}; expected unique_id,date,"
+                             f"{','.join(dynamic)}", source=future_source)
         fut[ID] = fut[ID].astype(str)
         fut[DS] = pd.to_datetime(fut[DS], errors="coerce")
-        grid = grid.merge(fut[[ID, DS, *dynamic]], on=[ID, DS], how="left")
-        gap = grid[dynamic].isna().any(axis=1).to_numpy()
-        if gap.any():
-            r = grid.loc[gap].iloc[0]
+        fut["_row"] = range(2, len(fut) + 2)
+        for c in dynamic:
+            fut[c] = pd.to_numeric(fut[c], errors="coerce")
+        fut = fut.drop_duplicates([ID, DS])
+        grid = grid.merge(fut[[ID, DS, "_row", *dynamic]], on=[ID, DS], how="left")
+        absent = grid["_row"].isna().to_numpy()
+        if absent.any():
+            r = grid.loc[absent].iloc[0]
             raise InputError(
-                f"no future value for unique_id {r[ID]!r} at {r[DS].date()}; expected a row "
-                f"for every series and each of the {horizon} future dates", source="features")
+                f"no row for unique_id {r[ID]!r} and date {r[DS].date()}; expected "
+                f"{','.join(dynamic)} for every series on each of the {horizon} dates after "
+                "its history", source=future_source)
+        for c in dynamic:
+            empty = grid[c].isna().to_numpy()
+            if empty.any():
+                r = grid.loc[empty].iloc[0]
+                raise InputError(f"row {int(r['_row'])}: column {c!r}: empty or not a number; "
+                                 "expected a value for every forecast date",
+                                 source=future_source)
+        grid = grid.drop(columns="_row")
     return grid
+
+
+def fit_predict(
+    history: History,
+    *,
+    horizon: int,
+    models: Sequence[ModelName],
+    ids: Sequence[str],
+    season: int | None = None,
+    future: pd.DataFrame | None = None,
+    future_source: str = "features",
+    num_threads: int = 1,
+    seed: int = 0,
+    n_estimators: int = 300,
+) -> pd.DataFrame:
+    """Mean forecasts of several models for series `ids`: `unique_id, ds, <model>…` (≥ 0)."""
+    import pandas as pd
+
+    m = season or history.freq.season
+    x_df = _future_frame(history, horizon, future, ids, future_source=future_source)
+    df, static, x_df = _prepare(history, x_df)
+    assert x_df is not None
+    keep = set(ids)
+    df = df[df[ID].isin(keep)].reset_index(drop=True)
+    out = x_df[[ID, DS]].copy()
+    stat = [n for n in models if not n.is_global]
+    if stat:
+        from statsforecast import StatsForecast
+
+        sf = StatsForecast(models=[stat_model(n, m) for n in stat], freq=history.pandas_freq,
+                           n_jobs=num_threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = sf.forecast(h=horizon, df=df[[ID, DS, Y]])
+        fc = fc.reset_index() if ID not in fc.columns else fc
+        fc[ID] = fc[ID].astype(str)
+        out = out.merge(fc[[ID, DS, *[n.value for n in stat]]], on=[ID, DS], how="left")
+    if ModelName.LGBM in models:
+        mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
+                           seed=seed, n_estimators=n_estimators)
+        x = x_df.drop(columns=[c for c in static if c in x_df.columns])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NaN seasonal lags are intended
+            mlf.fit(df, static_features=static, dropna=False)
+            fc = mlf.predict(horizon, X_df=x)
+        fc[ID] = fc[ID].astype(str)
+        out = out.merge(fc[[ID, DS, ModelName.LGBM.value]], on=[ID, DS], how="left")
+    cols = [n.value for n in models]
+    out[cols] = out[cols].clip(lower=0.0)
+    return pd.DataFrame(out)
 
 
 def predict(
@@ -213,10 +325,12 @@ def predict(
     lengths = _lengths(history)
     established = [str(x) for x in lengths[lengths >= min_length(horizon)].index]
     short = [str(x) for x in lengths.index if str(x) not in set(established)]
-    df, static = _prepare(history)
     qcols = quantile_columns(levels)
     windows = max(2, min(3, (int(lengths.max()) - horizon) // horizon))
     if established:
+        x_df = _future_frame(history, horizon, future, established)
+        df, static, x_df = _prepare(history, x_df)
+        assert x_df is not None
         est = df[df[ID].isin(established)].reset_index(drop=True)
         shortest = int(lengths[established].min())
         windows = max(2, min(windows, (shortest - MIN_FIT) // horizon))
@@ -225,7 +339,6 @@ def predict(
 
             mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
                                seed=seed, n_estimators=n_estimators)
-            x_df = _future_frame(history, horizon, future, established)
             x_df = x_df.drop(columns=[c for c in static if c in x_df.columns])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # NaN seasonal lags are intended

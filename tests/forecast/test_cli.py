@@ -13,7 +13,7 @@ from fwdnet.scenarios.cli import app
 
 
 def test_predict_writes_forecast_and_quantiles(tmp_path: Path) -> None:
-    """Two weekly series, horizon 3: 6 rows with unique_id,date,forecast,p5,p10,p90,p95."""
+    """Two weekly series, horizon 3: 6 rows with unique_id,date,forecast,p5,p10,p90,p95,model."""
     dates = pd.date_range("2024-01-01", periods=30, freq="W-MON")
     rng = np.random.default_rng(1)
     df = pd.concat([pd.DataFrame({"unique_id": u, "date": dates.strftime("%Y-%m-%d"),
@@ -26,7 +26,9 @@ def test_predict_writes_forecast_and_quantiles(tmp_path: Path) -> None:
                                    "--out", str(out), "--model", "window_average"])
     assert res.exit_code == 0, res.output
     fc = pd.read_csv(out)
-    assert list(fc.columns) == ["unique_id", "date", "forecast", "p5", "p10", "p90", "p95"]
+    assert list(fc.columns) == ["unique_id", "date", "forecast", "p5", "p10", "p90", "p95",
+                                "model"]
+    assert set(fc["model"]) == {"window_average"}
     assert len(fc) == 6
     assert fc["date"].iloc[0] == "2024-07-29"
     assert (fc["p5"] <= fc["p10"]).all()
