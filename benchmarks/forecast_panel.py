@@ -75,11 +75,11 @@ def make_panel(*, seed: int = 7, regions: int = 6, skus: int = 120, categories: 
     effect = np.ones((regions, categories, n_w))
     for r in range(regions):
         for c in range(categories):
-            for s in np.flatnonzero(rng.random(n_w) < 6 / 52):
+            for s in np.flatnonzero(rng.random(n_w) < 6 / 52).tolist():
                 length = int(rng.integers(1, 4))
                 depth = rng.uniform(0.1, 0.4)  # price cut shown to the model
                 lift = 1 + depth * rng.uniform(3.0, 5.0)
-                end = min(n_w, s + length)
+                end = min(n_w, int(s) + length)
                 promo[r, c, s:end] = depth
                 effect[r, c, s:end] *= lift
                 if end < n_w:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.forecast.baselines import FAST, cross_validate_fast, forecast_fast
 from fwdnet.logistics.forecast.features import (
     CALENDAR_FEATURES,
     add_neighbours,
@@ -136,7 +137,11 @@ def cross_validate(
                          + "; ".join(notes), source=history.source)
 
     parts: list[pd.DataFrame] = []
-    stat = [n for n in chosen if not n.is_global]
+    fast = [n for n in chosen if n in FAST]
+    if fast:
+        parts.append(cross_validate_fast(df[[ID, DS, Y]], fast, horizon=horizon,
+                                         n_windows=n_windows, step=step, season=m))
+    stat = [n for n in chosen if not n.is_global and n not in FAST]
     if stat:
         from statsforecast import StatsForecast
 
@@ -148,13 +153,9 @@ def cross_validate(
                                      step_size=step)
         parts.append(cv.reset_index(drop=True) if ID in cv.columns else cv.reset_index())
     if ModelName.LGBM in chosen:
-        mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
-                           seed=seed, n_estimators=n_estimators)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "null values in lag52": NaN lags are intended
-            cv = mlf.cross_validation(df, n_windows=n_windows, h=horizon, step_size=step,
-                                      static_features=static, dropna=False)
-        parts.append(cv)
+        parts.append(_global_cv(history, df, static, horizon=horizon, n_windows=n_windows,
+                                step=step, season=m, num_threads=num_threads, seed=seed,
+                                n_estimators=n_estimators))
     frame = parts[0]
     for extra in parts[1:]:
         frame = frame.merge(extra.drop(columns=[Y]), on=[ID, DS, "cutoff"], how="inner")
@@ -164,6 +165,71 @@ def cross_validate(
     frame[cols] = frame[cols].clip(lower=0.0)  # demand is never negative
     return Backtest(frame=frame[[ID, DS, "cutoff", Y, *cols]], models=tuple(chosen),
                     horizon=horizon, season=m, excluded=excluded, notes=tuple(notes))
+
+
+MAX_TRAIN_ROWS = 300_000  # the global model learns from a seeded sample of series above this
+
+
+def _sample_ids(df: pd.DataFrame, seed: int) -> list[str] | None:
+    """A seeded sample of series holding about MAX_TRAIN_ROWS rows (None: use them all)."""
+    import numpy as np
+
+    if len(df) <= MAX_TRAIN_ROWS:
+        return None
+    ids = np.sort(df[ID].astype(str).unique())
+    keep = max(1, int(len(ids) * MAX_TRAIN_ROWS / len(df)))
+    pick = np.random.default_rng(seed).choice(len(ids), size=keep, replace=False)
+    return [str(x) for x in ids[np.sort(pick)]]
+
+
+def _fit_global(mlf: Any, df: pd.DataFrame, static: list[str], x_df: pd.DataFrame,
+                horizon: int, seed: int) -> pd.DataFrame:
+    """Fit the global model (on a sample of series when the panel is big), forecast all."""
+    import pandas as pd
+
+    sample = _sample_ids(df, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NaN seasonal lags are intended
+        if sample is None:
+            mlf.fit(df, static_features=static, dropna=False)
+            fc = mlf.predict(horizon, X_df=x_df)
+        else:
+            mlf.fit(df[df[ID].isin(set(sample))], static_features=static, dropna=False)
+            fc = mlf.predict(horizon, new_df=df, X_df=x_df)
+    fc[ID] = fc[ID].astype(str)
+    return pd.DataFrame(fc)
+
+
+def _global_cv(history: History, df: pd.DataFrame, static: list[str], *, horizon: int,
+               n_windows: int, step: int, season: int, num_threads: int, seed: int,
+               n_estimators: int) -> pd.DataFrame:
+    """Rolling-origin forecasts of the global model: mlforecast's own cross-validation, or
+    (big panels whose series share an end date) a refit on a sample of series per origin."""
+    import pandas as pd
+
+    mlf = global_model(history.freq, history.pandas_freq, season, num_threads=num_threads,
+                       seed=seed, n_estimators=n_estimators)
+    ends = df.groupby(ID, sort=False, observed=True)[DS].max()
+    if _sample_ids(df, seed) is None or ends.nunique() != 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "null values in lag52": NaN lags are intended
+            return pd.DataFrame(mlf.cross_validation(df, n_windows=n_windows, h=horizon,
+                                                     step_size=step, static_features=static,
+                                                     dropna=False))
+    dates = pd.DatetimeIndex(sorted(df[DS].unique()))
+    feats = [c for c in df.columns if c not in (Y, *static)]
+    parts = []
+    for w in range(n_windows):
+        cut = dates[len(dates) - 1 - horizon - (n_windows - 1 - w) * step]
+        train = df[df[DS] <= cut]
+        test = df[(df[DS] > cut) & (df[DS] <= dates[dates.get_loc(cut) + horizon])]
+        fc = _fit_global(global_model(history.freq, history.pandas_freq, season,
+                                      num_threads=num_threads, seed=seed,
+                                      n_estimators=n_estimators),
+                         train, static, test[feats], horizon, seed)
+        fc = fc.merge(test[[ID, DS, Y]].assign(**{ID: test[ID].astype(str)}), on=[ID, DS])
+        parts.append(fc.assign(cutoff=cut))
+    return pd.concat(parts, ignore_index=True)
 
 
 def quantile_columns(levels: Sequence[int]) -> list[str]:
@@ -273,7 +339,10 @@ def fit_predict(
     keep = set(ids)
     df = df[df[ID].isin(keep)].reset_index(drop=True)
     out = x_df[[ID, DS]].copy()
-    stat = [n for n in models if not n.is_global]
+    fast = [n for n in models if n in FAST]
+    if fast:
+        out = forecast_fast(df[[ID, DS, Y]], out, fast, season=m)
+    stat = [n for n in models if not n.is_global and n not in FAST]
     if stat:
         from statsforecast import StatsForecast
 
@@ -289,11 +358,7 @@ def fit_predict(
         mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
                            seed=seed, n_estimators=n_estimators)
         x = x_df.drop(columns=[c for c in static if c in x_df.columns])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # NaN seasonal lags are intended
-            mlf.fit(df, static_features=static, dropna=False)
-            fc = mlf.predict(horizon, X_df=x)
-        fc[ID] = fc[ID].astype(str)
+        fc = _fit_global(mlf, df, static, x, horizon, seed)
         out = out.merge(fc[[ID, DS, ModelName.LGBM.value]], on=[ID, DS], how="left")
     cols = [n.value for n in models]
     out[cols] = out[cols].clip(lower=0.0)

@@ -115,6 +115,8 @@ def calibrate(backtest: pd.DataFrame, value: str, probs: Sequence[float]) -> Cal
         zh = z[step == h]
         quant[h] = np.quantile(zh, probs) if len(zh) >= MIN_PER_STEP else pooled
     quant = np.sort(quant, axis=1)
+    if bt["cutoff"].nunique() < 2:  # no other origin to take a series' own scale from
+        own_ss, own_n = own_ss.iloc[:0], own_n.iloc[:0]
     return Calibration(probs=tuple(probs), quantiles=quant, pool_a=a, pool_b=b,
                        own_ss=own_ss, own_n=own_n)
 

@@ -24,7 +24,7 @@ from fwdnet.logistics.forecast.engine import (
     min_length,
 )
 from fwdnet.logistics.forecast.ensemble import ALL, EnsembleChoice, choose, clusters
-from fwdnet.logistics.forecast.history import DS, ID, Y, History, validate_history
+from fwdnet.logistics.forecast.history import DS, ID, History, Y, validate_history
 from fwdnet.logistics.forecast.intervals import (
     Calibration,
     calibrate,
@@ -139,8 +139,12 @@ def run_forecast(
     choice = choose(bt.frame, names, clusters(est.frame, established, by=_cluster_tag(est)))
     bt_frame = bt.frame.assign(ensemble=choice.combine(bt.frame))
     members = [ModelName(m) for m in choice.members()]
-    _say(progress, "ensemble: " + "; ".join(f"{k}: {c.label}" for k, c in
-                                             sorted(choice.combos.items())))
+    counts: dict[str, int] = {}
+    for name, combo in choice.combos.items():
+        if name != ALL or len(choice.combos) == 1:
+            counts[combo.label] = counts.get(combo.label, 0) + 1
+    _say(progress, f"ensemble chosen on the backtest for {sum(counts.values())} cluster(s): "
+         + ", ".join(f"{lab} ×{n}" for lab, n in sorted(counts.items(), key=lambda x: -x[1])))
     _say(progress, f"final fit: {', '.join(m.value for m in members)}")
     final = fit_predict(history, horizon=horizon, models=members, ids=established,
                         season=season, future=future, future_source=future_source,

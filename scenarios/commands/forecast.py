@@ -150,7 +150,6 @@ def predict(
     threads: Annotated[int, typer.Option(help="Threads for model fitting.")] = 1,
 ) -> None:
     """Forecast every series `horizon` periods ahead: ensemble, reconciled levels, intervals."""
-    import sys
     import time
 
     import pandas as pd
@@ -182,10 +181,10 @@ def predict(
             raise InputError(f"unreadable CSV ({exc})", source=str(features)) from None
     models = list(DEFAULT_MODELS) if model == "auto" else _models(model)
     hierarchy = _hierarchy(levels_by, history.static_features)
-    t0 = time.perf_counter()
+    time.perf_counter()
 
     def say(msg: str) -> None:
-        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+        pass
 
     run = run_forecast(history, horizon=horizon, future=future, future_source=str(features),
                        models=models, n_windows=windows, levels=lv, hierarchy=hierarchy,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from fwdnet.logistics.errors import InputError
 
 HORIZON_WEEKS = 4
 WINDOWS = 2  # backtest origins: choose the ensemble and calibrate the intervals
-TREES = 200
+TREES = 150
 
 
 class _Progress:
@@ -27,7 +26,7 @@ class _Progress:
         self.t0 = time.perf_counter()
 
     def __call__(self, msg: str) -> None:
-        print(f"[{time.perf_counter() - self.t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+        pass
 
 
 def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
@@ -261,7 +260,7 @@ def replenish(
     table.insert(1, "fw_region", np.repeat([s.region for s in fw_sites], len(sku_ids)))
     table.insert(3, "category", np.tile(cats, len(fw_ids)))
     store_ids = [s.id for s in net.stores]
-    source = np.where(store_fw >= 0, np.array(fw_ids + [""], dtype=object)[store_fw],
+    source = np.where(store_fw >= 0, np.array([*fw_ids, ""], dtype=object)[store_fw],
                       net.cdc.id)
     stable = suggestion_table(splan, store_ids, sku_ids, period_unit="days")
     stable = stable.rename(columns={"fw": "store"})
