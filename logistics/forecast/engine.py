@@ -82,7 +82,7 @@ def _lengths(history: History) -> pd.Series:
     return history.frame.groupby(ID, sort=False).size()
 
 
-MAX_CATEGORIES = 200  # text features with more distinct values are not fed to LightGBM
+MAX_CATEGORIES = 50  # text features with more values (ids such as sku) are levels, not inputs
 MIN_FIT = 8  # periods a model fits on before the earliest conformal/backtest origin
 
 

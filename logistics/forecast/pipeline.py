@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 M = ModelName
 DEFAULT_MODELS = (M.NAIVE, M.SEASONAL_NAIVE, M.WINDOW_AVERAGE, M.MSTL, M.LGBM)
 Progress = Callable[[str], None]
+RECONCILE_MARGIN = 0.05  # share of bottom-up's backtest score another method must win by
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,10 @@ def _reconcile(
         frame = both_bt.merge(pd.concat(rec_bt[m]), on=["level", ID, DS, "cutoff"])
         w = _level_wape(frame, "reconciled")
         scores[m] = float(np.mean([w[lv] / base_w[lv] for lv in w if base_w[lv] > 0]))
-    method = min(methods, key=lambda m: (scores[m], methods.index(m)))
+    # few origins make the choice noisy: another method must beat bottom-up by a margin
+    best = min(methods, key=lambda m: (scores[m], methods.index(m)))
+    method = best if scores[best] < scores["bottom_up"] * (1 - RECONCILE_MARGIN) \
+        else "bottom_up"
     level_bt = both_bt.merge(pd.concat(rec_bt[method]), on=["level", ID, DS, "cutoff"])
     _say(progress, "reconciliation: " + ", ".join(f"{m} {scores[m]:.3f}" for m in methods)
          + f" (mean WAPE ratio to base) → {method}")

@@ -44,6 +44,7 @@ def _atomic_csv(frame: Any, out: Path) -> None:
     os.close(fd)
     try:
         frame.to_csv(tmp, index=False)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
