@@ -37,10 +37,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from forecast_panel import make_panel  # noqa: E402
-
+from benchmarks.forecast_panel import make_panel  # noqa: E402
 from fwdnet.logistics.forecast.history import DS, ID, Y, validate_history  # noqa: E402
 from fwdnet.logistics.forecast.intervals import calibrate, coverage  # noqa: E402
 from fwdnet.logistics.forecast.pipeline import (  # noqa: E402

@@ -182,10 +182,10 @@ def predict(
             raise InputError(f"unreadable CSV ({exc})", source=str(features)) from None
     models = list(DEFAULT_MODELS) if model == "auto" else _models(model)
     hierarchy = _hierarchy(levels_by, history.static_features)
-    time.perf_counter()
+    t0 = time.perf_counter()
 
     def say(msg: str) -> None:
-        pass
+        typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     run = run_forecast(history, horizon=horizon, future=future, future_source=str(features),
                        models=models, n_windows=windows, levels=lv, hierarchy=hierarchy,

@@ -26,7 +26,7 @@ class _Progress:
         self.t0 = time.perf_counter()
 
     def __call__(self, msg: str) -> None:
-        pass
+        typer.echo(f"[{time.perf_counter() - self.t0:6.1f} s] {msg}", err=True)
 
 
 def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
