@@ -48,7 +48,7 @@ def _prepare(history: History, future: pd.DataFrame | None = None
              ) -> tuple[pd.DataFrame, list[str], pd.DataFrame | None]:
     """History frame + calendar and neighbour features, text features as pandas categories.
 
-    With `future` (the grid of `_future_frame`), neighbour features (`promo_prev`,
+    With `future` (the grid of `future_frame`), neighbour features (`promo_prev`,
     `promo_next`) run across the forecast origin, and the future grid gets them too.
     """
     import pandas as pd
@@ -266,7 +266,7 @@ def future_dates(history: History, ids: Sequence[str], horizon: int) -> pd.DataF
     return grid.sort_values([ID, DS], kind="stable").reset_index(drop=True)
 
 
-def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
+def future_frame(history: History, horizon: int, future: pd.DataFrame | None,
                   ids: Sequence[str], *, future_source: str = "features") -> pd.DataFrame:
     """unique_id × future dates with calendar features and the user's future features.
 
@@ -333,7 +333,7 @@ def fit_predict(
     import pandas as pd
 
     m = season or history.freq.season
-    x_df = _future_frame(history, horizon, future, ids, future_source=future_source)
+    x_df = future_frame(history, horizon, future, ids, future_source=future_source)
     df, static, x_df = _prepare(history, x_df)
     assert x_df is not None
     keep = set(ids)
@@ -393,7 +393,7 @@ def predict(
     qcols = quantile_columns(levels)
     windows = max(2, min(3, (int(lengths.max()) - horizon) // horizon))
     if established:
-        x_df = _future_frame(history, horizon, future, established)
+        x_df = future_frame(history, horizon, future, established)
         df, static, x_df = _prepare(history, x_df)
         assert x_df is not None
         est = df[df[ID].isin(established)].reset_index(drop=True)

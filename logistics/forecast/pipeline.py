@@ -21,6 +21,7 @@ from fwdnet.logistics.forecast.engine import (
     MIN_FIT,
     cross_validate,
     fit_predict,
+    future_frame,
     min_length,
 )
 from fwdnet.logistics.forecast.ensemble import ALL, EnsembleChoice, choose, clusters
@@ -131,6 +132,8 @@ def run_forecast(
                          f"backtest origin(s) of {horizon} plus {MIN_FIT}); longest has "
                          f"{int(lengths.max())}", source=history.source)
     est = _subset(history, established)
+    # bad future features stop here, before any model is fitted
+    future_frame(history, horizon, future, established, future_source=future_source)
     _say(progress, f"backtest: {len(established)} series, {windows} origin(s) × {horizon} "
                    f"periods, models {', '.join(m.value for m in models)}")
     bt = cross_validate(est, horizon=horizon, n_windows=windows, season=season, models=models,
