@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from fwdnet.logistics.kernel.arrays import frozen
+
 EARTH_RADIUS_M = 6_371_008.8
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,6 +42,4 @@ def road_matrices(
     seconds = metres / (speed_kmh / 3.6)
     dist = np.rint(metres).astype(np.int64)
     time = np.rint(seconds).astype(np.int64)
-    dist.flags.writeable = False
-    time.flags.writeable = False
-    return dist, time
+    return frozen(dist), frozen(time)

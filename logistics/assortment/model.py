@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fwdnet.logistics.design.placement import PlacementProblem
+from fwdnet.logistics.kernel.arrays import frozen, frozen_copy
 from fwdnet.logistics.network.model import Network, Promotion
 
 BoolArray = npt.NDArray[np.bool_]
@@ -30,8 +31,7 @@ class Assortment:
         if arr.shape != (len(self.regions), len(self.sku_ids)):
             raise ValueError(f"listed has shape {arr.shape}, expected "
                              f"({len(self.regions)}, {len(self.sku_ids)})")
-        arr.flags.writeable = False
-        object.__setattr__(self, "listed", arr)
+        object.__setattr__(self, "listed", frozen(arr))
 
     def replace(self, **changes: Any) -> Assortment:
         return dataclasses.replace(self, **changes)
@@ -51,9 +51,7 @@ class Assortment:
         simulation: zero the demand or order-up-to level where it is False."""
         pos = {r: i for i, r in enumerate(self.regions)}
         rows = [pos[network.site(s).region] for s in site_ids]
-        out = np.array(self.listed[rows], dtype=np.bool_)
-        out.flags.writeable = False
-        return out
+        return frozen_copy(self.listed[rows], np.bool_)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network.model import FloatArray, Scenario, SiteKind
 
 RULE_CORE = "core_range"
@@ -101,7 +102,7 @@ def annual_sales(scenario: Scenario, iso_weeks: Collection[int] | None = None) -
     hist = scenario.history
     last = range(max(hist.weeks - 52, 0), hist.weeks)
     keep = [w for w in last if iso_weeks is None
-            or min(hist.week_start[w].isocalendar()[1], 53) - 1 in iso_weeks]
+            or iso_week_index(hist.week_start[w]) in iso_weeks]
     q = hist.quantity[:, :, keep] if keep else np.zeros((*hist.quantity.shape[:2], 0))
     return np.asarray(q.sum(axis=2), dtype=np.float64)
 

@@ -12,9 +12,11 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from fwdnet.logistics.geo import EARTH_RADIUS_M
+from fwdnet.logistics.kernel.arrays import frozen
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def _projector(lat0: float) -> tuple[float, float]:
@@ -62,8 +64,7 @@ def reach_matrix(
     for i, disc in enumerate(discs):
         shapely.prepare(disc)
         out[i] = shapely.contains_xy(disc, st[:, 0] * kx, st[:, 1] * ky)
-    out.setflags(write=False)
-    return out
+    return frozen(out)
 
 
 def outside_every_region(reach: BoolArray) -> list[int]:

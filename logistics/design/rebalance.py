@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.kernel.arrays import frozen_copy
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -23,10 +24,9 @@ COST_SCALE = 100  # RMB → fen: min-cost flow needs integer unit costs
 
 
 def _ro(values: object, dtype: type, name: str, shape: tuple[int, ...]) -> NDArray[np.generic]:
-    arr: NDArray[np.generic] = np.array(values, dtype=dtype, copy=True)
+    arr: NDArray[np.generic] = frozen_copy(values, dtype)
     if arr.shape != shape:
         raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
-    arr.setflags(write=False)
     return arr
 
 

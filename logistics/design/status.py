@@ -1,14 +1,7 @@
-"""Outcome of a design solve: shared by location, placement, rebalancing and two-echelon."""
+"""Outcome of a design solve: the kernel's one `SolveStatus`, shared with routing."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from fwdnet.logistics.kernel.status import SolveStatus
 
-
-class SolveStatus(StrEnum):
-    """How a solve ended: proven optimal, feasible (not proven), infeasible, or out of time."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    TIMED_OUT = "timed_out"
+__all__ = ["SolveStatus"]

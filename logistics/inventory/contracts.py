@@ -20,6 +20,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.arrays import frozen_copy
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -118,9 +119,7 @@ class RevisionResult:
 
 
 def _frozen(x: npt.ArrayLike) -> FloatArray:
-    arr = np.array(x, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
+    return frozen_copy(x, np.float64)
 
 
 def revise_orders(

@@ -13,13 +13,13 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from fwdnet.logistics.kernel.arrays import frozen_copy
+
 FloatArray = npt.NDArray[np.float64]
 
 
 def _frozen(values: npt.ArrayLike) -> FloatArray:
-    arr = np.array(values, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
+    return frozen_copy(values, np.float64)
 
 
 @dataclass(frozen=True)

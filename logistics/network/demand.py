@@ -11,6 +11,7 @@ from datetime import date
 
 import numpy as np
 
+from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network.model import FloatArray, IntArray, Network, Site, frozen_array
 
 
@@ -54,7 +55,7 @@ class DemandModel:
 
     def factor(self, day: date) -> FloatArray:
         """(regions, categories) multiplier for `day`: season of its ISO week × promotions."""
-        week = min(day.isocalendar()[1], 53) - 1
+        week = iso_week_index(day)
         f = np.array(self.seasonality[:, :, week], dtype=np.float64)
         for start, end, lift, cats, regs in self.promo_lift:
             if start <= day <= end:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network.model import FloatArray, IntArray, Scenario, Site
 
 
@@ -20,7 +21,7 @@ def history_by_iso_week(scenario: Scenario) -> FloatArray:
     q = hist.quantity.astype(np.float64)
     out = np.full((q.shape[0], q.shape[1], 53), np.nan)
     for w, start in enumerate(hist.week_start):
-        out[:, :, start.isocalendar()[1] - 1] = q[:, :, w]
+        out[:, :, iso_week_index(start)] = q[:, :, w]
     mean_week = q.mean(axis=2) if hist.weeks else np.zeros(q.shape[:2])
     out = np.where(np.isnan(out), mean_week[:, :, None], out)
     smooth = (np.roll(out, 1, axis=2) + out + np.roll(out, -1, axis=2)) / 3.0

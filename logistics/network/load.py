@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.network.model import (
     Costs,
     DemandHistory,
@@ -374,9 +375,8 @@ def load_history(path: Path, regions: tuple[str, ...], skus: tuple[Sku, ...]) ->
     k_idx = df["sku"].map({k: i for i, k in enumerate(sku_ids)}).to_numpy()
     w_idx = weeks.map(week_pos).to_numpy()
     qty_arr[r_idx, k_idx, w_idx] = np.rint(qty.to_numpy()).astype(np.int64)
-    qty_arr.flags.writeable = False
     starts = tuple(pd.Timestamp(w).date() for w in week_values)
-    return DemandHistory(week_start=starts, quantity=qty_arr)
+    return DemandHistory(week_start=starts, quantity=frozen(qty_arr))
 
 
 def _validate_file(path: Path) -> ScenarioFile:

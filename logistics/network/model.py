@@ -15,15 +15,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from fwdnet.logistics.kernel.arrays import frozen_copy
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
 def frozen_array(values: npt.ArrayLike, dtype: Any = np.float64) -> Any:
-    """A read-only numpy copy of `values`, so domain objects cannot be mutated through arrays."""
-    arr = np.array(values, dtype=dtype)
-    arr.flags.writeable = False
-    return arr
+    """A read-only numpy copy of `values` (float64 unless said), so domain objects cannot be
+    mutated through their arrays."""
+    return frozen_copy(values, dtype)
 
 
 class SiteKind(StrEnum):

@@ -6,14 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from fwdnet.logistics.kernel.status import SolveStatus
 
-class Status(StrEnum):
-    """optimal (proved), feasible, infeasible (with reasons), timed_out (best so far)."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    TIMED_OUT = "timed_out"
+Status = SolveStatus  # one status for every solver: optimal, feasible, infeasible, timed_out
 
 
 class Reason(StrEnum):

@@ -8,15 +8,15 @@ without a zone (we attach +08:00); AfterShip-style checkpoints carry tags and su
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from fwdnet.logistics.kernel.clock import CHINA_TZ
 from fwdnet.logistics.tracking.schema import EventIn, EventType, LocationIn
 
 E = EventType
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Kuaidi100 `state` codes (basic and extended).
 KUAIDI100_STATES: dict[str, EventType] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -20,15 +20,13 @@ from fwdnet.logistics.tracking.model import (
     location_part,
     utc_text,
 )
+from fwdnet.logistics.tracking.schema import EventType
 from fwdnet.logistics.tracking.store import Row
 
 _Str = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
 _Lat = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
-_Type = Literal[
-    "created", "picked_up", "in_transit", "arrived_at_hub", "departed_hub",
-    "out_for_delivery", "delivered", "delivery_failed", "exception", "returned", "cancelled",
-]  # = schema.EventType (tests/tracking/test_fastline.py checks)
+_EVENT_TYPES = frozenset(t.value for t in EventType)  # the one vocabulary: schema.EventType
 
 
 class _Location(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -42,7 +40,7 @@ class _Event(msgspec.Struct, forbid_unknown_fields=True):
     """The common line: no `kind`, no `corrects` (both go the schema's way)."""
 
     waybill_no: _Str
-    event_type: _Type
+    event_type: _Str  # checked against _EVENT_TYPES below
     event_time: msgspec.Raw  # decoded below, after a look at its digits
     carrier: _Str
     location: _Location | None = None
@@ -78,6 +76,8 @@ def fast_event_row(line: str | bytes, fmt: Callable[[datetime], Any]) -> Row | N
     except (*_DecodeErrors, OverflowError):
         return None
     wb, carrier, eid = e.waybill_no, e.carrier, e.event_id
+    if e.event_type not in _EVENT_TYPES:
+        return None  # the schema names the allowed types in its error
     # The schema strips surrounding whitespace (str.strip() returns the very object if there
     # is none) and refuses NUL, which PostgreSQL cannot store.
     if wb.strip() is not wb or carrier.strip() is not carrier or "\x00" in wb \

@@ -7,15 +7,14 @@ the text live in one self-contained SVG.
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from xml.sax.saxutils import escape
 
+from fwdnet.logistics.kernel.clock import CHINA_TZ
 from fwdnet.logistics.tracking.model import Waybill
 
 WIDTH_MM = 100.0
 HEIGHT_MM = 150.0
 QUIET_MODULES = 10  # Code 128 needs a quiet zone of at least 10 modules each side
-_CN = timezone(timedelta(hours=8))
 
 
 def code128_modules(text: str) -> str:
@@ -84,7 +83,7 @@ def render_label_svg(wb: Waybill) -> str:
             y += 5.0
             parts.append(_text(8, y, line[:48], 3.6))
         y += 8.0
-    promised = wb.promised_at.astimezone(_CN).strftime("%Y-%m-%d %H:%M")
+    promised = wb.promised_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     for line in (
         f"件数 parcels: {wb.parcel_count}   重量 {wb.weight_kg:g} kg   体积 {wb.volume_m3:g} m³",
         f"订单 order: {wb.order_ref}",

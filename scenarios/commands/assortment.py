@@ -3,14 +3,13 @@ simulated comparisons (regional vs national range; fixed vs flexible supplier co
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.files import atomic_path
 
 app = typer.Typer(help="Regional assortment within HQ rules, and supplier-contract comparison.",
                   no_args_is_help=True)
@@ -22,15 +21,8 @@ RulesOpt = Annotated[Path | None, typer.Option(
 
 def _write_csv(frame: Any, target: Path) -> None:
     """Write a DataFrame atomically (temp file + rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         frame.to_csv(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _load(scenario: Path, rules: Path | None) -> tuple[Any, Any, Any]:

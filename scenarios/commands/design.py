@@ -107,7 +107,8 @@ def run(
 @app.command("cfl")
 def cfl(
     file: Annotated[Path, typer.Argument(help="OR-Library capNN.txt / capa.txt file")],
-    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 60.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="hard cap on the MIP, in seconds")] = 60.0,
     capacity: Annotated[
         float | None,
         typer.Option("--capacity", help="capacity of every warehouse (required for capa/b/c)"),
@@ -156,7 +157,8 @@ def cfl(
 @app.command("two-echelon")
 def two_echelon(
     file: Annotated[Path, typer.Argument(help="Perboli 2ECVRP .dat file")],
-    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 30.0,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="hard cap on both echelons, in seconds")] = 30.0,
     seed: Annotated[int, typer.Option("--seed", help="random seed of the routing engine")] = 0,
 ) -> None:
     """Plan both echelons (depot→satellite trucks, satellite→customer vans); print JSON.

@@ -7,11 +7,8 @@ SQLAlchemy and pydantic are imported inside the commands so `fwdnet --help` stay
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -19,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.files import atomic_open
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -46,20 +44,6 @@ def _engine(db: str | None) -> Engine:
     except OperationalError as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise InputError(f"database {resolve_url(db)!r}: cannot open: {first}") from None
-
-
-@contextmanager
-def _atomic_text(path: Path) -> Iterator[IO[str]]:
-    """Write a text file via a temp file in the same folder, renamed into place at the end."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _progress(total_bytes: int) -> tuple[Callable[[Any, int], None], Callable[[], None]]:
@@ -123,7 +107,7 @@ def ingest(
     size = feed.stat().st_size
     url = resolve_url(db)
     workers = workers or default_workers(size, strict)
-    with _atomic_text(rej_path) as rej:
+    with atomic_open(rej_path) as rej:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
                                  ensure_ascii=False) + "\n")
@@ -263,7 +247,7 @@ def export(
     if out is None:
         write(sys.stdout)
         return
-    with _atomic_text(out) as f:
+    with atomic_open(out) as f:
         n = write(f)
     typer.echo(f"wrote {n} events to {out}", err=True)
 
@@ -283,6 +267,6 @@ def label(
     wb = get_waybill(_engine(db), waybill)
     if wb is None:
         raise InputError(f"waybill {waybill!r}: not registered (ingest its waybill line first)")
-    with _atomic_text(out) as f:
+    with atomic_open(out) as f:
         f.write(render_label_svg(wb))
     typer.echo(f"label: {out}")

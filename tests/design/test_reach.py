@@ -11,10 +11,11 @@ from fwdnet.logistics.design.reach import (
     reach_matrix,
     service_regions,
 )
+from fwdnet.logistics.geo import EARTH_RADIUS_M
 
 # Chengdu-ish latitude; one degree of latitude ≈ 111.195 km everywhere
 LAT = 30.0
-KM_PER_DEG_LAT = 6371.0 * np.pi / 180.0
+KM_PER_DEG_LAT = EARTH_RADIUS_M / 1000.0 * np.pi / 180.0
 
 
 def test_radius_from_lead_time() -> None:

@@ -1,0 +1,89 @@
+"""Atomic file writes: a temp file in the target's folder, flushed to disk, then renamed.
+
+An interrupted run (Ctrl-C, kill, full disk) leaves the old file or none, never half a file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, cast
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temp path beside `path` for a writer that wants a file name (e.g. `DataFrame.to_csv`);
+    renamed onto `path` when the block ends without error, deleted otherwise."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: give the usual permissions
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_open(path: Path | str, *, binary: bool = False, compress: bool = False
+                ) -> Iterator[IO[Any]]:
+    """Stream into `path` atomically. `compress` writes gzip with no name and mtime 0, so the
+    same content gives the same bytes; text mode is UTF-8 with '\\n' line ends."""
+    with atomic_path(path) as tmp:
+        if compress:
+            with (open(tmp, "wb") as raw,
+                  gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz):
+                if binary:
+                    yield cast(IO[bytes], gz)
+                else:
+                    with io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
+                        yield text
+        elif binary:
+            with open(tmp, "wb") as fh:
+                yield fh
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                yield fh
+
+
+def write_bytes_atomic(path: Path | str, data: bytes) -> None:
+    with atomic_open(path, binary=True) as fh:
+        fh.write(data)
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    with atomic_open(path) as fh:
+        fh.write(text)
+
+
+def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False
+                       ) -> None:
+    """One line per item, each ended by '\\n' (JSON Lines, CSV rows)."""
+    with atomic_open(path, compress=compress) as fh:
+        for line in lines:
+            fh.write(line)
+            fh.write("\n")
+
+
+def write_json_atomic(path: Path | str, payload: Any, *, indent: int | None = 1,
+                      sort_keys: bool = False) -> None:
+    """UTF-8 JSON (non-ASCII kept readable) ending in a newline."""
+    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=indent,
+                                       sort_keys=sort_keys) + "\n")
