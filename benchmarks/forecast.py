@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 import warnings
 from datetime import UTC, datetime
@@ -47,6 +46,7 @@ from fwdnet.logistics.forecast.pipeline import (  # noqa: E402
     describe,
     run_forecast,
 )
+from fwdnet.logistics.kernel.files import write_json_atomic  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "forecast.json"
 
@@ -272,12 +272,7 @@ def main() -> None:
     result["scenario"] = scenario_block(100 if a.quick else a.skus, 0, a.threads)
     result["public"] = public_block(a.threads)
     result["seconds_total"] = round(time.perf_counter() - started, 1)
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".forecast.", dir=a.out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, indent=2, default=str)
-    os.chmod(tmp_name, 0o644)
-    os.replace(tmp_name, a.out)
+    write_json_atomic(a.out, json.loads(json.dumps(result, default=str)), indent=2)
     for key, blk in [*result["panel"].items(), ("scenario", result["scenario"]),
                      *result["public"].items()]:
         log(f"{key}: WAPE / {blk['baseline']} {blk['wape_ratio_to_baseline']}; "

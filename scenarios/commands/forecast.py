@@ -8,8 +8,6 @@ reads from `--features FUTURE.csv`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,16 +37,10 @@ def _models(text: str) -> list[Any]:
 
 
 def _atomic_csv(frame: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    from fwdnet.logistics.kernel.files import atomic_path
+
+    with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @app.command("backtest")

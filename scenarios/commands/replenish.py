@@ -4,8 +4,6 @@ network, from one forecast run of the region × SKU history (ensemble + calibrat
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -161,17 +159,11 @@ def _write_csv(frame: Any, target: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp,
+    from fwdnet.logistics.kernel.files import atomic_path
+
+    with atomic_path(target) as tmp:
+        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), str(tmp),
                          write_options=pa_csv.WriteOptions(quoting_style="needed"))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def replenish(
