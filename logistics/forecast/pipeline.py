@@ -309,16 +309,24 @@ def _reconcile(
         other, _ = rec.to_matrix(errors[errors["cutoff"] != cut].drop(columns=DS)
                                  .rename(columns={"_t": DS}), hier, "_e")
         other = np.nan_to_num(other)
-        for m in methods:
-            long = rec.from_matrix(rec.reconcile(hier, base, m, other), hier, dates,
-                                   "reconciled")
-            rec_bt[m].append(long.assign(cutoff=cut))
+        for m in list(methods):
+            try:
+                mat = rec.reconcile(hier, base, m, other)
+            except Exception:  # e.g. MinT refuses all-zero residuals: the method is out
+                if m == "bottom_up":
+                    raise
+                methods = tuple(x for x in methods if x != m)
+                rec_bt.pop(m)
+                continue
+            rec_bt[m].append(rec.from_matrix(mat, hier, dates, "reconciled")
+                             .assign(cutoff=cut))
     scores: dict[str, float] = {}
     base_w = _level_wape(both_bt, "ensemble")
     for m in methods:
         frame = both_bt.merge(pd.concat(rec_bt[m]), on=["level", ID, DS, "cutoff"])
         w = _level_wape(frame, "reconciled")
-        scores[m] = float(np.mean([w[lv] / base_w[lv] for lv in w if base_w[lv] > 0]))
+        ratios = [w[lv] / base_w[lv] for lv in w if base_w[lv] > 0]
+        scores[m] = float(np.mean(ratios)) if ratios else 1.0  # no demand: nothing to gain
     # few origins make the choice noisy: another method must beat bottom-up by a margin
     best = min(methods, key=lambda m: (scores[m], methods.index(m)))
     method = best if scores[best] < scores["bottom_up"] * (1 - RECONCILE_MARGIN) \
