@@ -42,7 +42,7 @@ def _results_json(path: Path, rerun: bool) -> Path:
         return path
     from rich.console import Console
 
-    from fwdnet.scenarios.runner import DEFAULT_SCENARIO, run_scenario
+    from fwdnet.scenarios.pipeline import DEFAULT_SCENARIO, run_scenario
 
     log.info("running the default scenario (fwdnet run) to produce %s", path)
     out = run_scenario(DEFAULT_SCENARIO, path.parent.parent, console=Console(stderr=True))

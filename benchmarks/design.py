@@ -127,7 +127,7 @@ def bench_2evrp(folder: Path, time_limit: float, quick: bool, seed: int) -> list
 
 def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
     """The bundled scenario's full design (location + placement + rebalancing), timed once."""
-    from fwdnet.scenarios.commands.design import design_scenario
+    from fwdnet.scenarios.pipeline import design_scenario
 
     t0, c0 = time.perf_counter(), time.process_time()
     out = design_scenario(scenario)

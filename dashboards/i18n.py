@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
+
+from fwdnet.simulation.results import CHINA_TZ, EventType
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = CHINA_TZ
+E = EventType
 
 _LABELS: dict[str, tuple[str, str]] = {
     # page and tabs
@@ -142,23 +144,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "time_local": ("时间（北京时间）", "time (Asia/Shanghai)"),
 }
 
-_STATUS: dict[str, tuple[str, str]] = {  # the tracking vocabulary (eleven event types)
-    "created": ("已创建", "created"),
-    "picked_up": ("已揽收", "picked up"),
-    "in_transit": ("运输中", "in transit"),
-    "arrived_at_hub": ("到达转运中心", "arrived at hub"),
-    "departed_hub": ("离开转运中心", "departed hub"),
-    "out_for_delivery": ("派送中", "out for delivery"),
-    "delivered": ("已签收", "delivered"),
-    "delivery_failed": ("派送失败", "delivery failed"),
-    "exception": ("异常", "exception"),
-    "returned": ("已退回", "returned"),
-    "cancelled": ("已取消", "cancelled"),
+_STATUS: dict[EventType, str] = {  # Chinese labels of the tracking vocabulary
+    E.CREATED: "已创建", E.PICKED_UP: "已揽收", E.IN_TRANSIT: "运输中",
+    E.ARRIVED_AT_HUB: "到达转运中心", E.DEPARTED_HUB: "离开转运中心", E.OUT_FOR_DELIVERY: "派送中",
+    E.DELIVERED: "已签收", E.DELIVERY_FAILED: "派送失败", E.EXCEPTION: "异常",
+    E.RETURNED: "已退回", E.CANCELLED: "已取消",
 }
 
 # the forward order of a parcel's life, for the funnel; other statuses sit outside it
-STATUS_ORDER = ("created", "picked_up", "in_transit", "arrived_at_hub", "departed_hub",
-                "out_for_delivery", "delivered")
+STATUS_ORDER: tuple[EventType, ...] = (E.CREATED, E.PICKED_UP, E.IN_TRANSIT, E.ARRIVED_AT_HUB,
+                                       E.DEPARTED_HUB, E.OUT_FOR_DELIVERY, E.DELIVERED)
 
 
 def check_lang(lang: str) -> Lang:
@@ -179,10 +174,10 @@ def t(lang: Lang, name: str, /, **fmt: object) -> str:
 
 def status_label(lang: Lang, status: str) -> str:
     """A waybill status or event type in `lang` (unknown codes are shown as they are)."""
-    pair = _STATUS.get(status)
-    if pair is None:
+    if status not in _STATUS:
         return status
-    return pair[0] if lang == "zh" else pair[1]
+    kind = EventType(status)
+    return _STATUS[kind] if lang == "zh" else kind.value.replace("_", " ")
 
 
 def rmb(amount: float, digits: int = 0) -> str:

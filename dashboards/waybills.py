@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import plotly.graph_objects as go
@@ -10,12 +11,12 @@ from plotly.subplots import make_subplots
 
 from fwdnet.dashboards.i18n import STATUS_ORDER, Lang, local_time, pct, status_label, t
 from fwdnet.dashboards.panel import Panel, Section, Selector, Step
-from fwdnet.simulation.results import Results, WaybillTimeline, WaybillView
+from fwdnet.simulation.results import Results, WaybillStatus, WaybillTimeline, WaybillView
 
 MAX_TIMELINES = 200
 
 
-def funnel_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+def funnel_counts(counts: Mapping[WaybillStatus, int]) -> list[tuple[str, int]]:
     """Waybills that reached at least each forward stage (current status at or past it)."""
     forward = [s for s in STATUS_ORDER if s in counts]
     return [(s, sum(counts[x] for x in forward[i:])) for i, s in enumerate(forward)]

@@ -1,1 +1,1 @@
-"""Scenario files, their generator, the runner that strings the stages together, and the CLI."""
+"""Scenario files, their generator, the pipeline that strings the stages together, and the CLI."""

@@ -17,6 +17,7 @@ from fwdnet.scenarios.commands import (
     design,
     forecast,
     keys,
+    regions,
     replenish,
     route,
     run,
@@ -48,6 +49,7 @@ app.add_typer(forecast.app, name="forecast")
 app.add_typer(assortment.app, name="assortment")
 app.add_typer(track.app, name="track")
 app.add_typer(keys.app, name="keys")
+app.add_typer(regions.app, name="regions")
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Regional versus national assortment, replayed on the same demand (common random numbers).
 
 One stock point per region (its FWs pooled) holds the SKUs the region lists, on an (R, S)
-policy whose S comes from the history's seasonal-naive weekly demand. Demand for an unlisted SKU
+policy (`logistics.inventory.RS`) whose S (`order_up_to_level`, Poisson σ = √μ) comes from the
+history's seasonal-naive weekly demand. Demand for an unlisted SKU
 is lost, except a `substitution` share that moves to the listed SKUs of the same category (in
 proportion to their expected sales). Every assortment of a replication steps through the same
 daily Poisson draws, so per-region differences carry paired 95% confidence intervals.
@@ -14,16 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 
 from fwdnet.logistics.assortment.model import Assortment, RangePlan
+from fwdnet.logistics.inventory import RS, InventoryState
+from fwdnet.logistics.inventory.safety import order_up_to_level
+from fwdnet.logistics.kernel.arrays import frozen
+from fwdnet.logistics.kernel.calendar import iso_week_index
+from fwdnet.logistics.kernel.stats import Interval, mean_interval, paired_interval
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.history import history_by_iso_week
 from fwdnet.logistics.network.model import FloatArray, Network, Scenario
-from fwdnet.simulation.contracts import Interval95
-from fwdnet.simulation.engine import SimulationInput
+from fwdnet.simulation.inputs import SimulationInput
 from fwdnet.simulation.results import AssortmentView
 from fwdnet.simulation.streams import Streams
 
@@ -97,8 +101,7 @@ def scenario_case(scn: Scenario) -> RegionalCase:
         return np.asarray(f[:, cat] * base)
 
     weekly = np.transpose(history_by_iso_week(scn), (2, 0, 1)) / 7.0
-    weeks = tuple(min((scn.start + timedelta(days=d)).isocalendar()[1], 53) - 1
-                  for d in range(scn.horizon_days))
+    weeks = tuple(iso_week_index(scn.start + timedelta(days=d)) for d in range(scn.horizon_days))
     return RegionalCase(
         regions=net.regions, rate=rate, days=scn.horizon_days, weekly_mean=weekly,
         start_week=weeks[0], week_of_day=weeks, category=np.asarray(cat),
@@ -118,8 +121,6 @@ def _levels(case: RegionalCase, plan: RangePlan, shares: list[FloatArray],
     """(53, regions, skus) order-up-to levels of the range in force each ISO week: listed SKUs
     only, including the demand expected to move to them from unlisted SKUs."""
     level = np.zeros_like(case.weekly_mean)
-    t = case.review_days + case.lead_days
-    z = NormalDist().inv_cdf(case.service_level)
     for w in range(case.weekly_mean.shape[0]):
         i = plan.season_of(w)
         listed = np.asarray(plan.ranges[i].listed)
@@ -129,7 +130,9 @@ def _levels(case: RegionalCase, plan: RangePlan, shares: list[FloatArray],
             by_cat = np.stack([np.bincount(case.category, weights=row,
                                            minlength=case.categories) for row in lost])
             mean = mean + substitution * by_cat[:, case.category] * shares[i]
-        level[w] = np.where(listed, np.ceil(mean * t + z * np.sqrt(mean * t)), 0.0)
+        s, _ = order_up_to_level(mean, np.sqrt(mean), case.lead_days, case.review_days,
+                                 case.service_level)
+        level[w] = np.where(listed, np.ceil(s), 0.0)
     return level
 
 
@@ -161,8 +164,8 @@ def simulate_assortments(case: RegionalCase, assortments: Sequence[Plan],
             pipe[slot] = 0.0
             if day % case.review_days == 0:
                 arrive = min(day + case.lead_days, case.days - 1)
-                target = levels[i][case.week_of_day[arrive]]
-                q = np.maximum(target - oh - pipe.sum(axis=0), 0.0)
+                policy = RS.of(case.review_days, levels[i][case.week_of_day[arrive]])
+                q = policy.order(InventoryState(oh, pipe.sum(axis=0), np.zeros_like(oh)), day)
                 pipe[(day + case.lead_days) % (case.lead_days + 1)] += q
             sold = np.minimum(demand, oh)
             oh -= sold
@@ -199,15 +202,14 @@ class AssortmentComparison:
     def replications(self) -> int:
         return len(self.runs[self.baseline])
 
-    def interval(self, name: str, metric: str, region: int | None = None) -> Interval95:
+    def interval(self, name: str, metric: str, region: int | None = None) -> Interval:
         """Mean and 95% CI of a metric in one region (None = all regions)."""
-        return Interval95.of([self._value(r, metric, region) for r in self.runs[name]])
+        return mean_interval([self._value(r, metric, region) for r in self.runs[name]])
 
-    def paired(self, name: str, metric: str, region: int | None = None) -> Interval95:
+    def paired(self, name: str, metric: str, region: int | None = None) -> Interval:
         """name − baseline on the same demand paths, in one region (None = all regions)."""
-        return Interval95.of([self._value(a, metric, region) - self._value(b, metric, region)
-                              for a, b in zip(self.runs[name], self.runs[self.baseline],
-                                              strict=True)])
+        return paired_interval([self._value(r, metric, region) for r in self.runs[name]],
+                               [self._value(r, metric, region) for r in self.runs[self.baseline]])
 
     @staticmethod
     def _value(run: RegionRun, metric: str, region: int | None) -> float:
@@ -268,7 +270,7 @@ def assortment_view(scn: Scenario, rules_path: Path | None = None, *, replicatio
     """National versus regional (plus `overrides`, if given) ranges on the scenario's demand.
 
     `season_weeks` (default: the rules') re-plans both every that many ISO weeks (0 = yearly).
-    The runner's entry point: `results.assortment = assortment_view(scn)`.
+    The pipeline's entry point: `results.assortment = assortment_view(scn)`.
     """
     from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
     from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
@@ -300,8 +302,7 @@ def restrict_to_assortment(inp: SimulationInput, ranges: Plan, network: Network
     level = np.array(inp.order_up_to_by_week, dtype=np.float64)
     for w in range(level.shape[0]):
         level[w] *= masks[plan.season_of(w)]
-    level.flags.writeable = False
-    start = min(inp.start.isocalendar()[1], 53) - 1
+    start = iso_week_index(inp.start)
     opening = np.asarray(inp.initial_on_hand * masks[plan.season_of(start)], dtype=np.float64)
-    opening.flags.writeable = False
-    return dataclasses.replace(inp, order_up_to_by_week=level, initial_on_hand=opening)
+    return dataclasses.replace(inp, order_up_to_by_week=frozen(level),
+                               initial_on_hand=frozen(opening))

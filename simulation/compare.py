@@ -7,7 +7,8 @@ Replications run on any `concurrent.futures.Executor` (a local process pool, or 
 
 from __future__ import annotations
 
-import math
+import csv
+import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -15,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.stats import mean_interval
 from fwdnet.simulation.engine import SimulationInput, simulate
 from fwdnet.simulation.results import Comparison, DesignRow, Interval, PairedDifference
 from fwdnet.simulation.streams import Streams
@@ -47,13 +48,8 @@ def with_costs(m: Metrics, counted_days: int, fixed_cost_per_year: float) -> Met
 
 
 def interval(values: Sequence[float], level: float = 0.95) -> Interval:
-    """Mean and Student-t confidence interval; a single value gives a zero-width interval."""
-    x = np.asarray(values, dtype=np.float64)
-    mean = float(x.mean())
-    if x.size < 2:
-        return Interval(mean=mean, low=mean, high=mean)
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return Interval(mean=mean, low=mean - half, high=mean + half)
+    """The kernel's Student-t interval as the results schema's `Interval`."""
+    return Interval(**mean_interval(values, level).as_dict())
 
 
 @dataclass(frozen=True)
@@ -168,3 +164,22 @@ def open_executor(kind: str = "local", scheduler: str | None = None,
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def designs_csv_lines(comp: Comparison) -> list[str]:
+    """designs.csv: one row per design with means and 95% CI bounds of the headline metrics."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    parts = list(comp.designs[0].cost_breakdown_rmb)
+    w.writerow(["design", "open_fw", "fill_rate", "fill_rate_low", "fill_rate_high",
+                "total_cost_rmb", "total_cost_low", "total_cost_high", "lead_time_days",
+                "lost_sales_units", "average_stock_units", "co2_kg",
+                *[f"cost_{p}_rmb" for p in parts]])
+    for r in comp.designs:
+        w.writerow([r.design, "+".join(r.open_fw), f"{r.fill_rate.mean:.6f}",
+                    f"{r.fill_rate.low:.6f}", f"{r.fill_rate.high:.6f}",
+                    f"{r.total_cost_rmb.mean:.2f}", f"{r.total_cost_rmb.low:.2f}",
+                    f"{r.total_cost_rmb.high:.2f}", f"{r.lead_time_days.mean:.4f}",
+                    f"{r.lost_sales_units:.1f}", f"{r.average_stock_units:.1f}",
+                    f"{r.co2_kg:.1f}", *[f"{r.cost_breakdown_rmb[p]:.2f}" for p in parts]])
+    return buf.getvalue().splitlines()

@@ -2,9 +2,11 @@
 
 One stock point per SKU (the chain's central stock, fed by the supplier) under lost sales. Each
 morning: receipts, the revision review (flexible contracts only), the (R, S) order on inventory
-position every `review_days`, then the day's sales; the forecast is exponential smoothing of the
-sales seen so far. Demand and lead times come from common random numbers, so both contracts of a
-replication see the same days; differences carry paired 95% confidence intervals.
+position every `review_days` (`logistics.inventory`: `RS` on `InventoryState`, S from
+`order_up_to_level` with lead-time variance), then the day's sales; the forecast is exponential
+smoothing of the sales seen so far. Demand and lead times come from common random numbers, so
+both contracts of a replication see the same days; differences carry paired 95% confidence
+intervals (`logistics.kernel.stats`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.inventory import RS, InventoryState
 from fwdnet.logistics.inventory.contracts import Contract, Revision, revise_orders
+from fwdnet.logistics.inventory.safety import order_up_to_level
+from fwdnet.logistics.kernel.arrays import frozen_copy
+from fwdnet.logistics.kernel.calendar import iso_week_index
+from fwdnet.logistics.kernel.stats import Interval, mean_interval, paired_interval
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.history import history_by_iso_week
 from fwdnet.logistics.network.model import FloatArray, IntArray, Scenario
@@ -93,24 +98,25 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
                       lead_uniform: FloatArray) -> ContractRun:
     """Replay realised `demand` (days, skus) under `contract`; `lead_uniform` (days,) in [0, 1)."""
     days, skus = demand.shape
-    z = NormalDist().inv_cdf(case.service_level)
     lead = _lead_from_uniform(contract, lead_uniform)
     l_mean = contract.lead_time.mean
-    l_var = float(np.dot(contract.lead_time.probs,
-                         (np.array(contract.lead_time.days, dtype=np.float64) - l_mean) ** 2))
-    cover = l_mean + contract.review_days
+    l_sd = math.sqrt(float(np.dot(contract.lead_time.probs, (np.array(
+        contract.lead_time.days, dtype=np.float64) - l_mean) ** 2)))
+    review = contract.review_days
     f = np.array(case.initial_forecast, dtype=np.float64)
     mad = np.sqrt(f) * 0.8  # Poisson-sized first guess of the mean absolute error
 
-    def safety(fc: FloatArray, err: FloatArray) -> FloatArray:
+    def levels(fc: FloatArray, err: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(S, safety stock): forecast error σ = max(1.25·MAD, √forecast), lead time varies."""
         sigma = np.maximum(1.25 * err, np.sqrt(fc))
-        return np.asarray(z * np.sqrt(cover * sigma**2 + l_var * fc**2))
+        return order_up_to_level(fc, sigma, l_mean, review, case.service_level,
+                                 lead_time_sd=l_sd)
 
     def next_review(t: int) -> int:
         """The next placement day from today on (today's order is placed after the revision)."""
         return -(-t // contract.review_days) * contract.review_days
 
-    on_hand = np.ceil(f * cover + safety(f, mad))
+    on_hand = np.ceil(levels(f, mad)[0])
     orders: list[tuple[int, int, FloatArray, FloatArray]] = []  # placed, due, base, qty
     revisions: list[Revision] = []
     daily_holding = case.unit_cost * case.holding_rate_per_year / 365.0
@@ -122,7 +128,7 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
             on_hand += qty
             if contract.flexible:
                 premium += float(qty.sum()) * contract.premium_rmb_per_unit
-        ss = safety(f, mad)
+        target, ss = levels(f, mad)
         if contract.flexible and orders:
             res = revise_orders(contract, today=t, on_hand=on_hand,
                                 open_qty=np.array([o[3] for o in orders]),
@@ -139,10 +145,11 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
                         lines=int(np.count_nonzero(ch)),
                         fee_rmb=float(np.abs(ch).sum() * contract.revision_fee_rmb_per_unit)))
             orders = [(p, d, b, np.array(res.qty[j])) for j, (p, d, b, _) in enumerate(orders)]
-        if t % contract.review_days == 0:
+        policy = RS.of(review, target)
+        if policy.reviews(t):
             on_order = sum((o[3] for o in orders), np.zeros(skus))
-            target = f * cover + ss
-            qty = contract.lot(np.maximum(target - on_hand - on_order, 0.0))
+            state = InventoryState(on_hand, on_order, np.zeros(skus))
+            qty = contract.lot(policy.order(state, period=t))
             if qty.sum() > 0:
                 orders.append((t, t + int(lead[t]), qty, qty))
         d = demand[t]
@@ -168,27 +175,6 @@ def simulate_contract(case: SupplyCase, contract: Contract, demand: FloatArray,
 
 
 @dataclass(frozen=True)
-class Interval95:
-    """Mean over replications with a Student-t 95% confidence interval."""
-
-    mean: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Interval95:
-        x = np.asarray(values, dtype=np.float64)
-        m = float(x.mean())
-        if x.size < 2:
-            return cls(m, m, m)
-        half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-        return cls(m, m - half, m + half)
-
-    def as_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "low": self.low, "high": self.high}
-
-
-@dataclass(frozen=True)
 class ContractComparison:
     """Runs per contract and replication; intervals and paired differences against a baseline."""
 
@@ -199,14 +185,13 @@ class ContractComparison:
     def replications(self) -> int:
         return len(next(iter(self.runs.values())))
 
-    def interval(self, contract: str, metric: str) -> Interval95:
-        return Interval95.of([r.metric(metric) for r in self.runs[contract]])
+    def interval(self, contract: str, metric: str) -> Interval:
+        return mean_interval([r.metric(metric) for r in self.runs[contract]])
 
-    def paired(self, contract: str, metric: str) -> Interval95:
+    def paired(self, contract: str, metric: str) -> Interval:
         """contract − baseline on the same demand paths."""
-        return Interval95.of([a.metric(metric) - b.metric(metric)
-                              for a, b in zip(self.runs[contract], self.runs[self.baseline],
-                                              strict=True)])
+        return paired_interval([r.metric(metric) for r in self.runs[contract]],
+                               [r.metric(metric) for r in self.runs[self.baseline]])
 
 
 DemandSampler = Callable[[np.random.Generator, FloatArray], FloatArray]
@@ -255,21 +240,15 @@ def scenario_supply_case(scn: Scenario, categories: Sequence[str] = ()) -> Suppl
     for d in range(scn.horizon_days):
         factor = model.factor(scn.start + timedelta(days=d))  # regions × categories
         rate[d] = (factor[:, cat] * base).sum(axis=0)
-    week = min(scn.start.isocalendar()[1], 53) - 1
-    first = history_by_iso_week(scn)[:, :, week].sum(axis=0)[keep] / 7.0
+    first = history_by_iso_week(scn)[:, :, iso_week_index(scn.start)].sum(axis=0)[keep] / 7.0
     skus = [k for k, m in zip(net.skus, keep, strict=True) if m]
     return SupplyCase(
-        rate=_ro(rate), initial_forecast=_ro(first),
-        unit_cost=_ro([k.unit_cost_rmb for k in skus]), price=_ro([k.price_rmb for k in skus]),
+        rate=frozen_copy(rate, np.float64), initial_forecast=frozen_copy(first, np.float64),
+        unit_cost=frozen_copy([k.unit_cost_rmb for k in skus], np.float64),
+        price=frozen_copy([k.price_rmb for k in skus], np.float64),
         holding_rate_per_year=scn.costs.holding_rate_per_year,
         lost_sale_penalty_rate=scn.costs.lost_sale_penalty_rate,
         service_level=scn.policy.service_level)
-
-
-def _ro(x: object) -> FloatArray:
-    arr = np.array(x, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
 
 
 def contracts_section(comp: ContractComparison, contracts: Sequence[Contract],
@@ -303,7 +282,7 @@ def contracts_view(scn: Scenario, contracts_path: Path | None = None, *, replica
                    on_replication: Callable[[int], None] | None = None) -> ContractsView:
     """Every contract of the file (the first is the baseline) on the scenario's chain demand.
 
-    The runner's entry point: `results.contracts = contracts_view(scn)`.
+    The pipeline's entry point: `results.contracts = contracts_view(scn)`.
     """
     from fwdnet.logistics.inventory.contracts import load_contracts
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.network.model import FloatArray
 
 COST_KEYS = ("transport_cdc_fw", "transport_fw_store", "transfers", "handling", "holding")
@@ -19,7 +20,7 @@ def freeze(obj: object) -> None:
     for f in fields(obj):  # type: ignore[arg-type]
         value = getattr(obj, f.name)
         if isinstance(value, np.ndarray):
-            value.flags.writeable = False
+            frozen(value)
 
 
 @dataclass(frozen=True)

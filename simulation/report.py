@@ -1,20 +1,34 @@
-"""Turn a replay into the optional results.json sections: stock view and waybill view.
+"""Turn a replayed design into results.json: design, routes, KPIs, stock and waybill views.
 
-Pure functions from `SimulationResult` (+ labels) to `simulation.results` models.
+Pure functions from `NetworkDesign` and `SimulationResult` (+ labels) to `simulation.results`
+models.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 
+from fwdnet.logistics.design.network_design import NetworkDesign
+from fwdnet.logistics.design.routes import DesignRoutes
+from fwdnet.logistics.network.model import Scenario
 from fwdnet.simulation.engine import SimulationInput, SimulationResult
 from fwdnet.simulation.results import (
+    DailySeries,
+    DesignOut,
     HotItem,
+    KpiSummary,
     LateRow,
     RegionKpi,
+    Results,
+    RouteOut,
+    RoutingOut,
+    ScenarioInfo,
     SiteKpi,
+    SiteOut,
     StockView,
     Transfer,
     WaybillEventOut,
@@ -134,3 +148,73 @@ def waybill_view(sim: SimulationResult) -> WaybillView | None:
         late=[LateRow(carrier=c, region=r, late=v[0], total=v[1])
               for (c, r), v in sorted(by.items())],
         timelines=timelines)
+
+
+def sites_out(scn: Scenario) -> list[SiteOut]:
+    """Every site of the scenario for the map."""
+    return [SiteOut(id=s.id, kind=s.kind.value, name=s.name, region=s.region, lon=s.lon,
+                    lat=s.lat) for s in scn.network.sites]
+
+
+def design_out(design: NetworkDesign) -> DesignOut:
+    """The results.json view of a design: status, open FWs and who serves each store."""
+    return DesignOut(
+        status=design.status, objective_rmb=design.objective_rmb, bound_rmb=design.bound_rmb,
+        gap=design.gap, open_fw=list(design.open_fw), closed_fw=list(design.closed_fw),
+        assignment=design.assignment, unreachable_stores=list(design.unreachable_stores),
+        fixed_cost_rmb=design.fixed_cost_rmb,
+        transport_cost_estimate_rmb=design.transport_cost_estimate_rmb)
+
+
+def routing_out(routes: DesignRoutes | None) -> list[RoutingOut]:
+    """One entry per depot plan (the trunk plan first), as results.json shows them."""
+    if routes is None:
+        return []
+    return [RoutingOut(
+        echelon=d.echelon.value, status=d.status, cost_rmb=d.cost_rmb, distance_m=d.distance_m,
+        routes=[RouteOut(echelon=r.echelon.value, depot=r.depot, vehicle=r.vehicle,
+                         stops=list(r.stops), load_units=r.load_units, distance_m=r.distance_m,
+                         cost_rmb=r.cost_rmb, path=list(r.path)) for r in d.routes],
+        unassigned=list(d.unassigned)) for d in routes.depots]
+
+
+def replay_results(scn: Scenario, design: NetworkDesign, inp: SimulationInput,
+                   sim: SimulationResult) -> Results:
+    """results.json of one replayed design: scenario, sites, design, routes, KPIs, daily series,
+    stock and waybill views (the optional sections of other stages are added by the caller)."""
+    s = sim.summary()
+    fixed = design.fixed_cost_rmb
+    k = sim.kpis
+    skus = scn.network.skus
+    dates = [(scn.start + timedelta(days=d)).isoformat() for d in range(scn.horizon_days)]
+    return Results(
+        scenario=ScenarioInfo(
+            name=scn.name, source=Path(scn.source).name, seed=scn.seed,
+            start=scn.start.isoformat(), horizon_days=scn.horizon_days,
+            stores=len(scn.network.stores), skus=len(skus),
+            fw_candidates=len(scn.network.fw_candidates)),
+        sites=sites_out(scn),
+        design=design_out(design),
+        routing=routing_out(design.routes),
+        kpis=KpiSummary(
+            fill_rate=s["fill_rate"], demand_units=s["demand_units"],
+            sales_units=s["sales_units"], lost_sales_units=s["lost_sales_units"],
+            average_stock_units=s["average_stock_units"],
+            transport_cost_rmb=s["transport_cost_rmb"], holding_cost_rmb=s["holding_cost_rmb"],
+            fixed_cost_rmb=fixed,
+            total_cost_rmb=fixed + s["transport_cost_rmb"] + s["holding_cost_rmb"],
+            handling_cost_rmb=s["handling_cost_rmb"],
+            transport_cdc_fw_rmb=s["transport_cdc_fw_rmb"],
+            transport_fw_store_rmb=s["transport_fw_store_rmb"] + s["transfers_rmb"],
+            co2_kg=s["co2_kg"], lead_time_days=s["lead_time_days"],
+            truck_utilisation=s["truck_utilisation"]),
+        node_fill_rate={n: float(f) for n, f in zip(design.node_ids, k.node_fill_rate,
+                                                    strict=True)},
+        daily=DailySeries(date=dates, demand=k.demand.tolist(), sales=k.sales.tolist(),
+                          lost=k.lost.tolist(), on_hand=k.on_hand.tolist(),
+                          transport_cost_rmb=k.transport_cost.tolist(),
+                          holding_cost_rmb=k.holding_cost.tolist(), co2_kg=k.co2_kg.tolist(),
+                          stockout_pairs=k.stockout_pairs.tolist()),
+        stock=stock_view(inp, sim, tuple(x.id for x in skus), tuple(x.name for x in skus)),
+        waybills=waybill_view(sim),
+    )

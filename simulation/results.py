@@ -1,18 +1,25 @@
 """The results.json schema (the contract between engines and dashboards) and its atomic I/O.
 
-Everything here is plain data: dashboards import only this module. Results are deterministic
-for a seed (timings live in run_meta.json, not here), so two runs give byte-identical files.
+Everything here is plain data: dashboards import only this module (times are shown in
+`CHINA_TZ`, re-exported here for them). Closed vocabularies are typed: solve statuses
+(`SolveStatus`), tracking event types (`EventType`), and `Literal`s for the rest. Results are
+deterministic for a seed (timings live in run_meta.json, not here), so two runs give
+byte-identical files.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from fwdnet.logistics.kernel.clock import CHINA_TZ
+from fwdnet.logistics.kernel.files import write_json_atomic as _write_json
+from fwdnet.logistics.kernel.status import SolveStatus
+from fwdnet.logistics.tracking.schema import EventType
+
+__all__ = ["CHINA_TZ", "EventType", "SolveStatus"]
 
 SCHEMA_VERSION = 1
 
@@ -32,9 +39,19 @@ class ScenarioInfo(_Out):
     fw_candidates: int
 
 
+SiteKind = Literal["cdc", "fw", "store"]
+EchelonName = Literal["cdc_fw", "fw_store"]
+# paired metrics of the design comparison and of the contract study
+PairedMetric = Literal["fill_rate", "total_cost_rmb", "lead_time_days", "co2_kg",
+                       "lost_sales_units", "average_stock_units", "premium_rmb"]
+RegionMetric = Literal["fill_rate", "lost_sales_units", "average_stock_units"]
+StockStatus = Literal["short", "ok", "excess"]
+WaybillStatus = EventType | Literal["none"]  # "none": no event by the end of the horizon
+
+
 class SiteOut(_Out):
     id: str
-    kind: str  # cdc | fw | store
+    kind: SiteKind
     name: str
     region: str
     lon: float
@@ -44,7 +61,7 @@ class SiteOut(_Out):
 class DesignOut(_Out):
     """Which FWs are open and which stocking node serves each store (`CDC` = direct)."""
 
-    status: str
+    status: SolveStatus
     objective_rmb: float
     bound_rmb: float
     gap: float
@@ -57,7 +74,7 @@ class DesignOut(_Out):
 
 
 class RouteOut(_Out):
-    echelon: str  # cdc_fw | fw_store
+    echelon: EchelonName
     depot: str
     vehicle: str
     stops: list[str]  # site ids in visiting order, depot excluded
@@ -70,8 +87,8 @@ class RouteOut(_Out):
 class RoutingOut(_Out):
     """The routes of one echelon for a typical day, as planned by the routing engine."""
 
-    echelon: str
-    status: str
+    echelon: EchelonName
+    status: SolveStatus
     cost_rmb: float
     distance_m: float
     routes: list[RouteOut]
@@ -141,7 +158,7 @@ class PairedDifference(_Out):
 
     design: str
     baseline: str
-    metric: str  # fill_rate | total_cost_rmb | lead_time_days | …
+    metric: PairedMetric
     difference: Interval
 
 
@@ -172,7 +189,7 @@ class HotItem(_Out):
     region: str
     on_hand_units: float
     days_of_cover: float
-    status: str  # short | ok | excess
+    status: StockStatus
 
 
 class Transfer(_Out):
@@ -233,7 +250,7 @@ class ForecastView(_Out):
 
 
 class WaybillEventOut(_Out):
-    event_type: str
+    event_type: EventType
     event_time: str  # ISO 8601 with zone
     location: str | None = None
 
@@ -241,7 +258,7 @@ class WaybillEventOut(_Out):
 class WaybillTimeline(_Out):
     waybill_no: str
     carrier: str
-    status: str
+    status: WaybillStatus
     events: list[WaybillEventOut]
 
 
@@ -253,7 +270,7 @@ class LateRow(_Out):
 
 
 class WaybillView(_Out):
-    status_counts: dict[str, int]  # derived status → waybills
+    status_counts: dict[WaybillStatus, int]  # last event type by the horizon end → waybills
     on_time_rate: float
     late: list[LateRow]
     timelines: list[WaybillTimeline]  # a sample for the timeline view
@@ -302,7 +319,7 @@ class AssortmentDifference(_Out):
     assortment: str
     baseline: str
     region: str
-    metric: str  # fill_rate | lost_sales_units | average_stock_units
+    metric: RegionMetric
     difference: Interval
 
 
@@ -347,20 +364,8 @@ def _rounded(value: Any, digits: int = 6) -> Any:
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON to a temp file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_rounded(payload), ensure_ascii=False, sort_keys=True, indent=1)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600: give the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Rounded, key-sorted JSON written atomically (temp file + rename): never half a file."""
+    _write_json(path, _rounded(payload), indent=1, sort_keys=True)
 
 
 def write_results(path: Path, results: Results) -> None:

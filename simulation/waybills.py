@@ -1,23 +1,28 @@
 """E-waybills of simulated shipments, in the feed form `logistics.tracking` ingests.
 
-Events are kept as compact tuples while the replay runs and turned into JSONL lines
-(docs/tracking.md §1) only when written. Times are simulation days, shown in UTC+8.
+The replay's processes hand what moved to an event emitter: `WaybillEmitter` turns it into
+waybills with tracking events (the tracking module's `EventType` vocabulary), `NoWaybills`
+drops it. Events are kept as compact tuples during the replay and become JSONL lines
+(docs/tracking.md §1) only when written. Times are simulation days, shown in China time.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
-CHINA = timezone(timedelta(hours=8))
-LIFECYCLE = ("created", "picked_up", "in_transit", "arrived_at_hub", "departed_hub",
-             "out_for_delivery", "exception", "delivered")
+from fwdnet.logistics.kernel.clock import CHINA_TZ
+from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.logistics.tracking.schema import EventType
+from fwdnet.logistics.tracking.status import LIFECYCLE
+
+E = EventType
+Event = tuple[EventType, float, str]  # type, time in days, location code
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +49,12 @@ class WaybillLog:
     """
 
     def __init__(self, start: date, as_of: float) -> None:
-        self.origin = datetime(start.year, start.month, start.day, tzinfo=CHINA)
+        self.origin = datetime(start.year, start.month, start.day, tzinfo=CHINA_TZ)
         self.as_of = as_of
         self.rows: list[WaybillRow] = []
-        self.events: list[tuple[int, str, float, str]] = []
+        self.events: list[tuple[int, EventType, float, str]] = []
 
-    def add(self, row: WaybillRow, events: list[tuple[str, float, str]]) -> None:
+    def add(self, row: WaybillRow, events: list[Event]) -> None:
         i = len(self.rows)
         self.rows.append(row)
         self.events.extend((i, e, t, loc) for e, t, loc in events if t <= self.as_of)
@@ -60,38 +65,37 @@ class WaybillLog:
     def iso(self, t: float) -> str:
         return self.time(t).isoformat()
 
-    def lines(self) -> list[str]:
+    def lines(self) -> Iterator[str]:
         """JSONL: each waybill line followed by its events, in waybill then time order."""
-        by_wb: dict[int, list[tuple[str, float, str]]] = {}
+        by_wb: dict[int, list[tuple[EventType, float, str]]] = {}
         for i, e, t, loc in self.events:
             by_wb.setdefault(i, []).append((e, t, loc))
-        out: list[str] = []
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for i, r in enumerate(self.rows):
-            out.append(dumps({
+            yield dumps({
                 "kind": "waybill", "waybill_no": r.waybill_no, "order_ref": f"SIM-{r.waybill_no}",
                 "sender_site": r.sender, "receiver_site": r.receiver, "carrier": r.carrier,
                 "service_level": r.service_level,
                 "parcels": {"count": max(1, int(np.ceil(r.units))),
                             "weight_kg": round(r.weight_kg, 3), "volume_m3": round(r.volume_m3, 4)},
                 "promised_at": self.iso(r.promised), "region": r.region,
-                "created_at": self.iso(r.created)}))
+                "created_at": self.iso(r.created)})
             for e, t, loc in by_wb.get(i, []):
-                out.append(dumps({"waybill_no": r.waybill_no, "event_type": e,
-                                  "event_time": self.iso(t), "carrier": r.carrier,
-                                  "location": {"code": loc}}))
-        return out
+                yield dumps({"waybill_no": r.waybill_no, "event_type": e.value,
+                             "event_time": self.iso(t), "carrier": r.carrier,
+                             "location": {"code": loc}})
 
-    def status(self) -> list[tuple[str, float | None]]:
+    def status(self) -> list[tuple[EventType | None, float | None]]:
         """Per waybill: the last event type as of the horizon end and the delivery time."""
-        last: list[tuple[str, float]] = [("", -1.0)] * len(self.rows)
+        last: list[tuple[EventType | None, float]] = [(None, -1.0)] * len(self.rows)
         delivered: list[float | None] = [None] * len(self.rows)
         order = {e: k for k, e in enumerate(LIFECYCLE)}
         for i, e, t, _ in self.events:
             cur = last[i]
-            if (t, order[e]) >= (cur[1], order.get(cur[0], -1)):
+            rank = -1 if cur[0] is None else order[cur[0]]
+            if (t, order[e]) >= (cur[1], rank):
                 last[i] = (e, t)
-            if e == "delivered":
+            if e == E.DELIVERED:
                 delivered[i] = t
         return [(e, d) for (e, _), d in zip(last, delivered, strict=True)]
 
@@ -101,23 +105,94 @@ class WaybillLog:
                 for r, (_, d) in zip(self.rows, self.status(), strict=True)]
 
 
-def write_jsonl_atomic(path: Path, lines: list[str]) -> None:
-    """Temp file in the same folder, then rename: an interrupted run leaves no partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: give the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line)
-                fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+@dataclass(frozen=True)
+class StoreLegs:
+    """Today's store deliveries, per drawn store (arrays in draw order): what the emitter needs."""
+
+    day: int
+    store: IntArray  # original store index
+    node: IntArray  # serving node
+    units: FloatArray
+    kg: FloatArray
+    leave: FloatArray  # day + fraction the van / carrier leaves
+    arrive: FloatArray
+    third_party: np.ndarray  # bool: parcel carrier from the CDC
+    promised: FloatArray
+    exception: np.ndarray  # bool per original store index: carrier exception today
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+class Emitter(Protocol):
+    """Where the replay's shipments go: waybills, or nowhere."""
+
+    log: WaybillLog | None
+
+    def number(self, prefix: str) -> str: ...
+
+    def trunk(self, row: WaybillRow, events: list[Event]) -> None: ...
+
+    def stores(self, legs: StoreLegs, node_ids: tuple[str, ...], store_ids: tuple[str, ...],
+               store_region: tuple[str, ...], volume_per_unit: float) -> None: ...
+
+
+class NoWaybills:
+    """Drops every shipment (replications that only need KPIs)."""
+
+    log: WaybillLog | None = None
+
+    def number(self, prefix: str) -> str:
+        return ""
+
+    def trunk(self, row: WaybillRow, events: list[Event]) -> None:
+        return None
+
+    def stores(self, legs: StoreLegs, node_ids: tuple[str, ...], store_ids: tuple[str, ...],
+               store_region: tuple[str, ...], volume_per_unit: float) -> None:
+        return None
+
+
+class WaybillEmitter:
+    """One waybill per trunk drop and per store delivery, with its tracking events."""
+
+    def __init__(self, start: date, days: float) -> None:
+        self.log: WaybillLog | None = WaybillLog(start, days)
+        self.seq = 0
+
+    def number(self, prefix: str) -> str:
+        self.seq += 1
+        return f"{prefix}{self.seq:08d}"
+
+    def trunk(self, row: WaybillRow, events: list[Event]) -> None:
+        assert self.log is not None
+        self.log.add(row, events)
+
+    def stores(self, legs: StoreLegs, node_ids: tuple[str, ...], store_ids: tuple[str, ...],
+               store_region: tuple[str, ...], volume_per_unit: float) -> None:
+        """Own vans: created → picked up → out for delivery → delivered; parcels from the
+        CDC also pass the carrier's hub (and may raise an exception there)."""
+        assert self.log is not None
+        order_t = legs.day + 0.5
+        for i in np.flatnonzero(legs.units > 0.5):
+            s, n = int(legs.store[i]), int(legs.node[i])
+            src, dst = node_ids[n], store_ids[s]
+            leave, arrive = float(legs.leave[i]), float(legs.arrive[i])
+            ev: list[Event]
+            if legs.third_party[i]:
+                carrier, svc = "3pl-express", "standard"
+                mid = (leave + arrive) / 2
+                ev = [(E.CREATED, order_t, src), (E.PICKED_UP, leave, src),
+                      (E.IN_TRANSIT, leave + 0.001, src),
+                      (E.ARRIVED_AT_HUB, max(mid, leave + 0.002), "HUB-3PL")]
+                if legs.exception[s]:
+                    ev.append((E.EXCEPTION, mid + 0.01, "HUB-3PL"))
+                ofd = max(arrive - 0.05, mid + 0.02)
+                ev += [(E.OUT_FOR_DELIVERY, ofd, "HUB-3PL"),
+                       (E.DELIVERED, max(arrive, ofd + 0.001), dst)]
+            else:
+                carrier, svc = "own-fleet", "scheduled"
+                ev = [(E.CREATED, order_t, src), (E.PICKED_UP, leave, src),
+                      (E.OUT_FOR_DELIVERY, leave + 1e-3, src), (E.DELIVERED, arrive, dst)]
+            units = float(legs.units[i])
+            row = WaybillRow(self.number("ST"), carrier, src, dst, store_region[s], svc, units,
+                             float(legs.kg[i]), units * volume_per_unit, order_t,
+                             float(legs.promised[i]))
+            self.log.add(row, ev)

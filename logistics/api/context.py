@@ -1,4 +1,5 @@
-"""What every request handler needs, built once per app: settings, engine, keys, limits, jobs."""
+"""What every request handler needs, built once per app: settings, engine, keys, limits, the
+solver pool, the job dispatcher, and the scenario's sites and regions (when configured)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from sqlalchemy import Engine
 
 from fwdnet.logistics.api.jobs import JobRunner
 from fwdnet.logistics.api.keys import KeyStore
-from fwdnet.logistics.api.ratelimit import RateLimiter
+from fwdnet.logistics.api.pool import WorkerPool
+from fwdnet.logistics.api.ratelimit import LocalLimiter, RedisLimiter
+from fwdnet.logistics.api.regions import Regions
 from fwdnet.logistics.api.settings import Settings
 
 
@@ -19,5 +22,7 @@ class Context:
     settings: Settings
     engine: Engine
     keys: KeyStore
-    limiter: RateLimiter
+    limiter: LocalLimiter | RedisLimiter
     jobs: JobRunner
+    solver: WorkerPool
+    regions: Regions | None = None

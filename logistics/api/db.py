@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from fwdnet.logistics.migrations import MigrationSet
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 VERSION_TABLE = "api_alembic_version"
 # pg_advisory_xact_lock key 0x66776461 ("fwda") for API migrations
 MIGRATIONS = MigrationSet(Path(__file__).resolve().parent / "migrations", VERSION_TABLE,
@@ -44,3 +44,14 @@ def check_database(engine: Engine) -> None:
     """Raise when the database cannot answer a trivial query (readiness probe)."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def write_lock(conn: Connection, key: int) -> None:
+    """Serialise writers of one kind inside this transaction: a PostgreSQL advisory lock on
+    `key`; on SQLite the database write lock itself, taken up front (BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        return
+    raw = conn.connection.driver_connection
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        raw.execute("BEGIN IMMEDIATE")

@@ -7,9 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fwdnet.logistics.api.logs import log, request_id
+from fwdnet.logistics.api.metrics import REJECTED
+from fwdnet.logistics.api.pool import PoolBusy
 from fwdnet.logistics.errors import InputError
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -19,7 +23,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "request body too large"},
     422: {"description": "invalid input (`code` 2, `error` names the field path)"},
     429: {"description": "rate limit of this key exceeded (see Retry-After)"},
+    503: {"description": "database unavailable or no free solver worker (see Retry-After)"},
 }
+
+
+DB_RETRY_AFTER_S = 5
+
+
+def _first_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
 
 
 def _body(code: int, message: str) -> dict[str, Any]:
@@ -56,6 +68,21 @@ def install(app: FastAPI) -> None:
         code = 1 if exc.status_code >= 500 else 2
         return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=exc.headers)
+
+    @app.exception_handler(PoolBusy)
+    async def _busy(_: Request, exc: PoolBusy) -> JSONResponse:
+        REJECTED.labels("pool_busy").inc()
+        return JSONResponse(_body(1, str(exc)), status_code=503,
+                            headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(SqlTimeout)
+    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
+        REJECTED.labels("db_unavailable").inc()
+        log.error("database unavailable: %s", _first_line(exc))
+        return JSONResponse(_body(1, "database unavailable; retry shortly"), status_code=503,
+                            headers={"Retry-After": str(DB_RETRY_AFTER_S)})
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

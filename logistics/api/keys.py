@@ -121,12 +121,31 @@ class KeyStore:
             self._cache[key_id] = (now, *value)
         return value
 
-    def authenticate(self, key: str) -> Principal | None:
-        """The principal of a valid, unrevoked key, else None."""
+    def cached(self, key_id: str) -> bool:
+        """True when this key id's row is in the cache (no database lookup needed)."""
+        with self._lock:
+            hit = self._cache.get(key_id)
+        return hit is not None and time.monotonic() - hit[0] < self._cache_s
+
+    def check(self, key: str) -> tuple[Principal | None, str]:
+        """(principal, "ok") for a valid, unrevoked key, else (None, why): `malformed`,
+        `unknown` (no active key has this id) or `mismatch` (wrong secret)."""
         m = _KEY_RE.match(key)
         if m is None:
-            return None
+            return None, "malformed"
         stored, role = self._row(m.group(1))
         # compare the full hash in constant time, also when the id is unknown
         ok = hmac.compare_digest(hash_key(key), stored or "0" * 64)
-        return Principal(m.group(1), role) if ok and stored is not None else None
+        if stored is None:
+            return None, "unknown"
+        return (Principal(m.group(1), role), "ok") if ok else (None, "mismatch")
+
+    def authenticate(self, key: str) -> Principal | None:
+        """The principal of a valid, unrevoked key, else None."""
+        return self.check(key)[0]
+
+
+def key_id_of(key: str) -> str | None:
+    """The key id part of a well-formed key, else None."""
+    m = _KEY_RE.match(key)
+    return m.group(1) if m else None

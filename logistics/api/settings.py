@@ -32,5 +32,19 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = None
     job_stale_s: float = Field(default=60.0, gt=0)
     job_sweep_s: float = Field(default=15.0, gt=0)
+    job_poll_s: float = Field(default=0.5, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    max_jobs_per_key: int = Field(default=20, ge=1)
+    max_jobs_total: int = Field(default=200, ge=1)
     start_jobs: bool = True
+    solve_workers: int = Field(default=2, ge=1)
+    solve_nice: int = Field(default=0, ge=0, le=19)
+    max_sync_size: int = Field(default=250_000, ge=1)
+    max_job_size: int = Field(default=2_500_000, ge=1)
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="fwdnet", min_length=1, max_length=100)
+    bad_key_cache_s: float = Field(default=60.0, ge=0)
+    auth_failures_per_minute: int = Field(default=60, ge=1)
+    scenario: str | None = None
+    assortment_rules: str | None = None
     log_json: bool = True

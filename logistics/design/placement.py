@@ -9,27 +9,26 @@ and filled greedily gives the plan and a proven bound; small problems then go to
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.inventory.safety import order_up_to_level
+from fwdnet.logistics.kernel.arrays import frozen, frozen_copy
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
 def _ro(values: object, name: str, shape: tuple[int, ...]) -> FloatArray:
-    arr: FloatArray = np.array(values, dtype=np.float64, copy=True)
+    arr: FloatArray = frozen_copy(values, np.float64)
     if arr.shape != shape:
         raise ValueError(f"{name} has shape {arr.shape}, expected {shape}")
     if not np.all(arr >= 0):
         raise ValueError(f"{name} must be >= 0")
-    arr.setflags(write=False)
     return arr
 
 
@@ -71,10 +70,11 @@ class PlacementProblem:
             raise ValueError("cover_days and horizon_days must be > 0")
 
     def targets(self) -> FloatArray:
-        """(f, k) base-stock target if held: cycle stock plus safety stock for the service level."""
-        z = NormalDist().inv_cdf(self.service_level)
-        t = self.cover_days
-        return np.ceil(self.daily_mean * t + z * self.daily_std * math.sqrt(t))
+        """(f, k) base-stock target if held: cycle stock plus safety stock for the service level
+        over the cover days (`logistics.inventory.safety.order_up_to_level`)."""
+        level, _ = order_up_to_level(self.daily_mean, self.daily_std, self.cover_days, 0.0,
+                                     self.service_level)
+        return np.ceil(level)
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,8 @@ def solve_placement(problem: PlacementProblem, time_limit_s: float = 10.0) -> Pl
             held = mip_held
         bound = min(bound, mip_bound)
     saving = float(value[held].sum())
-    targets = np.where(held, target, 0.0)
-    targets.setflags(write=False)
-    held.setflags(write=False)
+    targets = frozen(np.where(held, target, 0.0))
+    frozen(held)
     total = float(problem.daily_mean.sum())
     share = float(problem.daily_mean[held].sum()) / total if total > 0 else 0.0
     gap = max(0.0, bound - saving) / max(abs(bound), 1e-9) if bound > 0 else 0.0

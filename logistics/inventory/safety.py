@@ -89,14 +89,16 @@ def order_up_to_level(
     target: npt.ArrayLike,
     *,
     measure: str = "cycle_service",
+    lead_time_sd: npt.ArrayLike = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """(S, safety stock) for an (R, S) policy: S = μ(L+R) + k·σ√(L+R), in units.
+    """(S, safety stock) for an (R, S) policy: S = μ(L+R) + k·σ_p, in units, where
+    σ_p = √((L+R)σ² + μ²σ_L²) (`lead_time_sd` σ_L > 0 when lead times vary).
 
     `measure` is "cycle_service" (P(no stock-out in a cycle) = target) or "fill_rate"
     (fraction of demand served from stock = target; cycle demand Q = μ·R).
     """
     mu = _f(mean_per_period)
-    sigma_p = protection_sigma(sigma_per_period, lead_time, review_period)
+    sigma_p = protection_sigma(sigma_per_period, lead_time, review_period, mu, lead_time_sd)
     if measure == "cycle_service":
         k = stats.norm.ppf(_check_target(target, "cycle service level"))
     elif measure == "fill_rate":

@@ -1,6 +1,7 @@
-"""The two tables of the event log (SQLAlchemy Core); the Alembic migrations create them.
+"""The tables of the event log (SQLAlchemy Core); the Alembic migrations create them.
 
 Append-only: code in this package only ever INSERTs into them. Times are stored in UTC.
+`tracking_owners` maps each waybill to the carrier it belongs to.
 """
 
 from __future__ import annotations
@@ -67,3 +68,12 @@ waybills = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_tracking_waybills_promised", "promised_at"),
 )
+
+owners = Table(
+    "tracking_owners",
+    metadata,
+    Column("waybill_no", String(200), primary_key=True),
+    Column("carrier", String(200), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+"""Who a waybill belongs to (see `tracking.owners`); the one table written other than by ingest."""

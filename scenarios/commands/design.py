@@ -27,33 +27,6 @@ def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def design_scenario(scenario: Path, time_limit: float | None = None) -> dict[str, Any]:
-    """Load a scenario and return its full design as a JSON-ready dict (InputError if bad)."""
-    from fwdnet.logistics.design.network_design import design_network
-    from fwdnet.logistics.network import load_scenario
-
-    scn = load_scenario(scenario)
-    return design_network(scn, time_limit_s=time_limit).to_dict()
-
-
-def _write_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Temp file + rename: an interrupted run never leaves half a design.json behind."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command("run")
 def run(
     scenario: Annotated[
@@ -66,40 +39,53 @@ def run(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="seconds per MIP (default: scenario's)")
     ] = None,
+    design: Annotated[
+        str,
+        typer.Option("--design", help="optimal, best-K, all-open, cdc-only, top-K or FW-A+FW-B"),
+    ] = "optimal",
+    routes: Annotated[
+        bool, typer.Option("--routes", help="also plan the typical-day routes (takes minutes)")
+    ] = False,
 ) -> None:
     """Design the scenario's network: open FWs, store assignment, stock placement, comparison.
 
-    Writes results/<scenario name>/design.json and prints the comparison table.
+    The same design `fwdnet run` and `fwdnet simulate` replay. Writes
+    results/<scenario name>/design.json and prints the comparison table.
     """
     from rich.console import Console
     from rich.table import Table
 
-    path = scenario or Path(__file__).resolve().parents[1] / "default.toml"
+    from fwdnet.logistics.kernel.files import write_json_atomic
+    from fwdnet.scenarios.pipeline import DEFAULT_SCENARIO, design_scenario
+
     console = Console(stderr=True)
     try:
         if time_limit is not None and not time_limit > 0:
             raise InputError(f"--time-limit: positive seconds expected, got {time_limit}")
+        path = scenario or DEFAULT_SCENARIO
         with console.status(f"designing {path.name} (location MIP, placement, comparison)"):
-            design = design_scenario(path, time_limit)
+            out_design = design_scenario(path, time_limit_s=time_limit, name=design,
+                                         routes=routes)
     except InputError as exc:
         raise _fail(exc) from None
-    target = out / design["scenario"] / "design.json"
-    _write_atomic(target, design)
-    loc = design["location"]
+    target = out / out_design["scenario"] / "design.json"
+    write_json_atomic(target, out_design)
+    loc = out_design["location"]
     console.print(
-        f"location {loc['status']}: {len(loc['open_fw'])} FWs open ({', '.join(loc['open_fw'])}), "
-        f"gap {loc['gap']}, {len(loc['unreachable_stores'])} stores out of reach of every FW"
+        f"{out_design['design']} {loc['status']}: {len(loc['open_fw'])} FWs open "
+        f"({', '.join(loc['open_fw'])}), gap {loc['gap']}, "
+        f"{len(loc['unreachable_stores'])} stores served from the CDC"
     )
     table = Table(title="candidate designs (costs in RMB over the horizon)")
     table.add_column("")
-    for row in design["compare"]:
+    for row in out_design["compare"]:
         table.add_column(str(row["design"]), justify="right")
-    for key in list(design["compare"][0])[1:]:
-        cells = [row[key] for row in design["compare"]]
+    for key in list(out_design["compare"][0])[1:]:
+        cells = [row[key] for row in out_design["compare"]]
         fmt = "{:,.0f}" if key.endswith("_rmb") else "{:.2f}" if "share" in key else "{}"
         table.add_row(key.replace("_rmb", "").replace("_", " "), *(fmt.format(c) for c in cells))
     console.print(table)
-    for skip in design.get("compare_skipped", []):
+    for skip in out_design.get("compare_skipped", []):
         console.print(f"not compared: {skip['design']}: {skip['reason']}")
     typer.echo(str(target))
 

@@ -92,7 +92,7 @@ def open_network(sc: Any, design: Path | None, fws: str | None) -> tuple[Any, An
     """(open FW sites, store → FW index (−1 = CDC-direct), where they came from).
 
     The one place replenishment asks which FWs are open: `--fws`, a `--design` file, or the
-    scenario's own design (the design stage of `fwdnet run`).
+    scenario's own design (`plan_network`, the design every command plans).
     """
     import numpy as np
 
@@ -114,14 +114,13 @@ def open_network(sc: Any, design: Path | None, fws: str | None) -> tuple[Any, An
         pos = {f: i for i, f in enumerate(open_ids)}
         store_fw = np.array([pos.get(assignment.get(s.id, ""), -1) for s in net.stores])
         return sites, store_fw, f"{design} ({len(sites)} open FWs)"
-    from fwdnet.scenarios.stages import design_stage, network_stage
+    from fwdnet.logistics.design.network_design import plan_network
 
-    plan = design_stage(sc, network_stage(sc))
-    open_ids = [n for n in plan.node_ids if n in by_id]
-    pos = {f: i for i, f in enumerate(plan.node_ids) if f in by_id}
+    plan = plan_network(sc)  # the one NetworkDesign function (routes are not needed here)
+    pos = {f: i for i, f in enumerate(plan.open_fw)}
     store_fw = np.array([pos.get(plan.node_ids[int(n)], -1) for n in plan.store_node])
-    return (tuple(by_id[x] for x in open_ids), store_fw,
-            f"the scenario's design ({len(open_ids)} of {len(by_id)} FWs open)")
+    return (tuple(by_id[x] for x in plan.open_fw), store_fw,
+            f"the scenario's design ({len(plan.open_fw)} of {len(by_id)} FWs open)")
 
 
 def _read_design(path: Path, fws: dict[str, Any], stores: list[str]

@@ -20,7 +20,7 @@ def run(
     Writes results/<name>/results.json and results/<name>/dashboard.html, then prints the
     dashboard's path. The same seed gives a byte-identical results.json.
     """
-    from fwdnet.scenarios.runner import DEFAULT_SCENARIO, run_scenario
+    from fwdnet.scenarios.pipeline import DEFAULT_SCENARIO, run_scenario
 
     output = run_scenario(scenario or DEFAULT_SCENARIO, out)
     k = output.results.kpis

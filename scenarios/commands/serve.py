@@ -1,8 +1,9 @@
 """`fwdnet serve`: run the HTTP API (logistics.api) under uvicorn, optionally with dashboards.
 
 Settings come from `FWDNET_*` environment variables (see docs/api.md); `--db` sets
-`FWDNET_DB` for every worker process. `--results DIR` also serves the dashboards of the run
-folders in DIR at `/dashboards/<run>/` (built from results.json when missing).
+`FWDNET_DB` and `--scenario` sets `FWDNET_SCENARIO` for every worker process. `--results DIR`
+also serves the dashboards of the run folders in DIR at `/dashboards/<run>/` (built from
+results.json when missing).
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def serve(
     results: Annotated[Path | None, typer.Option(
         "--results", help="Also serve the dashboards of the run folders in this directory.")
     ] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="Scenario TOML the service plans for (sets FWDNET_SCENARIO): its "
+                           "sites scope region keys' routes; its regions back /v1/regions.")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (routes, route jobs, waybills, /health, /ready, /metrics)."""
     import uvicorn
@@ -89,6 +94,10 @@ def serve(
         raise InputError(f"--port: 1..65535 expected, got {port}")
     if db:
         os.environ["FWDNET_DB"] = db
+    if scenario is not None:
+        if not scenario.is_file():
+            raise InputError(f"--scenario: {scenario} is not a file")
+        os.environ["FWDNET_SCENARIO"] = str(scenario.resolve())
     if results is not None:
         if not results.is_dir():
             raise InputError(f"--results: {results} is not a directory")

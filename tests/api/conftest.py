@@ -6,6 +6,8 @@ PostgreSQL is at 127.0.0.1:5432, database `test` (trust auth). This session crea
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,36 @@ from fwdnet.logistics.api.settings import Settings
 from tests.pg import private_schema
 
 ROLES = ("hq", "dispatch", "region:east", "carrier:sf")
+SCENARIO = Path(__file__).resolve().parents[1] / "data" / "api_regions" / "api_regions.toml"
+"""The tiny scenario with regions east and west (region keys are scoped to its sites)."""
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_client() -> Any:
+    """A client of the Redis at 127.0.0.1:6379, or skip (fail under CI, where it runs)."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    try:
+        r.ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis at 127.0.0.1:6379 is not reachable")
+        pytest.skip("Redis at 127.0.0.1:6379 is not reachable")
+    return r
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """A Redis key prefix of this test alone (other engineers' tests share the Redis); its
+    keys are deleted afterwards."""
+    r = redis_client()
+    p = f"fwdnet-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    yield p
+    for k in r.scan_iter(f"{p}:*"):
+        r.delete(k)
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +85,11 @@ class Api:
 
 
 def settings_for(url: str, **over: Any) -> Settings:
-    base: dict[str, Any] = {"db": url, "executor": "thread", "job_workers": 2,
-                            "default_time_limit_s": 0.3, "rate_per_minute": 60_000,
-                            "rate_burst": 10_000, "key_cache_s": 0.0, "job_sweep_s": 0.5,
-                            "log_json": True}
+    base: dict[str, Any] = {"db": url, "executor": "process", "job_workers": 1,
+                            "solve_workers": 1, "default_time_limit_s": 0.3,
+                            "rate_per_minute": 60_000, "rate_burst": 10_000, "key_cache_s": 0.0,
+                            "job_sweep_s": 0.5, "job_poll_s": 0.1, "log_json": True,
+                            "scenario": str(SCENARIO)}
     return Settings(**{**base, **over})
 
 

@@ -35,3 +35,17 @@ def waybill(no: str, carrier: str = "sf", region: str = "east",
 
 def event(no: str, etype: str, when: str, carrier: str = "sf", **kw: Any) -> dict[str, Any]:
     return {"waybill_no": no, "event_type": etype, "event_time": when, "carrier": carrier, **kw}
+
+
+# sites of the test scenario (tests/data/api_regions): east = CDC, FW-A, S1, S2; west = FW-B,
+# S3, S4
+EAST = {"FW-A": [104.06, 30.57], "S1": [104.07, 30.60], "S2": [104.10, 30.55]}
+WEST = {"FW-B": [106.55, 29.56], "S3": [106.50, 29.55], "S4": [106.58, 29.60]}
+
+
+def site_route(sites: dict[str, list[float]], time_limit: float = 0.3) -> dict[str, Any]:
+    """One van from the region's FW to its two stores, by coordinates (haversine)."""
+    fw, *stores = sites.values()
+    return {"vehicles": [{"id": 1, "start": fw, "end": fw, "capacity": [10]}],
+            "jobs": [{"id": i + 1, "location": s, "delivery": [1]} for i, s in enumerate(stores)],
+            "options": {"time_limit": time_limit}}

@@ -32,20 +32,21 @@ def _free_port() -> int:
 class Server:
     """A `fwdnet serve` child process."""
 
-    def __init__(self, url: str, workers: int = 1, executor: str = "thread") -> None:
+    def __init__(self, url: str, workers: int = 1, executor: str = "thread",
+                 env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "FWDNET_EXECUTOR": executor, "FWDNET_JOB_SWEEP_S": "0.5",
-               "FWDNET_KEY_CACHE_S": "0"}
+               "FWDNET_KEY_CACHE_S": "0", **(env or {})}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.proc = subprocess.Popen(
             [str(BIN / "fwdnet"), "serve", "--port", str(self.port), "--db", url,
              "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True)
-        t_end = time.monotonic() + 30
+        t_end = time.monotonic() + 120  # worker pools start first; slow on a loaded machine
         while time.monotonic() < t_end:
             try:
-                if httpx.get(self.base + "/ready", timeout=1).status_code == 200:
+                if httpx.get(self.base + "/ready", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -175,3 +176,75 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
         assert out["result"]["summary"]["cost"] == 300.0
     finally:
         assert s2.stop() == 0
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    kids: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(d.name))
+    return kids
+
+
+def _tree(pid: int) -> set[int]:
+    kids = _children()
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for k in kids.get(p, []):
+            if k not in out:
+                out.add(k)
+                todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_two_workers_share_limits_and_a_killed_worker_leaves_no_orphans(
+        own_pg: str, prefix: str) -> None:
+    """`fwdnet serve --workers 2` with FWDNET_REDIS_URL: a key with burst 5 gets 5 answers in
+    all (not 5 per worker). kill -9 of one server worker takes its solver and job processes
+    with it (no orphans), and the service keeps answering."""
+    from tests.api.conftest import REDIS_URL
+
+    key = {"Authorization": f"Bearer {_key(own_pg, 'hq')}"}
+    s = Server(own_pg, workers=2, executor="process", env={
+        "FWDNET_REDIS_URL": REDIS_URL, "FWDNET_REDIS_PREFIX": prefix,
+        "FWDNET_RATE_BURST": "5", "FWDNET_RATE_PER_MINUTE": "1"})
+    try:
+        codes = [httpx.get(s.base + "/v1/waybills", headers=key).status_code
+                 for _ in range(12)]  # a new connection each: both workers answer
+        assert codes.count(200) == 5, codes
+        assert codes.count(429) == 7
+        workers = _children().get(s.proc.pid, [])
+        trees = {w: _tree(w) for w in workers}
+        victim = max(trees, key=lambda w: len(trees[w]))
+        assert len(trees[victim]) >= 4  # forkserver, 2 solver workers, 1 job worker
+        os.kill(victim, signal.SIGKILL)
+        t_end = time.monotonic() + 20
+        while any(_alive(p) for p in trees[victim]):
+            assert time.monotonic() < t_end, [p for p in trees[victim] if _alive(p)]
+            time.sleep(0.1)
+        t_end = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(s.base + "/ready", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < t_end
+            time.sleep(0.2)
+    finally:
+        assert s.stop() == 0

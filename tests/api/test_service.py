@@ -44,12 +44,12 @@ def test_rate_limit_is_429_with_retry_after(fresh_app: Any) -> None:
 
 def test_internal_error_has_no_stack_trace(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception is a 500 with code 1 and the request id, nothing else."""
-    from fwdnet.logistics.api import service
+    from fwdnet.logistics.api.routers import routes
 
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret internals at /srv/app.py line 3")
 
-    monkeypatch.setattr(service, "route", boom)
+    monkeypatch.setattr(routes, "check_scope", boom)
     r = api.post("/v1/routes", json=tiny_route(), headers={"x-request-id": "req-42"})
     assert r.status_code == 500
     body = r.json()
@@ -82,7 +82,7 @@ def test_metrics_count_requests_solves_and_ingest(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert 'fwdnet_http_requests_total{method="POST",route="/v1/routes",status="200"}' in text
     assert "fwdnet_http_request_seconds_bucket" in text
-    assert 'fwdnet_solve_seconds_count{mode="sync"}' in text
+    assert 'fwdnet_solve_seconds_count{mode="sync",outcome="ok"}' in text
     assert 'fwdnet_ingest_events_total{outcome="stored"}' in text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from fwdnet.scenarios.runner import run_scenario
+from fwdnet.scenarios.pipeline import run_scenario
 from fwdnet.simulation.results import Results, write_results
 from tests.dashboards.sample import with_all_sections
 
@@ -26,11 +26,11 @@ def run_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> R
 @pytest.fixture(scope="session")
 def simulated_results(small_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Results:
     """The small scenario as `fwdnet simulate` writes it: with a real design comparison."""
-    from fwdnet.scenarios.commands.simulate import simulate_scenario
+    from fwdnet.scenarios.pipeline import simulate_designs
 
     out = tmp_path_factory.mktemp("dash_sim")
     with open("/dev/null", "w") as sink:
-        return simulate_scenario(small_toml, out, ["optimal", "all-open", "cdc-only"], 2,
+        return simulate_designs(small_toml, out, ["optimal", "all-open", "cdc-only"], 2,
                                  workers=1, console=Console(file=sink), dashboard=False).results
 
 

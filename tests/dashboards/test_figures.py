@@ -37,9 +37,16 @@ def test_delivered_units_from_fill_rate_and_lost_sales(full_results: Results) ->
 
 
 def test_days_of_cover_is_stock_over_daily_sales(core_results: Results) -> None:
-    k = core_results.kpis
-    expected = k.average_stock_units / (k.sales_units / core_results.scenario.horizon_days)
-    assert days_of_cover(core_results) == pytest.approx(expected)
+    """700 units on hand, 36,500 sold in 365 days (100 a day): 7 days of cover; nothing sold:
+    infinite cover."""
+    year = core_results.scenario.model_copy(update={"horizon_days": 365})
+    kpis = core_results.kpis.model_copy(update={"average_stock_units": 700.0,
+                                                "sales_units": 36_500.0,
+                                                "demand_units": 40_000.0})
+    res = core_results.model_copy(update={"scenario": year, "kpis": kpis})
+    assert days_of_cover(res) == 7.0
+    idle = res.model_copy(update={"kpis": kpis.model_copy(update={"sales_units": 0.0})})
+    assert days_of_cover(idle) == float("inf")
 
 
 def test_cards_show_change_vs_baseline_only_with_a_comparison(core_results: Results,

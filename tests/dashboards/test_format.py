@@ -41,3 +41,13 @@ def test_unknown_language_is_refused() -> None:
     assert check_lang("en") == "en"
     with pytest.raises(ValueError, match="zh, en"):
         check_lang("fr")
+
+
+def test_every_tracking_event_type_has_a_label_in_both_languages() -> None:
+    """The labels follow the tracking vocabulary (EventType): no type shows as a raw code."""
+    from fwdnet.simulation.results import EventType
+
+    for e in EventType:
+        assert status_label("zh", e) != e.value, e
+        assert status_label("en", e) == e.value.replace("_", " ")
+    assert status_label("zh", "arrived_at_hub") == "到达转运中心"

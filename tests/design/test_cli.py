@@ -107,5 +107,5 @@ def test_design_run_writes_the_design_of_the_default_scenario(tmp_path: Path) ->
     assert all(loc["assignment"][s] == "CDC-CD" for s in loc["unreachable_stores"])
     assert set(out["placement"]["target_units"]) <= set(loc["open_fw"])
     rows = {row["design"]: row for row in out["compare"]}
-    assert rows["optimal"]["fixed_rmb"] <= rows["all candidates open"]["fixed_rmb"]
+    assert rows["optimal"]["fixed_rmb"] <= rows["all-open"]["fixed_rmb"]
     assert not list(tmp_path.rglob("*.tmp"))  # atomic write left nothing behind

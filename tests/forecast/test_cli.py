@@ -49,12 +49,12 @@ def test_replenish_plans_the_designs_open_fws_and_every_store(tiny_scenario: Pat
                                                               tmp_path: Path) -> None:
     """The scenario's design opens some FWs: one row per open FW × SKU (not every candidate),
     one row per store × SKU with its source FW, whole case packs, reasons on every line."""
+    from fwdnet.logistics.design.network_design import plan_network
     from fwdnet.logistics.network.load import load_scenario
-    from fwdnet.scenarios.stages import design_stage, network_stage
 
     sc = load_scenario(tiny_scenario)
-    plan = design_stage(sc, network_stage(sc))
-    open_fw = [n for n in plan.node_ids if n != sc.network.cdc.id]
+    plan = plan_network(sc)
+    open_fw = list(plan.open_fw)
     out = tmp_path / "repl.csv"
     res = CliRunner().invoke(app, ["replenish", str(tiny_scenario), "--out", str(out),
                                    "--model", "window_average", "--case-pack", "6"])

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from fwdnet.dashboards.page import network_map
-from fwdnet.scenarios.runner import run_scenario
+from fwdnet.scenarios.pipeline import run_scenario
 from fwdnet.simulation.results import read_results
 
 ROOT = Path(__file__).resolve().parents[2]

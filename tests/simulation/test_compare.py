@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from fwdnet.logistics.errors import InputError
-from fwdnet.scenarios.commands.simulate import simulate_scenario
+from fwdnet.scenarios.pipeline import simulate_designs
 from fwdnet.simulation.compare import (
     DesignCase,
     comparison,
@@ -89,9 +90,9 @@ def test_dask_local_cluster_gives_the_same_numbers_as_inline() -> None:
 
 
 def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: Path) -> None:
-    a = simulate_scenario(tiny_toml, tmp_path / "a", ["optimal", "cdc-only", "FW-A"], 2,
+    a = simulate_designs(tiny_toml, tmp_path / "a", ["optimal", "cdc-only", "FW-A"], 2,
                           workers=1, console=_quiet(), dashboard=False)
-    b = simulate_scenario(tiny_toml, tmp_path / "b", ["optimal", "cdc-only", "FW-A"], 2,
+    b = simulate_designs(tiny_toml, tmp_path / "b", ["optimal", "cdc-only", "FW-A"], 2,
                           workers=1, console=_quiet(), dashboard=False)
     for name in ("results.json", "designs.csv", "waybill_events.jsonl"):
         assert (tmp_path / "a" / "tiny" / name).read_bytes() == (
@@ -115,19 +116,30 @@ def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: 
     assert b.results == a.results
 
 
-def test_interrupt_leaves_nothing_half_written(tiny_toml: Path, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import fwdnet.simulation.compare as compare
+def test_interrupt_while_writing_keeps_the_old_files_whole(
+        tiny_toml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C in the middle of writing waybill_events.jsonl (after 10 lines went out) leaves the
+    previous run's files byte for byte, no temp file, and no new results.json."""
+    from fwdnet.simulation.waybills import WaybillLog
 
-    def boom(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
+    first = simulate_designs(tiny_toml, tmp_path, ["optimal", "cdc-only"], 1, workers=1,
+                             console=_quiet(), dashboard=False)
+    folder = first.results_json.parent
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert len(before["waybill_events.jsonl"].splitlines()) > 10
+    real_lines = WaybillLog.lines
 
-    monkeypatch.setattr(compare, "run_replications", boom)
+    def cut(self: WaybillLog) -> Iterator[str]:
+        for i, line in enumerate(real_lines(self)):
+            if i == 10:
+                raise KeyboardInterrupt
+            yield line
+
+    monkeypatch.setattr(WaybillLog, "lines", cut)
     with pytest.raises(KeyboardInterrupt):
-        simulate_scenario(tiny_toml, tmp_path, ["optimal", "cdc-only"], 2, workers=1,
-                          console=_quiet(), dashboard=False)
-    assert not list(tmp_path.rglob("*.json*"))
-    assert not list(tmp_path.rglob("*.csv"))
+        simulate_designs(tiny_toml, tmp_path, ["cdc-only", "optimal"], 1, workers=1,
+                         console=_quiet(), dashboard=False)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_cli_bad_design_or_warmup_exits_2(tiny_toml: Path, tmp_path: Path) -> None:
@@ -178,12 +190,12 @@ def test_cli_executors_give_identical_files(tiny_toml: Path, tmp_path: Path) -> 
     from distributed import LocalCluster
 
     designs = ["optimal", "cdc-only"]
-    inline = simulate_scenario(tiny_toml, tmp_path / "inline", designs, 2, workers=1,
+    inline = simulate_designs(tiny_toml, tmp_path / "inline", designs, 2, workers=1,
                                console=_quiet(), dashboard=False)
-    pool = simulate_scenario(tiny_toml, tmp_path / "pool", designs, 2, workers=2,
+    pool = simulate_designs(tiny_toml, tmp_path / "pool", designs, 2, workers=2,
                              console=_quiet(), dashboard=False)
     with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
-        dask = simulate_scenario(tiny_toml, tmp_path / "dask", designs, 2, executor="dask",
+        dask = simulate_designs(tiny_toml, tmp_path / "dask", designs, 2, executor="dask",
                                  scheduler=cluster.scheduler_address, console=_quiet(),
                                  dashboard=False)
     ref = inline.results_json.read_bytes()

@@ -9,33 +9,34 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fwdnet.logistics.design.matrices import NetworkMatrices, network_matrices
+from fwdnet.logistics.design.network_design import NetworkDesign
 from fwdnet.logistics.network import Scenario, load_scenario
 from fwdnet.logistics.tracking import EventIn, TrackingEvent, WaybillIn, derive_status
-from fwdnet.scenarios import stages
+from fwdnet.scenarios.pipeline import design
 from fwdnet.simulation.disruptions import Disruption, DisruptionKind
 from fwdnet.simulation.engine import SimulationInput, simulate
+from fwdnet.simulation.inputs import replay_input
 from fwdnet.simulation.streams import Streams
 
 
 @dataclass(frozen=True)
 class Setup:
     scn: Scenario
-    net: stages.NetworkData
-    optimal: stages.DesignPlan
+    net: NetworkMatrices
+    optimal: NetworkDesign
     inp: SimulationInput
 
 
-def _input(scn: Scenario, net: stages.NetworkData, plan: stages.DesignPlan) -> SimulationInput:
-    weekly = stages.demand_by_week(scn, plan)
-    return stages.simulation_input(scn, plan, weekly,
-                                   stages.routing_stage(scn, net, plan, weekly), net)
+def _input(scn: Scenario, net: NetworkMatrices, plan: NetworkDesign) -> SimulationInput:
+    return replay_input(scn, plan, net)
 
 
 @pytest.fixture(scope="module")
 def setup(small_toml: Path) -> Setup:
     scn = load_scenario(small_toml)
-    net = stages.network_stage(scn)
-    plan = stages.design_stage(scn, net)
+    net = network_matrices(scn)
+    plan = design(scn, net)
     return Setup(scn, net, plan, _input(scn, net, plan))
 
 
@@ -125,8 +126,8 @@ def test_same_seed_identical_and_designs_see_identical_demand(setup: Setup) -> N
     b = simulate(setup.inp, Streams.of(9, 1))
     for name in ("demand", "sales", "lost", "on_hand", "transport_cost", "co2_kg"):
         assert np.array_equal(getattr(a.kpis, name), getattr(b.kpis, name)), name
-    other = stages.named_design(setup.scn, setup.net, "all-open")
-    direct = stages.named_design(setup.scn, setup.net, "cdc-only")
+    other = design(setup.scn, setup.net, "all-open")
+    direct = design(setup.scn, setup.net, "cdc-only")
     assert other.node_ids != setup.optimal.node_ids or direct.node_ids != other.node_ids
     for plan in (other, direct):
         c = simulate(_input(setup.scn, setup.net, plan), Streams.of(9, 1))
@@ -139,21 +140,21 @@ def test_same_seed_identical_and_designs_see_identical_demand(setup: Setup) -> N
 
 def test_named_designs(setup: Setup) -> None:
     fws = [f.id for f in setup.scn.network.fw_candidates]
-    assert stages.named_design(setup.scn, setup.net, "all-open").out.open_fw == [
-        f for f in fws if f in stages.named_design(setup.scn, setup.net, "all-open").node_ids]
-    cdc_only = stages.named_design(setup.scn, setup.net, "cdc-only")
+    all_open = design(setup.scn, setup.net, "all-open", routes=False)
+    assert all_open.open_fw == tuple(f for f in fws if f in all_open.node_ids)
+    cdc_only = design(setup.scn, setup.net, "cdc-only")
     assert cdc_only.node_ids == (setup.scn.network.cdc.id,)
     assert (cdc_only.store_node == 0).all()
-    top2 = stages.named_design(setup.scn, setup.net, "top-2")
-    assert len(top2.out.open_fw) == 2
-    pair = stages.named_design(setup.scn, setup.net, f"{fws[1]}+{fws[0]}")
-    assert pair.out.open_fw == [fws[0], fws[1]]
+    top2 = design(setup.scn, setup.net, "top-2", routes=False)
+    assert len(top2.open_fw) == 2
+    pair = design(setup.scn, setup.net, f"{fws[1]}+{fws[0]}", routes=False)
+    assert pair.open_fw == (fws[0], fws[1])
     from fwdnet.logistics.errors import InputError
 
     with pytest.raises(InputError, match="unknown FW NOPE"):
-        stages.named_design(setup.scn, setup.net, "NOPE+" + fws[0])
+        design(setup.scn, setup.net, "NOPE+" + fws[0])
     with pytest.raises(InputError, match="K must be"):
-        stages.named_design(setup.scn, setup.net, "top-99")
+        design(setup.scn, setup.net, "top-99")
 
 
 def test_kpi_breakdowns_add_up(setup: Setup) -> None:
@@ -177,7 +178,7 @@ def test_kpi_breakdowns_add_up(setup: Setup) -> None:
 def test_cdc_only_parcels_are_causal_and_slower(setup: Setup) -> None:
     """All stores on third-party parcels: events in order, and order-to-delivery at least the
     CDC-direct lead days minus the half day between order and noon."""
-    plan = stages.named_design(setup.scn, setup.net, "cdc-only")
+    plan = design(setup.scn, setup.net, "cdc-only")
     inp = _input(setup.scn, setup.net, plan)
     res = simulate(inp, Streams.of(5), emit_waybills=True)
     log = res.waybills

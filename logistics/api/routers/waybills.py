@@ -1,7 +1,10 @@
 """Tracking endpoints over `logistics.tracking`: batch event ingest, trace, late waybills.
 
-Scopes: `carrier:X` posts only items of carrier X for waybills registered to X (or not yet
-registered); `region:X` reads only waybills of region X; `hq` does everything.
+Scopes: a waybill belongs to the carrier that first posts for it, or the one HQ names when
+registering it (`tracking.owners`); `carrier:X` posts and reads only X's waybills (403
+otherwise); `region:X` reads only waybills of region X, and gets 404 for "absent or not
+yours"; `hq` does everything, but cannot post items that name another carrier than a
+waybill's owner (409).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import AwareDatetime, BaseModel, Discriminator, Tag
-from sqlalchemy import select
 
 from fwdnet.logistics.api.deps import ContextDep, EventPoster, WaybillLister, WaybillReader
 from fwdnet.logistics.api.errors import ERROR_RESPONSES
@@ -26,6 +28,8 @@ from fwdnet.logistics.tracking import (
     ingest_events,
     list_waybills,
 )
+from fwdnet.logistics.tracking.owners import claim, owners_of
+from fwdnet.logistics.tracking.store import store_for
 
 router = APIRouter(prefix="/v1/waybills", tags=["waybills"])
 _ERR: dict[int | str, dict[str, Any]] = {k: {**v, "model": ErrorOut}
@@ -89,21 +93,28 @@ class SummaryOut(BaseModel):
     as_of: datetime
 
 
-def _carrier_check(ctx: ContextDep, who: Principal, items: list[EventIn | WaybillIn]) -> None:
-    from fwdnet.logistics.tracking.tables import waybills as wb_t
+def _wanted(items: list[EventIn | WaybillIn]) -> dict[str, str]:
+    """The carrier each waybill of the batch is posted for: its registration's carrier if the
+    batch registers it, else its first item's."""
+    out: dict[str, str] = {}
+    for it in items:
+        if isinstance(it, WaybillIn):
+            out[it.waybill_no] = it.carrier
+    for it in items:
+        out.setdefault(it.waybill_no, it.carrier)
+    return out
 
-    code = who.code
+
+def _check_owners(who: Principal, items: list[EventIn | WaybillIn],
+                  owner: dict[str, str]) -> None:
+    """Every item must be for its waybill's owner: 403 for a carrier key, 409 for HQ."""
     for i, it in enumerate(items, start=1):
-        if it.carrier != code:
-            raise HTTPException(403, f"item {i}: carrier {it.carrier!r} is not {code!r}")
-    numbers = sorted({it.waybill_no for it in items})
-    with ctx.engine.connect() as c:
-        for k in range(0, len(numbers), 500):
-            rows = c.execute(select(wb_t.c.waybill_no, wb_t.c.carrier)
-                             .where(wb_t.c.waybill_no.in_(numbers[k:k + 500])))
-            for no, carrier in rows:
-                if carrier != code:
-                    raise HTTPException(403, f"waybill {no!r} belongs to another carrier")
+        if owner.get(it.waybill_no, it.carrier) != it.carrier:
+            if who.kind == "carrier":
+                raise HTTPException(403, f"item {i}: waybill {it.waybill_no!r} belongs to "
+                                         "another carrier")
+            raise HTTPException(409, f"item {i}: waybill {it.waybill_no!r} belongs to carrier "
+                                     f"{owner[it.waybill_no]!r}, not {it.carrier!r}")
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -138,8 +149,15 @@ def post_events(items: Batch, ctx: ContextDep, who: EventPoster,
     """Store a batch (JSON array of feed items); idempotent: re-sent items count as duplicates."""
     _check_times(items)
     if who.kind == "carrier":
-        _carrier_check(ctx, who, items)
-    counts = ingest_events(ctx.engine, items, strict=strict)
+        for i, it in enumerate(items, start=1):
+            if it.carrier != who.code:
+                raise HTTPException(403, f"item {i}: carrier {it.carrier!r} is not "
+                                         f"{who.code!r}")
+    with ctx.engine.begin() as conn:
+        # one transaction: the claims of a refused batch are rolled back with it
+        store_for(conn).begin_write(conn)
+        _check_owners(who, items, claim(conn, _wanted(items)))
+        counts = ingest_events(conn, items, strict=strict)
     INGEST.labels("stored").inc(counts.stored)
     INGEST.labels("duplicate").inc(counts.duplicates)
     INGEST.labels("rejected").inc(counts.rejected)
@@ -156,14 +174,15 @@ WaybillNo = Annotated[str, Path(min_length=1, max_length=200)]
 def get_waybill_trace(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader) -> TraceOut:
     """Timeline and derived status of one waybill."""
     tr = get_trace(ctx.engine, waybill_no)
+    unknown = HTTPException(404, f"unknown waybill {waybill_no!r}")
     if tr is None or (tr.waybill is None and not tr.events):
-        raise HTTPException(404, f"unknown waybill {waybill_no!r}")
+        raise unknown
     if who.kind == "region" and (tr.waybill is None or tr.waybill.region != who.code):
-        raise HTTPException(403, f"waybill {waybill_no!r} is not in region {who.code!r}")
+        raise unknown  # "absent or not yours": a region key cannot tell which
     if who.kind == "carrier":
-        owner = (tr.waybill.carrier if tr.waybill is not None
-                 else {e.event.carrier for e in tr.events})
-        if owner != who.code and owner != {who.code}:
+        with ctx.engine.connect() as conn:
+            owner = owners_of(conn, [waybill_no]).get(waybill_no)
+        if owner != who.code:
             raise HTTPException(403, f"waybill {waybill_no!r} belongs to another carrier")
     st = tr.status
     return TraceOut(

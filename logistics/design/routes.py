@@ -1,0 +1,197 @@
+"""Typical-day routes of a design: CDC → FW trucks for one review period, FW → store vans.
+
+Each depot's plan is one capacitated VRP built here (`logistics.routing.model`) and solved by
+`logistics.routing.solve`. The solves are independent tasks, so an `Executor` can run them
+side by side; the answer does not depend on the order (each task has its own seed).
+Units: metres, seconds, RMB, units of stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from fwdnet.logistics.design.matrices import NetworkMatrices
+from fwdnet.logistics.kernel.arrays import frozen
+from fwdnet.logistics.kernel.status import SolveStatus
+from fwdnet.logistics.network.history import store_annual_units
+from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario, VehicleType
+from fwdnet.logistics.routing.model import Depot, RoutingModel, RoutingProblem, Stop
+from fwdnet.logistics.routing.model import VehicleType as RouteVehicle
+from fwdnet.logistics.routing.solve import solve
+from fwdnet.logistics.routing.stop import AnyOf, MaxRuntime, NoImprovement
+
+ROUTING_PATIENCE = 1000  # solver iterations without improvement before a routing solve stops
+
+
+@dataclass(frozen=True)
+class PlannedRoute:
+    """One vehicle's tour from its depot through `stops` and back."""
+
+    echelon: Echelon
+    depot: str
+    vehicle: str
+    stops: tuple[str, ...]  # site ids in visiting order, depot excluded
+    load_units: float
+    distance_m: float
+    cost_rmb: float  # fixed + per km + per hour of the vehicle type
+    path: tuple[tuple[float, float], ...]  # [lon, lat] depot → stops → depot
+    site_units: tuple[tuple[str, int], ...]  # units dropped per visited site
+
+
+@dataclass(frozen=True)
+class DepotRoutes:
+    """The solved plan of one depot (the CDC for trucks, a FW for vans)."""
+
+    echelon: Echelon
+    depot: str
+    status: SolveStatus
+    cost_rmb: float
+    distance_m: float
+    routes: tuple[PlannedRoute, ...]
+    unassigned: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DesignRoutes:
+    """Typical-day routes of both echelons and the per-delivery / per-day costs they imply."""
+
+    depots: tuple[DepotRoutes, ...]  # the trunk plan first (if any FW is open), then vans
+    cost_per_delivery: FloatArray  # (nodes,) RMB for one CDC → node replenishment drop
+    van_cost_per_day: float  # RMB, vans of every FW on a typical day
+
+    def of(self, echelon: Echelon) -> tuple[DepotRoutes, ...]:
+        return tuple(d for d in self.depots if d.echelon == echelon)
+
+
+@dataclass(frozen=True)
+class RouteTask:
+    """One depot's VRP, ready to solve on any worker (frozen, picklable)."""
+
+    echelon: Echelon
+    depot: str
+    drops: tuple[tuple[str, int], ...]  # (site id, units) per client, in client order
+    vehicle: VehicleType
+    problem: RoutingProblem
+    seed: int
+    patience: int
+    time_cap_s: float
+
+
+def split_load(qty: int, capacity: int) -> list[int]:
+    """A load larger than a vehicle becomes several full drops plus the rest (at least 1 unit)."""
+    full, rest = divmod(max(qty, 1), capacity)
+    return [capacity] * full + ([rest] if rest else [])
+
+
+def route_task(scn: Scenario, mats: NetworkMatrices, echelon: Echelon, depot: str,
+               drops: Sequence[tuple[str, int]], vehicle: VehicleType, available: int,
+               seed: int) -> RouteTask:
+    """The CVRP of one depot with `available` vehicles of the given type."""
+    times = mats.truck_s if echelon == Echelon.CDC_FW else mats.van_s
+    locs = [depot, *dict.fromkeys(sid for sid, _ in drops)]
+    pos = {sid: i for i, sid in enumerate(locs)}
+    idx = np.array([mats.index[s] for s in locs])
+    model = RoutingModel(name=f"{echelon.value}:{depot}")
+    model.add_depot(Depot(location=0, name=depot))
+    for sid, q in drops:
+        model.add_client(Stop(location=pos[sid], delivery=(q,), name=sid))
+    model.add_vehicle_type(RouteVehicle(
+        capacity=(vehicle.capacity_units,), num_available=available,
+        fixed_cost=vehicle.fixed_cost_rmb, cost_per_km=vehicle.cost_per_km_rmb,
+        cost_per_hour=vehicle.cost_per_hour_rmb, max_duration_s=int(vehicle.shift_hours * 3600),
+        name=vehicle.name))
+    model.set_matrices(mats.distance_m[np.ix_(idx, idx)], times[np.ix_(idx, idx)])
+    return RouteTask(echelon, depot, tuple(drops), vehicle, model.problem(), seed,
+                     ROUTING_PATIENCE, scn.routing_time_limit_s)
+
+
+def solve_task(task: RouteTask, mats: NetworkMatrices) -> DepotRoutes:
+    """Solve one depot's plan and price each route with its vehicle type's rates.
+
+    Stops after `patience` solutions without improvement, which is deterministic for a seed;
+    the time cap is only a safety net (when it binds, runs may differ). The OR-Tools backend
+    is fixed because `auto` may hand over from PyVRP at half time, which depends on load.
+    """
+    stop = AnyOf(NoImprovement(task.patience), MaxRuntime(task.time_cap_s))
+    res = solve(task.problem, stop=stop, seed=task.seed, backend="ortools")
+    drops, v, site = task.drops, task.vehicle, mats.sites
+    routes = []
+    for r in res.routes:
+        per_site: dict[str, int] = {}
+        for c in r.stops:
+            per_site[drops[c][0]] = per_site.get(drops[c][0], 0) + drops[c][1]
+        stop_ids = tuple(drops[c][0] for c in r.stops)
+        path_ids = (task.depot, *stop_ids, task.depot)
+        per_km = v.cost_per_km_rmb * r.distance_m / 1000.0
+        cost = v.fixed_cost_rmb + per_km + v.cost_per_hour_rmb * r.duration_s / 3600
+        routes.append(PlannedRoute(
+            echelon=task.echelon, depot=task.depot, vehicle=v.name, stops=stop_ids,
+            load_units=float(sum(drops[c][1] for c in r.stops)),
+            distance_m=float(r.distance_m), cost_rmb=float(cost),
+            path=tuple((site[mats.index[s]].lon, site[mats.index[s]].lat) for s in path_ids),
+            site_units=tuple(per_site.items())))
+    return DepotRoutes(task.echelon, task.depot, res.status, float(res.cost),
+                       float(res.distance_m), tuple(routes),
+                       tuple(drops[u.client][0] for u in res.unassigned))
+
+
+def route_tasks(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
+                store_node: IntArray, node_daily_units: FloatArray) -> list[RouteTask]:
+    """The trunk VRP (every FW's orders of one review period; each truck may run one route per
+    day of it) and one van VRP per FW (a typical day of its stores' orders).
+
+    Stores served straight from the CDC go by third-party parcel, so they get no van routes.
+    """
+    truck, van = scn.largest_vehicle(Echelon.CDC_FW), scn.largest_vehicle(Echelon.FW_STORE)
+    cdc = scn.network.cdc.id
+    review = scn.policy.review_days
+    tasks: list[RouteTask] = []
+    drops = [(nid, q) for n, nid in enumerate(node_ids) if nid != cdc
+             for q in split_load(round(float(node_daily_units[n]) * review),
+                                 truck.capacity_units)]
+    if drops:
+        tasks.append(route_task(scn, mats, Echelon.CDC_FW, cdc, drops, truck,
+                                truck.count * review, scn.seed))
+    stores = scn.network.stores
+    store_daily = store_annual_units(scn, stores) / 365.0
+    for n, nid in enumerate(node_ids):
+        members = np.flatnonzero(store_node == n)
+        if members.size == 0 or nid == cdc:
+            continue
+        store_drops = [(stores[j].id, q) for j in members
+                       for q in split_load(int(np.ceil(store_daily[j])), van.capacity_units)]
+        tasks.append(route_task(scn, mats, Echelon.FW_STORE, nid, store_drops, van,
+                                van.count, scn.seed + n + 1))
+    return tasks
+
+
+def assemble(node_ids: tuple[str, ...], solved: Iterable[DepotRoutes]) -> DesignRoutes:
+    """Per-delivery trunk cost per node (each route's cost shared by the FWs it visits in
+    proportion to their load) and the vans' cost of a typical day."""
+    depots = tuple(solved)
+    cost_per_delivery = np.zeros(len(node_ids))
+    van_cost = 0.0
+    for d in depots:
+        if d.echelon == Echelon.CDC_FW:
+            for r in d.routes:
+                for sid, q in r.site_units:
+                    cost_per_delivery[node_ids.index(sid)] += r.cost_rmb * q / r.load_units
+        else:
+            van_cost += d.cost_rmb
+    return DesignRoutes(depots, frozen(cost_per_delivery), van_cost)
+
+
+def plan_routes(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
+                store_node: IntArray, node_daily_units: FloatArray,
+                executor: Executor | None = None) -> DesignRoutes:
+    """Solve every depot's typical-day plan (on `executor` when given) and assemble them."""
+    tasks = route_tasks(scn, mats, node_ids, store_node, node_daily_units)
+    if executor is None:
+        solved = [solve_task(t, mats) for t in tasks]
+    else:
+        solved = list(executor.map(solve_task, tasks, [mats] * len(tasks)))
+    return assemble(node_ids, solved)

@@ -1,0 +1,281 @@
+"""The one place that strings the stages together, for `fwdnet run`, `simulate` and `design`.
+
+load scenario → network matrices → design (`plan_network`: location MIP or a named open set,
+placement, stock targets) → routes (`plan_routes`) → replay input → SimPy replay → results.
+Every command builds its `NetworkDesign` with `design()`; result files are written atomically
+at the end, so Ctrl-C leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fwdnet.logistics.design.costs import DesignContext, design_context
+from fwdnet.logistics.design.matrices import NetworkMatrices, network_matrices
+from fwdnet.logistics.design.network_design import (
+    NetworkDesign,
+    compare_designs,
+    design_dict,
+    parse_design,
+    plan_network,
+)
+from fwdnet.logistics.design.routes import plan_routes
+from fwdnet.logistics.errors import InputError, missing_extra_message
+from fwdnet.logistics.kernel.calendar import iso_week_index
+from fwdnet.logistics.kernel.files import write_lines_atomic
+from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
+from fwdnet.simulation.inputs import replay_input
+from fwdnet.simulation.report import replay_results
+from fwdnet.simulation.results import ForecastView, Results, write_json_atomic, write_results
+from fwdnet.simulation.settings import SimSettings
+from fwdnet.simulation.streams import Streams
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SCENARIO = HERE / "default.toml"
+DEFAULT_DESIGNS = ("optimal", "all-open", "cdc-only")
+ASSORTMENT_REPLICATIONS = 3
+CONTRACT_REPLICATIONS = 5
+T = TypeVar("T")
+
+
+class StageReporter:
+    """Prints one line per finished stage ('[3/9] design … 1.2 s'); timings go to run_meta."""
+
+    def __init__(self, total: int, console: Console) -> None:
+        self.total, self.console, self.done = total, console, 0
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.done += 1
+        t0 = time.perf_counter()
+        self.console.print(f"[{self.done}/{self.total}] {name} …", highlight=False)
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+        self.console.print(f"      {name} done in {self.timings[name]:.1f} s", highlight=False)
+
+    def call(self, name: str, fn: Callable[[], T]) -> T:
+        with self.stage(name):
+            return fn()
+
+
+def design(scn: Scenario, mats: NetworkMatrices, name: str = "optimal", *,
+           ctx: DesignContext | None = None, time_limit_s: float | None = None,
+           routes: bool = True, executor: Executor | None = None) -> NetworkDesign:
+    """The named design, planned once for every command: open FWs, capacity-checked
+    assignment, placement, stock targets and (with `routes`) its typical-day routes."""
+    planned = plan_network(scn, name, time_limit_s=time_limit_s, ctx=ctx)
+    return with_routes(scn, mats, planned, executor) if routes else planned
+
+
+def with_routes(scn: Scenario, mats: NetworkMatrices, planned: NetworkDesign,
+                executor: Executor | None = None) -> NetworkDesign:
+    """The design with its typical-day routes (trunk load: a review period of mean demand)."""
+    node_daily = planned.stock.daily_mean_by_week.mean(axis=0).sum(axis=1)
+    return planned.with_routes(plan_routes(scn, mats, planned.node_ids, planned.store_node,
+                                           node_daily, executor))
+
+
+def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
+                         warmup_days: int = 0) -> SimulationResult:
+    """Replication 0 of the scenario's seed, with waybills, and a progress bar (log lines when
+    not on a terminal)."""
+    streams = Streams.of(seed, 0)
+    with Progress(TextColumn("      simulating day"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("sim", total=inp.days)
+        last = [time.perf_counter()]
+
+        def tick(day: int) -> None:
+            bar.update(task, completed=day + 1)
+            if not console.is_terminal and time.perf_counter() - last[0] > 5:
+                last[0] = time.perf_counter()
+                console.print(f"      simulated {day + 1}/{inp.days} days", highlight=False)
+
+        return simulate(inp, streams, on_day=tick, emit_waybills=True,
+                        warmup_days=warmup_days)
+
+
+def chain_remedies(scn: Scenario) -> dict[str, Any]:
+    """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
+    for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+    from fwdnet.simulation.assortment import assortment_view, default_rules_path
+    from fwdnet.simulation.contracts import contracts_view, default_contracts_path
+
+    out: dict[str, Any] = {}
+    if default_rules_path(scn).is_file():
+        out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
+    if default_contracts_path(scn).is_file():
+        out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+    return out
+
+
+def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
+    """The forecast section, or None with a printed note when the `forecast` extra is absent."""
+    try:
+        from fwdnet.scenarios.forecast_view import forecast_view
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        console.print(f"      forecast skipped: {message}", highlight=False)
+        return None
+    return forecast_view(scn, scn.seed)
+
+
+def _write_replay_files(out_dir: Path, sim: SimulationResult) -> None:
+    if sim.waybills is not None:
+        write_lines_atomic(out_dir / "waybill_events.jsonl", sim.waybills.lines())
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    results_json: Path
+    dashboard_html: Path
+    results: Results
+
+
+def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
+                 console: Console | None = None) -> RunOutput:
+    """Load → network → design → routing → simulation → forecast → chain remedies →
+    results.json → dashboard.html."""
+    from fwdnet.dashboards.page import write_dashboard
+
+    console = console or Console(stderr=True)
+    rep = StageReporter(9, console)
+    scn = rep.call("load scenario", lambda: load_scenario(path))
+    mats = rep.call("network matrices", lambda: network_matrices(scn))
+    planned = rep.call("design (OR-Tools MIP)",
+                       lambda: design(scn, mats, "optimal", routes=False))
+    chosen = rep.call("routing (OR-Tools)", lambda: with_routes(scn, mats, planned))
+    with rep.stage("simulation (SimPy)"):
+        inp = replay_input(scn, chosen, mats)
+        sim = replay_with_progress(inp, scn.seed, console)
+    out_dir = out_root / scn.name
+    results_json = out_dir / "results.json"
+    forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
+    remedies = rep.call("chain remedies (assortment, contracts)", lambda: chain_remedies(scn))
+    results = rep.call("results.json", lambda: replay_results(scn, chosen, inp, sim).model_copy(
+        update={"forecast": forecast, **remedies}))
+    _write_replay_files(out_dir, sim)
+    write_results(results_json, results)
+    page = rep.call("dashboard.html",
+                    lambda: write_dashboard(results_json, out_dir / "dashboard.html"))
+    write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path),
+                                                  "stage_seconds": rep.timings})
+    return RunOutput(results_json, page, results)
+
+
+@dataclass(frozen=True)
+class SimulateOutput:
+    results_json: Path
+    designs_csv: Path
+    results: Results
+
+
+def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replications: int,
+                     warmup_days: int | None = None, executor: str = "local",
+                     scheduler: str | None = None, workers: int | None = None,
+                     settings: SimSettings | None = None, console: Console | None = None,
+                     dashboard: bool = True) -> SimulateOutput:
+    """Plan and replay every named design with common random numbers, compare them with paired
+    CIs; write results.json (the first design + `comparison`), designs.csv,
+    waybill_events.jsonl, run_meta.json and dashboard.html atomically at the end."""
+    from fwdnet.simulation.compare import (
+        DesignCase,
+        comparison,
+        designs_csv_lines,
+        open_executor,
+        run_replications,
+        with_costs,
+    )
+
+    console = console or Console(stderr=True)
+    if not designs or len(set(designs)) != len(designs):
+        raise InputError("--designs needs distinct names, e.g. optimal,all-open,cdc-only")
+    rep = StageReporter(4 + len(designs), console)
+    scn = rep.call("load scenario", lambda: load_scenario(path))
+    for name in designs:  # fail on a bad name before minutes of solving
+        parse_design(scn, name)
+    settings = settings or SimSettings()
+    warmup = warmup_days if warmup_days is not None else min(28, scn.horizon_days // 5)
+    if not 0 <= warmup < scn.horizon_days:
+        raise InputError(f"--warmup must be between 0 and {scn.horizon_days - 1} days "
+                         f"(the horizon of {path} is {scn.horizon_days} days), got {warmup}")
+    mats = network_matrices(scn)
+    ctx = design_context(scn)
+    cases: list[DesignCase] = []
+    planned: dict[str, tuple[NetworkDesign, SimulationInput]] = {}
+    for name in designs:
+        with rep.stage(f"design {name}: plan, routes, replay input"):
+            d = design(scn, mats, name, ctx=ctx)
+            inp = replay_input(scn, d, mats, settings)
+            planned[name] = (d, inp)
+            cases.append(DesignCase(name, inp, d.open_fw, d.fixed_cost_per_year))
+    base = cases[0]
+    chosen, inp = planned[base.name]
+    with open_executor(executor, scheduler, workers) as pool:
+        with rep.stage(f"replay {base.name} (replication 0, waybills)"):
+            sim = replay_with_progress(inp, scn.seed, console, warmup)
+        known = {(base.name, 0): with_costs(sim.summary(), scn.horizon_days - warmup,
+                                            base.fixed_cost_per_year)}
+        total = len(cases) * replications - 1
+        done = [0]
+        last = [time.perf_counter()]
+
+        def tick(name: str, r: int) -> None:
+            done[0] += 1
+            if time.perf_counter() - last[0] > 5 or done[0] == total:
+                last[0] = time.perf_counter()
+                console.print(f"      replications done {done[0]}/{total}", highlight=False)
+
+        with rep.stage(f"replications: {len(cases)} designs × {replications}"):
+            metrics = run_replications(cases, scn.seed, replications, warmup, pool, known, tick)
+    results = replay_results(scn, chosen, inp, sim).model_copy(
+        update={"comparison": comparison(cases, metrics, warmup)})
+    out_dir = out_root / scn.name
+    results_json = out_dir / "results.json"
+    designs_csv = out_dir / "designs.csv"
+    _write_replay_files(out_dir, sim)
+    write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path), "designs": designs,
+                                                  "replications": replications,
+                                                  "stage_seconds": rep.timings})
+    assert results.comparison is not None
+    write_lines_atomic(designs_csv, designs_csv_lines(results.comparison))
+    write_results(results_json, results)
+    if dashboard:
+        from fwdnet.dashboards.page import write_dashboard
+
+        write_dashboard(results_json, out_dir / "dashboard.html")
+    return SimulateOutput(results_json, designs_csv, results)
+
+
+def design_scenario(path: Path, *, time_limit_s: float | None = None, name: str = "optimal",
+                    routes: bool = False, compare: bool = True) -> dict[str, Any]:
+    """Plan one named design (with its routes if asked) and compare it with the alternatives;
+    the JSON-ready payload `fwdnet design run` writes as design.json."""
+    t0 = time.perf_counter()
+    scn = load_scenario(path)
+    mats = network_matrices(scn)
+    ctx = design_context(scn)
+    chosen = design(scn, mats, name, ctx=ctx, time_limit_s=time_limit_s, routes=routes)
+    rows, skipped = (compare_designs(scn, chosen, time_limit_s=time_limit_s, ctx=ctx)
+                     if compare else ((), ()))
+    payload = design_dict(chosen, rows, skipped, start_week=iso_week_index(scn.start))
+    if chosen.routes is not None:
+        from fwdnet.simulation.report import routing_out
+
+        payload["routes"] = [r.model_dump(mode="json") for r in routing_out(chosen.routes)]
+    payload["runtime_s"] = round(time.perf_counter() - t0, 3)
+    return payload

@@ -1,0 +1,105 @@
+"""The replay's demand step: every store × SKU draw of a day, grouped onto the stocking nodes.
+
+Stores are drawn in region order (independent of the design, so every design of a comparison
+sees the same draws) and summed into (node, region) groups with one sparse product; stores of a
+group share its SKU mix up to their size. Rates change weekly (seasons) and by promotion day,
+so most days reuse the previous day's rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from fwdnet.logistics.network.model import FloatArray, IntArray
+from fwdnet.simulation.inputs import SimulationInput
+
+
+@dataclass(frozen=True)
+class DemandLayout:
+    """Design-dependent index structures of the per-day numpy step (built once per run)."""
+
+    perm: IntArray  # store order of the draw (by region: design independent)
+    blocks: tuple[tuple[int, int, int], ...]  # (region, first, last+1) in draw order
+    wb: FloatArray  # (stores, skus) weight × base in draw order
+    group: Any  # sparse (groups, stores) sum of the drawn stores into (node, region) groups
+    group_int: Any  # the same with int64 entries (Poisson draws stay integers: no copy)
+    store_group: IntArray  # (stores,) group of each drawn store
+    group_node: IntArray
+    group_region: IntArray
+    node_of_group: FloatArray  # (nodes, groups) 0/1
+    region_of_group: FloatArray  # (regions, groups) 0/1
+    store_node: IntArray  # (stores,) in draw order
+    category: FloatArray  # (skus, categories) 0/1
+    group_share: FloatArray  # (groups, skus) a group's share of its node's base demand
+
+
+def demand_layout(inp: SimulationInput) -> DemandLayout:
+    """Draw order, (node, region) groups and the shares that split node stock over regions."""
+    dm = inp.demand
+    n_regions = int(dm.seasonality.shape[0])
+    perm = np.argsort(dm.store_region, kind="stable").astype(np.int64)
+    reg = dm.store_region[perm]
+    blocks = []
+    for r in range(n_regions):
+        idx = np.flatnonzero(reg == r)
+        if idx.size:
+            blocks.append((r, int(idx[0]), int(idx[-1]) + 1))
+    wb = np.asarray(dm.store_base()[perm], dtype=np.float64)
+    node = inp.store_node[perm]
+    key = node * n_regions + reg
+    keys, gid = np.unique(key, return_inverse=True)
+    groups = keys.size
+    g = sparse.csr_matrix((np.ones(perm.size), (gid, np.arange(perm.size))),
+                          shape=(groups, perm.size))
+    gn, gr = (keys // n_regions).astype(np.int64), (keys % n_regions).astype(np.int64)
+    nog = np.zeros((inp.nodes, groups))
+    nog[gn, np.arange(groups)] = 1.0
+    rog = np.zeros((n_regions, groups))
+    rog[gr, np.arange(groups)] = 1.0
+    skus, n_cats = wb.shape[1], int(dm.seasonality.shape[1])
+    cat = np.zeros((skus, n_cats))
+    cat[np.arange(skus), dm.sku_category] = 1.0
+    # a node's stock serves the regions of its stores: split it per SKU by their base demand
+    gw = np.asarray(g @ wb)
+    node_w = nog @ gw
+    share = np.divide(gw, node_w[gn], out=np.zeros_like(gw), where=node_w[gn] > 0)
+    return DemandLayout(perm, tuple(blocks), wb, g, g.astype(np.int64), gid.astype(np.int64),
+                        gn, gr, nog, rog, node, cat, share)
+
+
+@dataclass(frozen=True)
+class DayDemand:
+    """One day's draw: per drawn store, per (node, region) group, per node."""
+
+    store: npt.NDArray[Any]  # (stores, skus) units, draw order (int64 from Poisson)
+    group: FloatArray  # (groups, skus)
+    node: FloatArray  # (nodes, skus)
+
+
+class DailyDemand:
+    """Draws each day's demand from the demand stream with the sampler of the input."""
+
+    def __init__(self, inp: SimulationInput, layout: DemandLayout, rng: np.random.Generator
+                 ) -> None:
+        self.inp, self.lay, self.rng = inp, layout, rng
+        cats = inp.demand.sku_category
+        self.factors = [inp.demand.factor(inp.start + timedelta(days=d))[:, cats]
+                        for d in range(inp.days)]
+        self.rate = np.empty_like(layout.wb)
+
+    def draw(self, day: int) -> DayDemand:
+        lay, fk = self.lay, self.factors[day]
+        if day == 0 or not np.array_equal(fk, self.factors[day - 1]):
+            # seasons change weekly and promotions by day: most days reuse the rates
+            for r, a, b in lay.blocks:
+                np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
+        demand = np.asarray(self.inp.sampler(self.rng, self.rate))
+        grouping = lay.group_int if demand.dtype.kind in "iu" else lay.group
+        gd = np.asarray(grouping @ demand, dtype=np.float64)  # (groups, skus)
+        return DayDemand(demand, gd, lay.node_of_group @ gd)
