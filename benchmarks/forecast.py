@@ -1,12 +1,20 @@
-"""Forecast benchmark: rolling-origin backtests on scenario history and on real public series.
+"""Forecast benchmark: fwdnet's one-run forecast (ensemble chosen by backtest, reconciled
+levels, calibrated intervals) against library defaults, on data it was not shaped on.
 
-Honest protocol: the model is *selected* by WAPE on the earlier origins and *scored* on the
-later origins it never saw. Three data sets:
-1. the committed default scenario (52 weeks, region × SKU; a 52-week seasonal naive has no
-   origin here, so the baselines are naive / moving average / ETS / Croston);
-2. the same generator and seed with 104 weeks of history (seasonal naive at lag 52 defined);
-3. real series shipped in installed packages: AirPassengers (statsforecast) and the euro-area
-   electrical-equipment orders index (statsmodels `elec_equip`), monthly.
+Every data set is cut at a forecast origin; everything after it is held out and only used to
+score. Data sets:
+1. `panel`: a weekly region × SKU panel from `benchmarks/forecast_panel.py` (not the scenario
+   generator): 156 weeks of history, 13 weeks ahead, regional seasonality, trends, level
+   shifts, known future promotions; its true mean gives the noise floor.
+2. `scenario`: the committed default scenario's 52-week region × SKU history (a sample of
+   SKUs), the last 4 weeks held out.
+3. `public`: real series shipped in installed packages: the weekly Mauna Loa CO₂ record
+   (statsmodels, gaps interpolated), AirPassengers (statsforecast), electrical-equipment
+   orders (statsmodels), each with its last season held out.
+Library defaults: seasonal naive, MSTL (statsforecast, default trend model), LightGBM through
+mlforecast with the promotion feature (default trees, lags 1–4 and 52), and their plain mean.
+Coverage: the share of held-out outcomes inside p10..p90 (80 %) and p5..p95 (90 %), per
+level; and inside the backtest, each origin's band calibrated on the other origins.
 Writes benchmarks/results/forecast.json atomically.
 """
 
@@ -17,9 +25,9 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
-from datetime import UTC, date, datetime
+import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,232 +37,246 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fwdnet.logistics.forecast.engine import Backtest, cross_validate  # noqa: E402
-from fwdnet.logistics.forecast.history import ID, History, validate_history  # noqa: E402
-from fwdnet.logistics.forecast.metrics import score_levels  # noqa: E402
-from fwdnet.logistics.forecast.models import ModelName  # noqa: E402
+from benchmarks.forecast_panel import make_panel  # noqa: E402
+from fwdnet.logistics.forecast.history import DS, ID, Y, validate_history  # noqa: E402
+from fwdnet.logistics.forecast.intervals import calibrate, coverage  # noqa: E402
+from fwdnet.logistics.forecast.pipeline import (  # noqa: E402
+    DEFAULT_MODELS,
+    ForecastRun,
+    describe,
+    run_forecast,
+)
+from fwdnet.logistics.kernel.files import write_json_atomic  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "forecast.json"
-M = ModelName
 
 
 def log(msg: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
 
 
-def _split_scores(bt: Backtest, history: History, n_select: int, levels: dict[str, str | None],
-                  tags: pd.DataFrame | None) -> dict[str, Any]:
-    """Select by total WAPE on the first `n_select` origins, score every model on the rest."""
-    cutoffs = sorted(bt.frame["cutoff"].unique())
-    sel = bt.frame[bt.frame["cutoff"].isin(cutoffs[:n_select])]
-    test = bt.frame[bt.frame["cutoff"].isin(cutoffs[n_select:])]
-    models = [m.value for m in bt.models]
-    sel_wape = {m: float((sel[m] - sel["y"]).abs().sum() / sel["y"].sum()) for m in models}
-    chosen = min(models, key=lambda m: sel_wape[m])
-    scores = score_levels(test, history.frame, models, bt.season, tags=tags, levels=levels)
-    return {
-        "selection_cutoffs": [str(pd.Timestamp(c).date()) for c in cutoffs[:n_select]],
-        "test_cutoffs": [str(pd.Timestamp(c).date()) for c in cutoffs[n_select:]],
-        "selection_wape": {m: round(v, 4) for m, v in sel_wape.items()},
-        "chosen_model": chosen,
-        "test_scores": [{k: (round(v, 4) if isinstance(v, float) else v)
-                         for k, v in s.__dict__.items()} for s in scores],
-        "series_scored": int(bt.frame[ID].nunique()),
-        "series_excluded_short": len(bt.excluded),
-        "notes": list(bt.notes),
+def wape(f: pd.Series, y: pd.Series) -> float:
+    return float((f - y).abs().sum() / y.abs().sum())
+
+
+def library_defaults(hist: pd.DataFrame, future: pd.DataFrame | None, horizon: int,
+                     freq: str, season: int) -> pd.DataFrame:
+    """unique_id, ds and the library-default forecasts a new user would try first."""
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+    from statsforecast import StatsForecast
+    from statsforecast.models import MSTL, Naive, SeasonalNaive
+
+    df = hist[[ID, DS, Y]]
+    models: list[Any] = [SeasonalNaive(season, alias="seasonal_naive"), Naive(alias="naive")]
+    if hist.groupby(ID).size().min() >= 2 * season:
+        models.append(MSTL(season_length=season, alias="mstl"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = StatsForecast(models=models, freq=freq).forecast(h=horizon, df=df)
+        dyn = [c for c in hist.columns if c not in (ID, DS, Y) and
+               pd.api.types.is_numeric_dtype(hist[c])]
+        lags = sorted({1, 2, 3, 4, season}) if season > 1 else [1, 2, 3, 4]
+        mlf = MLForecast(models={"lgbm": lgb.LGBMRegressor(random_state=0, verbose=-1,
+                                                           n_jobs=1)},
+                         freq=freq, lags=lags, date_features=["month"])
+        mlf.fit(hist[[ID, DS, Y, *dyn]], static_features=[], dropna=False)
+        fc = mlf.predict(horizon, X_df=future[[ID, DS, *dyn]] if dyn and future is not None
+                         else None)
+    out = out.merge(fc, on=[ID, DS], how="left")
+    cols = [c for c in ("seasonal_naive", "naive", "mstl", "lgbm") if c in out.columns]
+    out[cols] = out[cols].clip(lower=0.0)
+    if "mstl" in out.columns:
+        out["mean_mstl_lgbm"] = (out["mstl"] + out["lgbm"]) / 2
+    return out
+
+
+def backtest_coverage(run: ForecastRun, probs: tuple[float, float]) -> dict[str, float]:
+    """Per level: mean over origins of the coverage of a band calibrated on the others."""
+    frame = run.level_backtest
+    if frame is None:
+        frame = run.backtest.assign(level="series")
+    value = "reconciled" if "reconciled" in frame.columns else "ensemble"
+    cuts = sorted(frame["cutoff"].unique())
+    lo, hi = (f"p{100 * p:g}" for p in probs)
+    out = {}
+    for lv, sub in frame.groupby("level", sort=False):
+        got = []
+        for c in cuts:
+            if len(cuts) < 2:
+                break
+            cal = calibrate(sub[sub["cutoff"] != c], value, probs)
+            test = sub[sub["cutoff"] == c].rename(columns={value: "forecast"})
+            got.append(coverage(cal.apply(test[[ID, DS, "forecast", Y]]), lo, hi))
+        out[str(lv)] = round(float(np.mean(got)), 4) if got else float("nan")
+    return out
+
+
+def score_panel(name: str, hist: pd.DataFrame, future: pd.DataFrame | None,
+                actual: pd.DataFrame, *, horizon: int, freq: str, season: int,
+                hierarchy: dict[str, list[str]] | None, windows: int,
+                truth: str | None = None, threads: int = 1) -> dict[str, Any]:
+    """Run library defaults and fwdnet on `hist`, score both on the held-out `actual`."""
+    history = validate_history(hist.rename(columns={DS: "date", Y: "quantity"}), source=name)
+    log(f"{name}: {history.frame[ID].nunique()} series, library defaults …")
+    t0 = time.perf_counter()
+    lib = library_defaults(history.frame, future, horizon, history.pandas_freq, season)
+    t_lib = time.perf_counter() - t0
+    log(f"{name}: fwdnet run …")
+    t0 = time.perf_counter()
+    run = run_forecast(history, horizon=horizon, future=future, models=DEFAULT_MODELS,
+                       n_windows=windows, levels=(80, 90), hierarchy=hierarchy,
+                       season=season, num_threads=threads,
+                       progress=lambda m: log(f"  {m[:160]}"))
+    t_fw = time.perf_counter() - t0
+    act = actual.rename(columns={"date": DS, "quantity": Y})
+    m = act.merge(lib, on=[ID, DS]).merge(run.forecast, on=[ID, DS])
+    # the seasonal naive needs a season of history; without it the naive is the yardstick
+    base = "seasonal_naive" if m["seasonal_naive"].notna().all() else "naive"
+    sn = wape(m[base], m[Y])
+    ratios = {c: round(wape(m[c], m[Y]) / sn, 4) for c in
+              ("seasonal_naive", "naive", "mstl", "lgbm", "mean_mstl_lgbm", "forecast")
+              if c in m.columns and m[c].notna().all()}
+    ratios["fwdnet"] = ratios.pop("forecast")
+    if truth:
+        ratios["true_mean_noise_floor"] = round(wape(m[truth], m[Y]) / sn, 4)
+    log(f"{name}: WAPE / {base} {ratios}; held-out 80 % coverage "
+        f"{coverage(m, 'p10', 'p90'):.3f}")
+    block: dict[str, Any] = {
+        "series": int(history.frame[ID].nunique()), "horizon": horizon,
+        "history_periods": int(history.frame.groupby(ID).size().max()),
+        "baseline": base, "wape_baseline": round(sn, 4),
+        "wape_ratio_to_baseline": ratios,
+        "coverage_held_out": {"series": {
+            "p10_p90": round(coverage(m, "p10", "p90"), 4),
+            "p5_p95": round(coverage(m, "p5", "p95"), 4)}},
+        "coverage_backtest_leave_one_origin_out": {
+            "p10_p90": backtest_coverage(run, (0.1, 0.9)),
+            "p5_p95": backtest_coverage(run, (0.05, 0.95))},
+        "fwdnet": describe(run),
+        "seconds": {"library_defaults": round(t_lib, 1), "fwdnet": round(t_fw, 1)},
     }
+    if hierarchy and len(run.levels):
+        block["levels_held_out"] = level_scores(history, hierarchy, act, lib, run)
+        block["coverage_held_out"].update({
+            lv: v for lv, v in block["levels_held_out"]["coverage_p10_p90"].items()})
+    return block
 
 
-def _score(block: dict[str, Any], level: str, model: str) -> float:
-    return float(next(s["wape"] for s in block["test_scores"]
-                      if s["level"] == level and s["model"] == model))
+def level_scores(history: Any, hierarchy: dict[str, list[str]], act: pd.DataFrame,
+                 lib: pd.DataFrame, run: ForecastRun) -> dict[str, Any]:
+    """WAPE of fwdnet's reconciled levels vs the summed baseline, and level coverage."""
+    from fwdnet.logistics.forecast.reconcile import aggregate_frame
+
+    cols = sorted({c for keys in hierarchy.values() for c in keys})
+    tags = history.frame.groupby(ID)[cols].first().reset_index()
+    base = "seasonal_naive" if lib["seasonal_naive"].notna().all() else "naive"
+    truth = aggregate_frame(act[[ID, DS, Y]].merge(lib[[ID, DS, base]], on=[ID, DS]),
+                            tags, hierarchy, sums=(Y, base))
+    got = truth.merge(run.levels, on=["level", ID, DS])
+    out: dict[str, Any] = {"baseline": base, "wape_fwdnet": {}, "wape_baseline": {},
+                           "coverage_p10_p90": {}}
+    for lv, g in got.groupby("level"):
+        out["wape_fwdnet"][str(lv)] = round(wape(g["forecast"], g[Y]), 4)
+        out["wape_baseline"][str(lv)] = round(wape(g[base], g[Y]), 4)
+        out["coverage_p10_p90"][str(lv)] = round(coverage(g, "p10", "p90"), 4)
+    out["not_worse_than_baseline"] = {
+        lv: out["wape_fwdnet"][lv] <= out["wape_baseline"][lv] + 1e-12
+        for lv in out["wape_fwdnet"]}
+    return out
 
 
-def scenario_block(toml: Path, n_skus: int, models: list[ModelName], *, horizon: int,
-                   windows: int, n_select: int, threads: int, n_estimators: int,
-                   seed: int, min_weeks: int = 0) -> dict[str, Any]:
+def panel_block(seed: int, skus: int, threads: int) -> dict[str, Any]:
+    p = make_panel(seed=seed, skus=skus)
+    hist = p.history.rename(columns={"date": DS, "quantity": Y})
+    fut = p.future.rename(columns={"date": DS})
+    act = p.actual.rename(columns={"date": DS})
+    return score_panel(f"panel(seed={seed})", hist, fut, act, horizon=p.horizon,
+                       freq="W-MON", season=52, windows=3, truth="mean", threads=threads,
+                       hierarchy={"total": [], "region": ["region"],
+                                  "category": ["category"], "sku": ["sku"]})
+
+
+def scenario_block(skus: int, seed: int, threads: int) -> dict[str, Any]:
     from fwdnet.logistics.forecast.scenario import scenario_frame
     from fwdnet.logistics.network.load import load_scenario
 
-    sc = load_scenario(toml)
-    frame = scenario_frame(sc)
+    sc = load_scenario(ROOT / "scenarios" / "default.toml")
+    frame = scenario_frame(sc).rename(columns={"date": DS, "quantity": Y})
     rng = np.random.default_rng(seed)
-    skus = np.array([k.id for k in sc.network.skus])
-    pick = set(rng.choice(skus, size=min(n_skus, len(skus)), replace=False))
-    frame = frame[frame[ID].str.split("|").str[1].isin(pick)]
-    sizes = frame.groupby(ID)[ID].transform("size")
-    dropped = int(frame.loc[sizes < min_weeks, ID].nunique())
-    frame = frame[sizes >= min_weeks]
-    history = validate_history(frame, source=str(toml), freq="W")
-    log(f"  {history.frame[ID].nunique()} series, {len(history.frame)} rows, "
-        f"{sc.history.weeks} weeks")
-    t0 = time.perf_counter()
-    bt = cross_validate(history, horizon=horizon, n_windows=windows, step=horizon,
-                        models=models, num_threads=threads, n_estimators=n_estimators, seed=seed)
-    elapsed = time.perf_counter() - t0
-    tags = history.frame.groupby(ID)[["region", "category"]].first().reset_index()
-    tags["sku"] = tags[ID].str.split("|").str[1]
-    levels = {"region_sku": ID, "sku": "sku", "category": "category", "region": "region",
-              "total": None}
-    block = _split_scores(bt, history, n_select, levels, tags)
-    block["interval_coverage_last_origin"] = {
-        "conformal_lgbm": coverage(history, bt, threads, n_estimators, seed),
-        "backtest_sigma_lgbm": sigma_coverage(bt, M.LGBM),
-    }
-    block.update(history_weeks=sc.history.weeks, skus_sampled=len(pick), horizon_weeks=horizon,
-                 backtest_seconds=round(elapsed, 1), unit="region × SKU weekly units",
-                 series_dropped_shorter_than_min_weeks=dropped, min_weeks=min_weeks)
+    ids = np.array([k.id for k in sc.network.skus])
+    pick = set(rng.choice(ids, size=min(skus, len(ids)), replace=False).tolist())
+    frame = frame[frame[ID].str.split("|").str[1].isin(pick)].copy()
+    frame["sku"] = frame[ID].str.split("|").str[1]
+    last = frame[DS].max()
+    cut = last - pd.Timedelta(weeks=4)
+    hist = frame[frame[DS] <= cut]
+    # series launched in the last weeks have nothing to learn from: cold start covers them
+    act = frame[frame[DS] > cut][[ID, DS, Y]]
+    fut = frame[frame[DS] > cut][[ID, DS, "promo_lift"]]
+    block = score_panel("scenario(default, 52 weeks)", hist, fut, act, horizon=4,
+                        freq="W-MON", season=52, windows=3, threads=threads,
+                        hierarchy={"total": [], "region": ["region"],
+                                   "category": ["category"]})
+    block["note"] = ("48 weeks of history before the origin: no seasonal naive (a season "
+                     "is 52 weeks) and no MSTL (two seasons), so the yardstick is the naive")
     return block
 
 
-def coverage(history: History, bt: Backtest, threads: int, n_estimators: int,
-             seed: int) -> dict[str, Any]:
-    """Share of actuals inside the lgbm 80 % / 90 % conformal intervals from the last origin."""
-    from fwdnet.logistics.forecast.engine import predict
-
-    f = history.frame
-    cut = bt.frame["cutoff"].max()
-    train = validate_history(f[f["ds"] <= cut].rename(columns={"ds": "date", "y": "quantity"}),
-                             source="train", freq="W")
-    future = f[f["ds"] > cut][[ID, "ds", "promo_lift"]].rename(columns={"ds": "date"})
-    fc = predict(train, horizon=bt.horizon, model=M.LGBM, levels=(80, 90), future=future,
-                 num_threads=threads, seed=seed, n_estimators=n_estimators)
-    got = fc.merge(f[[ID, "ds", "y"]], on=[ID, "ds"], how="inner")
-    return {
-        "origin": str(pd.Timestamp(cut).date()), "rows": len(got),
-        "p10_p90": round(float(((got["y"] >= got["p10"]) & (got["y"] <= got["p90"])).mean()), 4),
-        "p5_p95": round(float(((got["y"] >= got["p5"]) & (got["y"] <= got["p95"])).mean()), 4),
-        "nominal": {"p10_p90": 0.8, "p5_p95": 0.9},
-    }
-
-
-def sigma_coverage(bt: Backtest, model: ModelName) -> dict[str, Any]:
-    """μ ± zσ with σ = RMSE over the earlier origins, checked on the last origin's actuals.
-
-    This is the σ `fwdnet replenish` uses for safety stock; the one-sided 95 % share is the
-    cycle-service view (actual ≤ μ + 1.645σ).
-    """
-    from fwdnet.logistics.forecast.engine import residual_sigma
-
-    f = bt.frame
-    last = f["cutoff"].max()
-    earlier = Backtest(frame=f[f["cutoff"] < last], models=bt.models, horizon=bt.horizon,
-                       season=bt.season, excluded=bt.excluded, notes=bt.notes)
-    sigma = residual_sigma(earlier, model)
-    test = f[f["cutoff"] == last].copy()
-    test["sigma"] = test[ID].map(sigma)
-    mu, y, sd = test[model.value], test["y"], test["sigma"]
-    return {
-        "origin": str(pd.Timestamp(last).date()), "rows": len(test),
-        "mu_pm_1.2816_sigma": round(float(((y >= mu - 1.2816 * sd) & (y <= mu + 1.2816 * sd))
-                                          .mean()), 4),
-        "y_le_mu_plus_1.645_sigma": round(float((y <= mu + 1.6449 * sd).mean()), 4),
-        "nominal": {"mu_pm_1.2816_sigma": 0.8, "y_le_mu_plus_1.645_sigma": 0.95},
-    }
-
-
-def real_block(name: str, df: pd.DataFrame, *, horizon: int, windows: int, n_select: int,
-               threads: int) -> dict[str, Any]:
-    history = validate_history(df, source=name)
-    models = [M.NAIVE, M.SEASONAL_NAIVE, M.ETS, M.THETA, M.LGBM]
-    bt = cross_validate(history, horizon=horizon, n_windows=windows, step=horizon,
-                        models=models, season=12, num_threads=threads, n_estimators=200)
-    block = _split_scores(bt, history, n_select, {"series": ID}, None)
-    chosen = block["chosen_model"]
-    block["chosen_test_wape"] = _score(block, "series", chosen)
-    block["ets_test_wape"] = _score(block, "series", "ets")
-    block["target_not_worse_than_ets"] = block["chosen_test_wape"] <= block["ets_test_wape"] + 1e-12
-    block["observations"] = len(df)
-    return block
-
-
-def real_series() -> dict[str, pd.DataFrame]:
+def public_block(threads: int) -> dict[str, Any]:
     from statsforecast.utils import AirPassengersDF
-    from statsmodels.datasets import elec_equip
+    from statsmodels.datasets import co2, elec_equip
 
-    air = AirPassengersDF.rename(columns={"ds": "date", "y": "quantity"}).assign(
-        unique_id="air_passengers")
+    out: dict[str, Any] = {}
+    c = co2.load_pandas().data["co2"].interpolate().iloc[-6 * 52:]
     ee = elec_equip.load_pandas().data
-    elec = pd.DataFrame({"unique_id": "elec_equip", "date": ee.index,
-                         "quantity": ee.iloc[:, 0].to_numpy()})
-    return {"air_passengers": air[["unique_id", "date", "quantity"]], "elec_equip": elec}
+    sets = {
+        "co2_weekly": (pd.DataFrame({ID: "co2", DS: c.index, Y: c.to_numpy()}), 52, 52),
+        "air_passengers": (AirPassengersDF.assign(unique_id="air"), 12, 12),
+        "elec_equip": (pd.DataFrame({ID: "elec", DS: ee.index,
+                                     Y: ee.iloc[:, 0].to_numpy()}), 12, 12),
+    }
+    for name, (df, season, horizon) in sets.items():
+        df = df.sort_values(DS)
+        cut = df[DS].iloc[-horizon - 1]
+        hist, act = df[df[DS] <= cut], df[df[DS] > cut]
+        freq = pd.infer_freq(df[DS]) or "MS"
+        out[name] = score_panel(name, hist, None, act, horizon=horizon, freq=freq,
+                                season=season, windows=3, hierarchy=None, threads=threads)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--skus", type=int, default=400, help="SKUs sampled (× 12 regions)")
-    ap.add_argument("--quick", action="store_true", help="100 SKUs, fewer trees")
+    ap.add_argument("--quick", action="store_true", help="smaller panel and scenario sample")
+    ap.add_argument("--seeds", default="7,11", help="held-out panel seeds")
+    ap.add_argument("--skus", type=int, default=300, help="scenario SKUs sampled (× 12)")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args()
-    n_skus = 100 if a.quick else a.skus
-    n_est = 150 if a.quick else 300
     started = time.perf_counter()
     result: dict[str, Any] = {
         "command": "python benchmarks/forecast.py " + " ".join(sys.argv[1:]),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
-                    "note": "shared 2-core machine, other agents running"},
-        "protocol": "rolling origins, step = horizon; model chosen by total WAPE on the "
-                    "earlier origins, all scores below are on the later (unseen) origins; "
-                    "aggregate levels are bottom-up sums of region × SKU forecasts",
+                    "note": "shared 2-core machine, other engineers running"},
+        "protocol": "held-out future after a forecast origin; WAPE ratios to the seasonal "
+                    "naive on the same rows; fwdnet = run_forecast with its default models "
+                    f"({', '.join(m.value for m in DEFAULT_MODELS)}), 3 backtest origins",
     }
-    scen_models = [M.NAIVE, M.WINDOW_AVERAGE, M.ETS, M.CROSTON, M.LGBM]
-
-    log("scenario (committed default, 52 weeks) …")
-    result["scenario_52w"] = scenario_block(
-        ROOT / "scenarios" / "default.toml", n_skus, scen_models, horizon=4, windows=5,
-        n_select=2, threads=a.threads, n_estimators=n_est, seed=a.seed)
-    b = result["scenario_52w"]
-    b["seasonal_naive"] = ("not evaluable: with 52 weeks no origin has a full season of "
-                           "history; see scenario_104w")
-    b["chosen_vs_naive_region_sku_wape_improvement"] = round(
-        1 - _score(b, "region_sku", b["chosen_model"]) / _score(b, "region_sku", "naive"), 4)
-
-    log("scenario generator, same seed, 104 weeks of history …")
-    from fwdnet.scenarios.generate import Sizes, generate
-
-    with tempfile.TemporaryDirectory() as tmp:
-        toml = generate(Path(tmp), "bench104", Sizes(history_weeks=104), 20260101,
-                        date(2026, 1, 1))
-        result["scenario_104w"] = scenario_block(
-            toml, n_skus, [M.SEASONAL_NAIVE, *scen_models], horizon=4, windows=5, n_select=2,
-            threads=a.threads, n_estimators=n_est, seed=a.seed, min_weeks=52 + 5 * 4)
-    b = result["scenario_104w"]
-    improvement = (1 - _score(b, "region_sku", b["chosen_model"])
-                   / _score(b, "region_sku", "seasonal_naive"))
-    b["chosen_vs_seasonal_naive_region_sku_wape_improvement"] = round(improvement, 4)
-    b["improvement_by_level"] = {
-        lv: round(1 - _score(b, lv, b["chosen_model"]) / _score(b, lv, "seasonal_naive"), 4)
-        for lv in ("region_sku", "sku", "category", "region", "total")}
-    b["target_beats_seasonal_naive_by_15pct"] = improvement >= 0.15
-
-    result["real"] = {}
-    for name, df in real_series().items():
-        log(f"real series {name} …")
-        result["real"][name] = real_block(name, df, horizon=12, windows=4, n_select=2,
-                                          threads=a.threads)
+    skus = 60 if a.quick else 120
+    result["panel"] = {f"seed_{s}": panel_block(int(s), skus, a.threads)
+                       for s in a.seeds.split(",") if s.strip()}
+    result["scenario"] = scenario_block(100 if a.quick else a.skus, 0, a.threads)
+    result["public"] = public_block(a.threads)
     result["seconds_total"] = round(time.perf_counter() - started, 1)
-
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".forecast.", dir=a.out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, indent=2)
-    os.chmod(tmp_name, 0o644)
-    os.replace(tmp_name, a.out)
-    s52, s104 = result["scenario_52w"], result["scenario_104w"]
-    c52, c104 = s52["chosen_model"], s104["chosen_model"]
-    log(f"52w: chosen {c52}, region×SKU WAPE {_score(s52, 'region_sku', c52):.3f} vs naive "
-        f"{_score(s52, 'region_sku', 'naive'):.3f}")
-    log(f"104w: chosen {c104}, region×SKU WAPE {_score(s104, 'region_sku', c104):.3f} vs "
-        f"seasonal naive {_score(s104, 'region_sku', 'seasonal_naive'):.3f} "
-        f"({improvement:+.1%})")
-    for name, blk in result["real"].items():
-        log(f"{name}: chosen {blk['chosen_model']} test WAPE {blk['chosen_test_wape']:.4f}, "
-            f"ETS {blk['ets_test_wape']:.4f}")
+    write_json_atomic(a.out, json.loads(json.dumps(result, default=str)), indent=2)
+    for key, blk in [*result["panel"].items(), ("scenario", result["scenario"]),
+                     *result["public"].items()]:
+        log(f"{key}: WAPE / {blk['baseline']} {blk['wape_ratio_to_baseline']}; "
+            f"held-out 80 % coverage {blk['coverage_held_out']['series']['p10_p90']}")
     log(f"wrote {a.out}")
 
 

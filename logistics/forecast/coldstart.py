@@ -90,17 +90,24 @@ def cold_start(
             rows.append(pd.DataFrame({ID: uid, DS: dates,
                                       **{c: np.full(horizon, mean) for c in value_cols}}))
         return pd.concat(rows, ignore_index=True)
-    cache: dict[tuple[str, ...], pd.DataFrame] = {}
-    for uid, group, first, scale in targets:
+    if not targets:
+        return pd.DataFrame(columns=[ID, DS, *value_cols])
+    cache: dict[tuple[str, ...], np.ndarray] = {}
+    blocks = []
+    for _, group, _, _ in targets:
         key = tuple(group.values())
         if key not in cache:
-            cache[key] = profile(group)
-        prof = cache[key]
-        dates = pd.date_range(first, periods=horizon, freq=history.pandas_freq)
-        part = pd.DataFrame({ID: uid, DS: dates})
-        for c in value_cols:
-            part[c] = prof[c].to_numpy()[:horizon] * scale
-        rows.append(part)
-    if not rows:
-        return pd.DataFrame(columns=[ID, DS, *value_cols])
-    return pd.concat(rows, ignore_index=True)
+            cache[key] = profile(group)[value_cols].to_numpy(dtype=np.float64)[:horizon]
+        blocks.append(cache[key])
+    scale = np.array([t[3] for t in targets])
+    values = np.stack(blocks) * scale[:, None, None]  # (targets, horizon, columns)
+    firsts = pd.DatetimeIndex([t[2] for t in targets])
+    dates = np.empty((len(targets), horizon), dtype="datetime64[ns]")
+    for first in firsts.unique():  # few distinct start dates: one date range each
+        dates[firsts == first] = pd.date_range(first, periods=horizon,
+                                               freq=history.pandas_freq).to_numpy()
+    out = pd.DataFrame({ID: np.repeat([t[0] for t in targets], horizon),
+                        DS: dates.ravel()})
+    for j, c in enumerate(value_cols):
+        out[c] = values[:, :, j].ravel()
+    return out

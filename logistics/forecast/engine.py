@@ -11,10 +11,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fwdnet.logistics.errors import InputError
-from fwdnet.logistics.forecast.features import CALENDAR_FEATURES, calendar_features
+from fwdnet.logistics.forecast.baselines import FAST, cross_validate_fast, forecast_fast
+from fwdnet.logistics.forecast.features import (
+    CALENDAR_FEATURES,
+    add_neighbours,
+    calendar_features,
+)
 from fwdnet.logistics.forecast.history import DS, ID, History, Y
 from fwdnet.logistics.forecast.models import ModelName, global_model, stat_model
 
@@ -34,8 +39,20 @@ class Backtest:
     notes: tuple[str, ...]  # models skipped and why
 
 
-def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
-    """History frame + calendar features, text features as pandas categories."""
+def _dynamic(history: History) -> list[str]:
+    """The user's known-future numeric features (calendar features are added by us)."""
+    return [c for c in history.dynamic_features if c not in CALENDAR_FEATURES]
+
+
+def _prepare(history: History, future: pd.DataFrame | None = None
+             ) -> tuple[pd.DataFrame, list[str], pd.DataFrame | None]:
+    """History frame + calendar and neighbour features, text features as pandas categories.
+
+    With `future` (the grid of `future_frame`), neighbour features (`promo_prev`,
+    `promo_next`) run across the forecast origin, and the future grid gets them too.
+    """
+    import pandas as pd
+
     cal = calendar_features(history.frame[DS].unique(), history.freq,
                             month_end=history.pandas_freq == "ME")
     df = history.frame.merge(cal, on=DS, how="left")
@@ -44,14 +61,28 @@ def _prepare(history: History) -> tuple[pd.DataFrame, list[str]]:
     df = df.drop(columns=[c for c in history.static_features if c not in static])
     for c in static:
         df[c] = df[c].astype("category")
-    return df, static
+    dynamic = _dynamic(history)
+    if dynamic:
+        if future is None:
+            df = add_neighbours(df, dynamic)
+        else:
+            both = pd.concat([df[[ID, DS, *dynamic]], future[[ID, DS, *dynamic]]],
+                             ignore_index=True)
+            both = add_neighbours(both, dynamic)
+            extra = [f"{c}_{side}" for c in dynamic for side in ("prev", "next")]
+            n = len(df)
+            df = pd.concat([df.reset_index(drop=True),
+                            both.iloc[:n][extra].reset_index(drop=True)], axis=1)
+            future = pd.concat([future.reset_index(drop=True),
+                                both.iloc[n:][extra].reset_index(drop=True)], axis=1)
+    return df, static, future
 
 
 def _lengths(history: History) -> pd.Series:
     return history.frame.groupby(ID, sort=False).size()
 
 
-MAX_CATEGORIES = 200  # text features with more distinct values are not fed to LightGBM
+MAX_CATEGORIES = 50  # text features with more values (ids such as sku) are levels, not inputs
 MIN_FIT = 8  # periods a model fits on before the earliest conformal/backtest origin
 
 
@@ -90,18 +121,27 @@ def cross_validate(
             f"{horizon}, step {step}, plus {MIN_FIT} to fit); longest has "
             f"{int(lengths.max())}: use a smaller --horizon or fewer windows",
             source=history.source)
-    df, static = _prepare(history)
+    df, static, _ = _prepare(history)
     df = df[df[ID].isin(keep)].reset_index(drop=True)
     notes: list[str] = []
     chosen = list(dict.fromkeys(models))
     shortest_train = int(lengths[keep].min()) - test_span
-    if ModelName.SEASONAL_NAIVE in chosen and shortest_train < m:
-        chosen.remove(ModelName.SEASONAL_NAIVE)
-        notes.append(f"seasonal_naive skipped: season {m} needs {m} periods before the first "
-                     f"origin, the shortest series has {shortest_train}")
+    for name in list(chosen):
+        need_fit = name.seasons_needed() * m
+        if need_fit and (m < 2 or shortest_train < need_fit):
+            chosen.remove(name)
+            notes.append(f"{name.value} skipped: season {m} needs {need_fit} periods before "
+                         f"the first origin, the shortest series has {shortest_train}")
+    if not chosen:
+        raise InputError("no model can be backtested on this history: "
+                         + "; ".join(notes), source=history.source)
 
     parts: list[pd.DataFrame] = []
-    stat = [n for n in chosen if not n.is_global]
+    fast = [n for n in chosen if n in FAST]
+    if fast:
+        parts.append(cross_validate_fast(df[[ID, DS, Y]], fast, horizon=horizon,
+                                         n_windows=n_windows, step=step, season=m))
+    stat = [n for n in chosen if not n.is_global and n not in FAST]
     if stat:
         from statsforecast import StatsForecast
 
@@ -113,13 +153,9 @@ def cross_validate(
                                      step_size=step)
         parts.append(cv.reset_index(drop=True) if ID in cv.columns else cv.reset_index())
     if ModelName.LGBM in chosen:
-        mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
-                           seed=seed, n_estimators=n_estimators)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "null values in lag52": NaN lags are intended
-            cv = mlf.cross_validation(df, n_windows=n_windows, h=horizon, step_size=step,
-                                      static_features=static, dropna=False)
-        parts.append(cv)
+        parts.append(_global_cv(history, df, static, horizon=horizon, n_windows=n_windows,
+                                step=step, season=m, num_threads=num_threads, seed=seed,
+                                n_estimators=n_estimators))
     frame = parts[0]
     for extra in parts[1:]:
         frame = frame.merge(extra.drop(columns=[Y]), on=[ID, DS, "cutoff"], how="inner")
@@ -129,6 +165,71 @@ def cross_validate(
     frame[cols] = frame[cols].clip(lower=0.0)  # demand is never negative
     return Backtest(frame=frame[[ID, DS, "cutoff", Y, *cols]], models=tuple(chosen),
                     horizon=horizon, season=m, excluded=excluded, notes=tuple(notes))
+
+
+MAX_TRAIN_ROWS = 300_000  # the global model learns from a seeded sample of series above this
+
+
+def _sample_ids(df: pd.DataFrame, seed: int) -> list[str] | None:
+    """A seeded sample of series holding about MAX_TRAIN_ROWS rows (None: use them all)."""
+    import numpy as np
+
+    if len(df) <= MAX_TRAIN_ROWS:
+        return None
+    ids = np.sort(df[ID].astype(str).unique())
+    keep = max(1, int(len(ids) * MAX_TRAIN_ROWS / len(df)))
+    pick = np.random.default_rng(seed).choice(len(ids), size=keep, replace=False)
+    return [str(x) for x in ids[np.sort(pick)]]
+
+
+def _fit_global(mlf: Any, df: pd.DataFrame, static: list[str], x_df: pd.DataFrame,
+                horizon: int, seed: int) -> pd.DataFrame:
+    """Fit the global model (on a sample of series when the panel is big), forecast all."""
+    import pandas as pd
+
+    sample = _sample_ids(df, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NaN seasonal lags are intended
+        if sample is None:
+            mlf.fit(df, static_features=static, dropna=False)
+            fc = mlf.predict(horizon, X_df=x_df)
+        else:
+            mlf.fit(df[df[ID].isin(set(sample))], static_features=static, dropna=False)
+            fc = mlf.predict(horizon, new_df=df, X_df=x_df)
+    fc[ID] = fc[ID].astype(str)
+    return pd.DataFrame(fc)
+
+
+def _global_cv(history: History, df: pd.DataFrame, static: list[str], *, horizon: int,
+               n_windows: int, step: int, season: int, num_threads: int, seed: int,
+               n_estimators: int) -> pd.DataFrame:
+    """Rolling-origin forecasts of the global model: mlforecast's own cross-validation, or
+    (big panels whose series share an end date) a refit on a sample of series per origin."""
+    import pandas as pd
+
+    mlf = global_model(history.freq, history.pandas_freq, season, num_threads=num_threads,
+                       seed=seed, n_estimators=n_estimators)
+    ends = df.groupby(ID, sort=False, observed=True)[DS].max()
+    if _sample_ids(df, seed) is None or ends.nunique() != 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "null values in lag52": NaN lags are intended
+            return pd.DataFrame(mlf.cross_validation(df, n_windows=n_windows, h=horizon,
+                                                     step_size=step, static_features=static,
+                                                     dropna=False))
+    dates = pd.DatetimeIndex(sorted(df[DS].unique()))
+    feats = [c for c in df.columns if c not in (Y, *static)]
+    parts = []
+    for w in range(n_windows):
+        cut = dates[len(dates) - 1 - horizon - (n_windows - 1 - w) * step]
+        train = df[df[DS] <= cut]
+        test = df[(df[DS] > cut) & (df[DS] <= dates[dates.get_loc(cut) + horizon])]
+        fc = _fit_global(global_model(history.freq, history.pandas_freq, season,
+                                      num_threads=num_threads, seed=seed,
+                                      n_estimators=n_estimators),
+                         train, static, test[feats], horizon, seed)
+        fc = fc.merge(test[[ID, DS, Y]].assign(**{ID: test[ID].astype(str)}), on=[ID, DS])
+        parts.append(fc.assign(cutoff=cut))
+    return pd.concat(parts, ignore_index=True)
 
 
 def quantile_columns(levels: Sequence[int]) -> list[str]:
@@ -150,21 +251,35 @@ def _rename_levels(fc: pd.DataFrame, model: str, levels: Sequence[int]) -> pd.Da
     return out
 
 
-def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
-                  ids: Sequence[str]) -> pd.DataFrame:
-    """unique_id × future dates with calendar features and the user's future features."""
+def future_dates(history: History, ids: Sequence[str], horizon: int) -> pd.DataFrame:
+    """unique_id × the `horizon` periods after each series' last date (vectorised)."""
+    import numpy as np
     import pandas as pd
 
-    last = history.frame.groupby(ID, sort=False)[DS].max()
-    rows = []
-    for uid in ids:
-        dates = pd.date_range(last[uid], periods=horizon + 1, freq=history.pandas_freq)[1:]
-        rows.append(pd.DataFrame({ID: uid, DS: dates}))
-    grid = pd.concat(rows, ignore_index=True)
+    last = history.frame.groupby(ID, sort=False)[DS].max().reindex(list(ids))
+    parts = []
+    for when, uids in last.groupby(last, sort=True).groups.items():
+        dates = pd.date_range(when, periods=horizon + 1, freq=history.pandas_freq)[1:]
+        parts.append(pd.DataFrame({ID: np.repeat(np.asarray(uids, dtype=object), horizon),
+                                   DS: np.tile(dates.to_numpy(), len(uids))}))
+    grid = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({ID: [], DS: []})
+    return grid.sort_values([ID, DS], kind="stable").reset_index(drop=True)
+
+
+def future_frame(history: History, horizon: int, future: pd.DataFrame | None,
+                  ids: Sequence[str], *, future_source: str = "features") -> pd.DataFrame:
+    """unique_id × future dates with calendar features and the user's future features.
+
+    A future feature table that misses a series' date or leaves a value empty stops with the
+    file, the row (or the missing unique_id and date) and the column.
+    """
+    import pandas as pd
+
+    grid = future_dates(history, ids, horizon)
     cal = calendar_features(grid[DS].unique(), history.freq,
                             month_end=history.pandas_freq == "ME")
     grid = grid.merge(cal, on=DS, how="left")
-    dynamic = [c for c in history.dynamic_features if c not in CALENDAR_FEATURES]
+    dynamic = _dynamic(history)
     if dynamic:
         if future is None:
             raise InputError(
@@ -174,18 +289,80 @@ def _future_frame(history: History, horizon: int, future: pd.DataFrame | None,
         fut = future.rename(columns={"date": DS}).copy()
         missing = [c for c in (ID, DS, *dynamic) if c not in fut.columns]
         if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)} in the future features",
-                             source="features")
+            raise InputError(f"missing column(s) {', '.join(missing)}; expected unique_id,date,"
+                             f"{','.join(dynamic)}", source=future_source)
         fut[ID] = fut[ID].astype(str)
         fut[DS] = pd.to_datetime(fut[DS], errors="coerce")
-        grid = grid.merge(fut[[ID, DS, *dynamic]], on=[ID, DS], how="left")
-        gap = grid[dynamic].isna().any(axis=1).to_numpy()
-        if gap.any():
-            r = grid.loc[gap].iloc[0]
+        fut["_row"] = range(2, len(fut) + 2)
+        for c in dynamic:
+            fut[c] = pd.to_numeric(fut[c], errors="coerce")
+        fut = fut.drop_duplicates([ID, DS])
+        grid = grid.merge(fut[[ID, DS, "_row", *dynamic]], on=[ID, DS], how="left")
+        absent = grid["_row"].isna().to_numpy()
+        if absent.any():
+            r = grid.loc[absent].iloc[0]
             raise InputError(
-                f"no future value for unique_id {r[ID]!r} at {r[DS].date()}; expected a row "
-                f"for every series and each of the {horizon} future dates", source="features")
+                f"no row for unique_id {r[ID]!r} and date {r[DS].date()}; expected "
+                f"{','.join(dynamic)} for every series on each of the {horizon} dates after "
+                "its history", source=future_source)
+        for c in dynamic:
+            empty = grid[c].isna().to_numpy()
+            if empty.any():
+                r = grid.loc[empty].iloc[0]
+                raise InputError(f"row {int(r['_row'])}: column {c!r}: empty or not a number; "
+                                 "expected a value for every forecast date",
+                                 source=future_source)
+        grid = grid.drop(columns="_row")
     return grid
+
+
+def fit_predict(
+    history: History,
+    *,
+    horizon: int,
+    models: Sequence[ModelName],
+    ids: Sequence[str],
+    season: int | None = None,
+    future: pd.DataFrame | None = None,
+    future_source: str = "features",
+    num_threads: int = 1,
+    seed: int = 0,
+    n_estimators: int = 300,
+) -> pd.DataFrame:
+    """Mean forecasts of several models for series `ids`: `unique_id, ds, <model>…` (≥ 0)."""
+    import pandas as pd
+
+    m = season or history.freq.season
+    x_df = future_frame(history, horizon, future, ids, future_source=future_source)
+    df, static, x_df = _prepare(history, x_df)
+    assert x_df is not None
+    keep = set(ids)
+    df = df[df[ID].isin(keep)].reset_index(drop=True)
+    out = x_df[[ID, DS]].copy()
+    fast = [n for n in models if n in FAST]
+    if fast:
+        out = forecast_fast(df[[ID, DS, Y]], out, fast, season=m)
+    stat = [n for n in models if not n.is_global and n not in FAST]
+    if stat:
+        from statsforecast import StatsForecast
+
+        sf = StatsForecast(models=[stat_model(n, m) for n in stat], freq=history.pandas_freq,
+                           n_jobs=num_threads)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = sf.forecast(h=horizon, df=df[[ID, DS, Y]])
+        fc = fc.reset_index() if ID not in fc.columns else fc
+        fc[ID] = fc[ID].astype(str)
+        out = out.merge(fc[[ID, DS, *[n.value for n in stat]]], on=[ID, DS], how="left")
+    if ModelName.LGBM in models:
+        mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
+                           seed=seed, n_estimators=n_estimators)
+        x = x_df.drop(columns=[c for c in static if c in x_df.columns])
+        fc = _fit_global(mlf, df, static, x, horizon, seed)
+        out = out.merge(fc[[ID, DS, ModelName.LGBM.value]], on=[ID, DS], how="left")
+    cols = [n.value for n in models]
+    out[cols] = out[cols].clip(lower=0.0)
+    return pd.DataFrame(out)
 
 
 def predict(
@@ -213,10 +390,12 @@ def predict(
     lengths = _lengths(history)
     established = [str(x) for x in lengths[lengths >= min_length(horizon)].index]
     short = [str(x) for x in lengths.index if str(x) not in set(established)]
-    df, static = _prepare(history)
     qcols = quantile_columns(levels)
     windows = max(2, min(3, (int(lengths.max()) - horizon) // horizon))
     if established:
+        x_df = future_frame(history, horizon, future, established)
+        df, static, x_df = _prepare(history, x_df)
+        assert x_df is not None
         est = df[df[ID].isin(established)].reset_index(drop=True)
         shortest = int(lengths[established].min())
         windows = max(2, min(windows, (shortest - MIN_FIT) // horizon))
@@ -225,7 +404,6 @@ def predict(
 
             mlf = global_model(history.freq, history.pandas_freq, m, num_threads=num_threads,
                                seed=seed, n_estimators=n_estimators)
-            x_df = _future_frame(history, horizon, future, established)
             x_df = x_df.drop(columns=[c for c in static if c in x_df.columns])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # NaN seasonal lags are intended

@@ -167,3 +167,15 @@ def read_promotions(path: str) -> tuple[PromotionWindow, ...]:
             out.append(PromotionWindow(row.get("name", ""), start, end, lift,
                                        split(row.get("categories")), split(row.get("regions"))))
     return tuple(out)
+
+
+def add_neighbours(frame: pd.DataFrame, columns: Sequence[str], *, id_col: str = "unique_id",
+                   ds_col: str = "ds") -> pd.DataFrame:
+    """Copy of `frame` with `<c>_prev` and `<c>_next`: a known-future feature one period before
+    and after, per series (pre-promotion waiting, post-promotion dip); edges repeat the value."""
+    out = frame.sort_values([id_col, ds_col], kind="stable")
+    for c in columns:
+        g = out.groupby(id_col, sort=False, observed=True)[c]
+        out[f"{c}_prev"] = g.shift(1).fillna(out[c])
+        out[f"{c}_next"] = g.shift(-1).fillna(out[c])
+    return out.loc[frame.index]

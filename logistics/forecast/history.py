@@ -71,7 +71,8 @@ def _fail(source: str, row: int, message: str) -> InputError:
     return InputError(f"row {row}: {message}", source=source)
 
 
-def read_history(path: str | Path, freq: str | None = None) -> History:
+def read_history(path: str | Path, freq: str | None = None, *,
+                 fill_gaps: bool = False) -> History:
     """Read a CSV (optionally .gz) with `unique_id,date,quantity` (+ feature columns)."""
     import pandas as pd
 
@@ -82,7 +83,7 @@ def read_history(path: str | Path, freq: str | None = None) -> History:
         raw = pd.read_csv(p, dtype={"unique_id": str}, keep_default_na=False, na_values=[""])
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"unreadable CSV ({exc})", source=str(p)) from None
-    return validate_history(raw, source=str(p), freq=freq)
+    return validate_history(raw, source=str(p), freq=freq, fill_gaps=fill_gaps)
 
 
 def _infer_pandas_freq(ds: pd.Series, freq: Frequency | None, source: str) -> tuple[Frequency, str]:
@@ -120,9 +121,14 @@ def _infer_pandas_freq(ds: pd.Series, freq: Frequency | None, source: str) -> tu
 
 
 def validate_history(
-    raw: pd.DataFrame, *, source: str = "<data>", freq: str | Frequency | None = None
+    raw: pd.DataFrame, *, source: str = "<data>", freq: str | Frequency | None = None,
+    fill_gaps: bool = False,
 ) -> History:
-    """Check a raw long table and return a sorted, gap-filled `History` (input untouched)."""
+    """Check a raw long table and return a sorted `History` (input untouched).
+
+    A missing period inside a series is an error naming the row after the gap, unless
+    `fill_gaps`: then it is filled with zero demand and reported in `History.filled`.
+    """
     import numpy as np
     import pandas as pd
 
@@ -197,9 +203,31 @@ def validate_history(
                     "features to be numbers", source=source)
 
     f, alias = _infer_pandas_freq(df[DS], fq, source)
+    df["_row"] = rows
     df = df.sort_values([ID, DS], kind="stable").reset_index(drop=True)
-    full, filled = _fill_gaps(df, alias)
+    if not fill_gaps:
+        _refuse_gaps(df, alias, source)
+    full, filled = _fill_gaps(df.drop(columns="_row"), alias)
     return History(frame=full, freq=f, pandas_freq=alias, filled=filled, source=source)
+
+
+def _refuse_gaps(df: pd.DataFrame, alias: str, source: str) -> None:
+    """Stop at the first row that follows a missing period of its series (sorted frame)."""
+    import numpy as np
+    import pandas as pd
+
+    calendar = pd.date_range(df[DS].min(), df[DS].max(), freq=alias)
+    pos = calendar.get_indexer(df[DS])
+    same = (df[ID].to_numpy()[1:] == df[ID].to_numpy()[:-1])
+    jump = np.flatnonzero(same & (np.diff(pos) > 1))
+    if len(jump):
+        i = int(jump[0]) + 1
+        missing = calendar[pos[i - 1] + 1]
+        raise _fail(source, int(df["_row"].iloc[i]),
+                    f"field 'date': series {df[ID].iloc[i]!r} jumps from "
+                    f"{df[DS].iloc[i - 1].date()} to {df[DS].iloc[i].date()} (missing "
+                    f"{missing.date()}); expected one row per period ({alias}), or pass "
+                    "--fill-gaps to count missing periods as zero demand")
 
 
 def _fill_gaps(df: pd.DataFrame, alias: str) -> tuple[pd.DataFrame, tuple[tuple[str, str], ...]]:

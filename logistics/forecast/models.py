@@ -1,4 +1,4 @@
-"""The model menu: planner baselines and ETS/Theta/Croston (statsforecast), LightGBM (mlforecast).
+"""The model menu: planner baselines, ETS/Theta/MSTL/Croston (statsforecast), LightGBM (mlforecast).
 
 Names are the column names in every output, so a planner sees `seasonal_naive`, `ets`, `lgbm`.
 """
@@ -22,6 +22,7 @@ class ModelName(StrEnum):
     WINDOW_AVERAGE = "window_average"  # mean of the last few periods
     ETS = "ets"  # AutoETS (exponential smoothing, model chosen by AICc)
     THETA = "theta"  # AutoTheta
+    MSTL = "mstl"  # STL seasonal decomposition + ETS on the seasonally adjusted series
     CROSTON = "croston"  # CrostonOptimized, for intermittent demand
     ADIDA = "adida"  # aggregate–disaggregate intermittent demand
     IMAPA = "imapa"  # multiple aggregation for intermittent demand
@@ -31,6 +32,10 @@ class ModelName(StrEnum):
     def is_global(self) -> bool:
         return self is ModelName.LGBM
 
+    def seasons_needed(self) -> int:
+        """Full seasons of history a model needs before its first forecast origin."""
+        return {ModelName.SEASONAL_NAIVE: 1, ModelName.MSTL: 2}.get(self, 0)
+
 
 def stat_model(name: ModelName, season: int, *, conformal_h: int | None = None,
                conformal_windows: int = 2) -> Any:
@@ -38,6 +43,7 @@ def stat_model(name: ModelName, season: int, *, conformal_h: int | None = None,
     from statsforecast.models import (
         ADIDA,
         IMAPA,
+        MSTL,
         AutoETS,
         AutoTheta,
         CrostonOptimized,
@@ -61,6 +67,11 @@ def stat_model(name: ModelName, season: int, *, conformal_h: int | None = None,
                                        alias=name.value, prediction_intervals=pi),
         ModelName.THETA: lambda: AutoTheta(season_length=season if season <= 24 else 1,
                                            alias=name.value, prediction_intervals=pi),
+        # MSTL takes long seasons (52 weeks) that ETS cannot; the trend part is a damped or
+        # plain additive ETS chosen by AICc on the seasonally adjusted series
+        ModelName.MSTL: lambda: MSTL(season_length=season,
+                                     trend_forecaster=AutoETS(model="ZZN", season_length=1),
+                                     alias=name.value, prediction_intervals=pi),
         ModelName.CROSTON: lambda: CrostonOptimized(alias=name.value, prediction_intervals=pi),
         ModelName.ADIDA: lambda: ADIDA(alias=name.value, prediction_intervals=pi),
         ModelName.IMAPA: lambda: IMAPA(alias=name.value, prediction_intervals=pi),
@@ -80,12 +91,22 @@ def global_model(freq: Frequency, pandas_freq: str, season: int, *, num_threads:
     from mlforecast import MLForecast
     from mlforecast.lag_transforms import ExponentiallyWeightedMean, RollingMean
 
+    # short lags for the level, a quarter-ago lag that stays observed over a 13-week horizon,
+    # and the same period a season ago (smoothed over 3 periods)
     lags: dict[Frequency, list[int]] = {
         Frequency.DAY: [1, 2, 7, 14, 28],
-        Frequency.WEEK: [1, 2, 3, 4],
+        Frequency.WEEK: [1, 2, 4, 13],
         Frequency.MONTH: [1, 2, 3, 6],
     }
     lag_list = sorted({*lags[freq], season}) if season > 1 else lags[freq]
+    long_lag = {Frequency.DAY: 28, Frequency.WEEK: 13, Frequency.MONTH: 6}[freq]
+    transforms: dict[int, list[Any]] = {
+        1: [RollingMean(window_size=4), RollingMean(window_size=13),
+            ExponentiallyWeightedMean(alpha=0.3)],
+        long_lag: [RollingMean(window_size=13)],
+    }
+    if season > 1:
+        transforms.setdefault(season, []).append(RollingMean(window_size=3))
     date_features: dict[Frequency, list[Any]] = {
         Frequency.DAY: ["dayofweek", "month", week_of_year],
         Frequency.WEEK: ["month", week_of_year],
@@ -93,16 +114,16 @@ def global_model(freq: Frequency, pandas_freq: str, season: int, *, num_threads:
     }
     model = lgb.LGBMRegressor(
         objective="tweedie", tweedie_variance_power=1.2, n_estimators=n_estimators,
-        learning_rate=0.05, num_leaves=31, min_child_samples=20, subsample=0.8,
-        subsample_freq=1, colsample_bytree=0.8, random_state=seed, n_jobs=num_threads,
-        verbose=-1,
+        # fewer trees take bigger steps: the same total shrinkage as 300 trees at 0.05
+        learning_rate=min(0.15, 15.0 / max(n_estimators, 1)), num_leaves=31,
+        min_child_samples=20, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+        random_state=seed, n_jobs=num_threads, verbose=-1,
     )
     return MLForecast(
         models={ModelName.LGBM.value: model},
         freq=pandas_freq,
         lags=lag_list,
-        lag_transforms={1: [RollingMean(window_size=4), RollingMean(window_size=13),
-                            ExponentiallyWeightedMean(alpha=0.3)]},
+        lag_transforms=transforms,
         date_features=date_features[freq],
         num_threads=num_threads,
     )

@@ -1,11 +1,12 @@
 """Replenishment suggestions for a scenario: region × SKU forecasts → FW × SKU (R, S) orders.
 
-Each store is served by its nearest open FW (great circle), so a FW's demand is its share of
-each region's store weight times the region forecast. The order-up-to level covers the
+Each store is served by the FW the design assigns it (default: its nearest open FW), so a
+FW's demand is its share of each region's store weight times the region forecast, and a
+store's demand is its own share. The order-up-to level covers the
 review period plus the CDC→FW lead time at the scenario's cycle service level (normal
 demand, or negative binomial / Poisson for slow movers below 20 units over L + R); the forecast
-error σ is the backtest RMSE per series (or the forecast's p10..p90 interval), floored at
-the Poisson √mean.
+error σ comes from the forecast's backtest-calibrated p10..p90 interval (or a given
+backtest RMSE per series), floored at the Poisson √mean.
 Units: stock in units, time in days.
 """
 
@@ -54,16 +55,37 @@ def _great_circle_m(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.asarray(2 * 6_371_000.0 * np.arcsin(np.sqrt(h)))
 
 
-def region_shares(network: Network, fws: Sequence[Site]) -> FloatArray:
-    """(fw, region): share of each region's store weight whose nearest FW is that FW."""
+def nearest_fw(network: Network, fws: Sequence[Site]) -> npt.NDArray[np.int64]:
+    """(stores,) index of each store's nearest FW among `fws` (great circle)."""
+    dist = _great_circle_m(network.lonlat(network.stores), network.lonlat(tuple(fws)))
+    return np.asarray(dist.argmin(axis=1), dtype=np.int64)
+
+
+def region_shares(network: Network, fws: Sequence[Site],
+                  store_fw: npt.ArrayLike | None = None) -> FloatArray:
+    """(fw, region): share of each region's store weight that each FW serves.
+
+    `store_fw` is each store's FW index (−1: served straight from the CDC); default: the
+    nearest FW.
+    """
     stores = network.stores
-    nearest = _great_circle_m(network.lonlat(stores), network.lonlat(tuple(fws))).argmin(axis=1)
+    serve = nearest_fw(network, fws) if store_fw is None else np.asarray(store_fw)
     reg = network.region_index(stores)
     w = np.array([s.weight for s in stores])
+    ok = serve >= 0
     share = np.zeros((len(fws), len(network.regions)))
-    np.add.at(share, (nearest, reg), w)
-    total = share.sum(axis=0)
+    np.add.at(share, (serve[ok], reg[ok]), w[ok])
+    total = np.bincount(reg, weights=w, minlength=len(network.regions))
     return np.asarray(np.divide(share, total, out=np.zeros_like(share), where=total > 0))
+
+
+def store_shares(network: Network) -> FloatArray:
+    """(stores,) each store's share of its region's store weight."""
+    stores = network.stores
+    reg = network.region_index(stores)
+    w = np.array([s.weight for s in stores], dtype=np.float64)
+    total = np.bincount(reg, weights=w, minlength=len(network.regions))
+    return np.asarray(w / np.where(total[reg] > 0, total[reg], 1.0))
 
 
 def region_sku_rates(
@@ -90,10 +112,8 @@ def region_sku_rates(
     ratio = float((agg.loc[known, "sd"] / agg.loc[known, "mu"]).median()) if known.any() else 1.0
     agg["sd"] = agg["sd"].fillna(agg["mu"] * ratio)
     parts = agg.index.str.split(sep, n=1)
-    r_pos = {r: i for i, r in enumerate(network.regions)}
-    k_pos = {k.id: i for i, k in enumerate(network.skus)}
-    ri = np.array([r_pos.get(p[0], -1) for p in parts])
-    ki = np.array([k_pos.get(p[1], -1) for p in parts])
+    ri = pd.Index(network.regions).get_indexer(parts.str[0])
+    ki = pd.Index([k.id for k in network.skus]).get_indexer(parts.str[1])
     ok = (ri >= 0) & (ki >= 0)
     mu = np.zeros((len(network.regions), len(network.skus)))
     sd = np.zeros_like(mu)
@@ -102,35 +122,41 @@ def region_sku_rates(
     return mu, np.maximum(sd, np.sqrt(mu))
 
 
+def _levels(mu_d: FloatArray, sd_d: FloatArray, lead: npt.ArrayLike, review: int,
+            settings: ReplenishmentSettings) -> FloatArray:
+    """Order-up-to S: normal over L + R, or the discrete NB/Poisson S for slow movers."""
+    level, _ = order_up_to_level(mu_d, sd_d, lead, review, settings.service_level)
+    protect = np.asarray(lead, dtype=np.float64) + review
+    slow = mu_d * protect < settings.slow_mover_units
+    discrete = discrete_order_up_to(mu_d * protect, sd_d * np.sqrt(protect),
+                                    settings.service_level)
+    return np.asarray(np.where(slow, discrete, level))
+
+
 def plan_replenishment(
     network: Network,
     forecast: pd.DataFrame,
     settings: ReplenishmentSettings,
     *,
     fws: Sequence[Site] | None = None,
+    store_fw: npt.ArrayLike | None = None,
     state: InventoryState | None = None,
     cdc_available: npt.ArrayLike | None = None,
     sigma: pd.Series | None = None,
 ) -> tuple[OrderPlan, tuple[Site, ...]]:
     """FW × SKU (R, S) order plan at a review day from weekly region × SKU forecasts.
 
-    `sigma` is the per-series weekly forecast-error σ from a backtest (see
-    `logistics.forecast.engine.residual_sigma`); without it the forecast interval is used.
+    `store_fw` (stores,) is the design's FW index per store (−1: CDC-direct); default the
+    nearest FW. σ comes from the forecast's calibrated p10..p90 (or a backtest `sigma`).
     """
     fw_sites = tuple(fws) if fws is not None else (
         tuple(s for s in network.fw_candidates if s.existing) or network.fw_candidates)
     weeks = max(1, math.ceil((settings.lead_days + settings.review_days) / 7))
     mu_w, sd_w = region_sku_rates(forecast, network, weeks, sigma=sigma)
-    share = region_shares(network, fw_sites)
+    share = region_shares(network, fw_sites, store_fw)
     mu_d = share @ mu_w / 7.0  # (fw, sku) units per day
     sd_d = np.sqrt((share**2) @ (sd_w**2)) / math.sqrt(7.0)  # independent days within a week
-    level, _ = order_up_to_level(mu_d, sd_d, settings.lead_days, settings.review_days,
-                                 settings.service_level)
-    protect = settings.lead_days + settings.review_days
-    slow = mu_d * protect < settings.slow_mover_units
-    discrete = discrete_order_up_to(mu_d * protect, sd_d * math.sqrt(protect),
-                                    settings.service_level)
-    level = np.where(slow, discrete, level)
+    level = _levels(mu_d, sd_d, settings.lead_days, settings.review_days, settings)
     policy = RS.of(settings.review_days, level)
     if state is None:
         state = InventoryState.of(np.zeros_like(mu_d))
@@ -140,3 +166,44 @@ def plan_replenishment(
                        allocation=settings.allocation,
                        priority=mu_d.sum(axis=1))  # PRIORITY: the busiest FW first
     return plan, fw_sites
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Store × SKU replenishment from the serving FW (or the CDC): daily review by default."""
+
+    review_days: int = 1
+    fw_lead_days: int = 1
+    cdc_lead_days: int = 3
+
+
+def plan_stores(
+    network: Network,
+    forecast: pd.DataFrame,
+    settings: ReplenishmentSettings,
+    store: StoreSettings,
+    store_fw: npt.ArrayLike,
+    *,
+    state: InventoryState | None = None,
+    sigma: pd.Series | None = None,
+) -> OrderPlan:
+    """Store × SKU (R, S) orders: each store's share of its region's forecast.
+
+    A store's weekly σ is √(share²·σ_region² + share·(1 − share)·μ_region): its share of the
+    regional forecast error plus the Poisson thinning of regional demand to one store.
+    """
+    weeks = max(1, math.ceil((store.cdc_lead_days + store.review_days) / 7))
+    mu_w, sd_w = region_sku_rates(forecast, network, weeks, sigma=sigma)
+    reg = network.region_index(network.stores)
+    sh = store_shares(network)[:, None]
+    mu_r, sd_r = mu_w[reg], sd_w[reg]  # (stores, sku)
+    mu_d = sh * mu_r / 7.0
+    sd_d = np.sqrt(sh**2 * sd_r**2 + sh * (1.0 - sh) * mu_r) / math.sqrt(7.0)
+    src = np.asarray(store_fw)
+    lead = np.where(src >= 0, store.fw_lead_days, store.cdc_lead_days).astype(np.float64)
+    level = _levels(mu_d, sd_d, lead[:, None], store.review_days, settings)
+    policy = RS.of(store.review_days, level)
+    if state is None:
+        state = InventoryState.of(np.zeros_like(mu_d))
+    return plan_orders(policy, state, mu_d, period=0, case_pack=settings.case_pack,
+                       moq=settings.moq)

@@ -165,6 +165,16 @@ def suggestion_table(
             "order_up_to": np.round(flat(plan.order_up_to), 1),
             "order_qty": flat(plan.order),
             f"cover_{period_unit}": np.round(flat(plan.cover), 2),
-            "reason": [reason_text(int(r)) for r in plan.reason.ravel()],
+            "reason": reason_column(plan.reason.ravel()),
         }
     )
+
+
+def reason_column(flags: npt.ArrayLike) -> pd.Categorical:
+    """Reason texts for many flags at once: each distinct combination is spelled once."""
+    import pandas as pd
+
+    codes, inverse = np.unique(np.asarray(flags, dtype=np.int64), return_inverse=True)
+    texts = [reason_text(int(c)) for c in codes]
+    # distinct flag sets can share a text only if they are equal, so categories are unique
+    return pd.Categorical.from_codes(inverse.ravel(), categories=texts)

@@ -8,8 +8,6 @@ reads from `--features FUTURE.csv`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,15 +37,10 @@ def _models(text: str) -> list[Any]:
 
 
 def _atomic_csv(frame: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    from fwdnet.logistics.kernel.files import atomic_path
+
+    with atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @app.command("backtest")
@@ -111,28 +104,53 @@ def backtest(
     console.print(f"best by series WAPE: {best}")
 
 
+def _hierarchy(text: str | None, static: list[str]) -> dict[str, list[str]] | None:
+    """--levels-by: 'none', or comma-separated text columns (default: every text column)."""
+    if text is not None and text.strip().lower() == "none":
+        return None
+    cols = static if text is None else [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in cols if c not in static]
+    if unknown:
+        raise InputError(f"--levels-by: {unknown[0]!r} is not a text column of the history "
+                         f"({', '.join(static) or 'none'})", source="command line")
+    if not cols:
+        return None
+    return {"total": [], **{c: [c] for c in cols}}
+
+
 @app.command("predict")
 def predict(
     data: Annotated[Path, typer.Argument(help="CSV with unique_id,date,quantity (+ features).")],
     horizon: Annotated[int, typer.Option(help="Periods ahead.")],
-    out: Annotated[Path, typer.Option(help="Output CSV: unique_id,date,forecast,p5,…,p95.")],
+    out: Annotated[Path, typer.Option(
+        help="Output CSV: unique_id,date,forecast,p5,…,p95,model; the levels go beside it "
+             "as <name>_levels.csv.")],
     features: Annotated[Path | None, typer.Option(
         help="Future values of the numeric feature columns: unique_id,date,<features>.")] = None,
-    model: Annotated[str, typer.Option(help="Model name, or 'auto' (best backtest WAPE).")]
-    = "lgbm",
+    model: Annotated[str, typer.Option(
+        help="'auto' (an ensemble chosen by backtest), a model name, or several "
+             "comma-separated (the ensemble picks among them).")] = "auto",
+    levels_by: Annotated[str | None, typer.Option(
+        help="Text columns that make the reconciled levels (default: all; 'none' to skip).")]
+    = None,
+    windows: Annotated[int, typer.Option(help="Backtest origins for the choice and the "
+                                              "interval calibration.")] = 3,
     freq: Annotated[str | None, typer.Option(help="D, W or M (default: inferred).")] = None,
     season: Annotated[int | None, typer.Option(help="Season length.")] = None,
     levels: Annotated[str, typer.Option(help="Central interval levels in %.")] = "80,90",
+    fill_gaps: Annotated[bool, typer.Option(
+        "--fill-gaps", help="Count missing periods inside a series as zero demand.")] = False,
     threads: Annotated[int, typer.Option(help="Threads for model fitting.")] = 1,
 ) -> None:
-    """Forecast every series `horizon` periods ahead with quantiles; short series from profiles."""
+    """Forecast every series `horizon` periods ahead: ensemble, reconciled levels, intervals."""
+    import time
+
     import pandas as pd
 
-    from fwdnet.logistics.forecast.engine import cross_validate, select_model
-    from fwdnet.logistics.forecast.engine import predict as run_predict
     from fwdnet.logistics.forecast.history import DS, read_history
+    from fwdnet.logistics.forecast.pipeline import DEFAULT_MODELS, describe, run_forecast
 
-    history = read_history(data, freq)
+    history = read_history(data, freq, fill_gaps=fill_gaps)
     if history.filled:
         typer.echo(f"note: {history.gap_report()}", err=True)
     try:
@@ -144,21 +162,44 @@ def predict(
         raise InputError("--levels: each level must be between 0 and 100", source="command line")
     if horizon < 1:
         raise InputError("--horizon: expected >= 1", source="command line")
+    if windows < 1:
+        raise InputError("--windows: expected >= 1", source="command line")
     future = None
     if features is not None:
         if not features.is_file():
             raise InputError("file not found", source=str(features))
-        future = pd.read_csv(features, dtype={"unique_id": str})
-    if model == "auto":
-        bt = cross_validate(history, horizon=horizon, n_windows=2, season=season,
-                            models=_models(ALL_MODELS), num_threads=threads)
-        chosen = select_model(bt)
-        typer.echo(f"auto: chose {chosen.value} by backtest WAPE", err=True)
-    else:
-        chosen = _models(model)[0]
-    fc = run_predict(history, horizon=horizon, model=chosen, season=season, levels=lv,
-                     future=future, num_threads=threads)
-    fc = fc.rename(columns={DS: "date"})
+        try:
+            future = pd.read_csv(features, dtype={"unique_id": str})
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"unreadable CSV ({exc})", source=str(features)) from None
+    models = list(DEFAULT_MODELS) if model == "auto" else _models(model)
+    hierarchy = _hierarchy(levels_by, history.static_features)
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
+
+    run = run_forecast(history, horizon=horizon, future=future, future_source=str(features),
+                       models=models, n_windows=windows, levels=lv, hierarchy=hierarchy,
+                       season=season, num_threads=threads, progress=say)
+    fc = run.forecast.rename(columns={DS: "date"})
     fc["date"] = pd.to_datetime(fc["date"]).dt.strftime("%Y-%m-%d")
-    _atomic_csv(fc.round(4), out)
-    typer.echo(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")
+    num = [c for c in fc.columns if c not in ("unique_id", "date", "model")]
+    fc[num] = fc[num].round(4)
+    _atomic_csv(fc, out)
+    msg = f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}"
+    if len(run.levels):
+        lv_out = out.with_name(out.stem + "_levels" + out.suffix)
+        lf = run.levels.rename(columns={DS: "date"})
+        lf["date"] = pd.to_datetime(lf["date"]).dt.strftime("%Y-%m-%d")
+        lnum = [c for c in lf.columns if c not in ("level", "unique_id", "date")]
+        lf[lnum] = lf[lnum].round(4)
+        _atomic_csv(lf, lv_out)
+        msg += f" and {lf['unique_id'].nunique()} level series to {lv_out}"
+    summary = describe(run)
+    if run.cold_start:
+        typer.echo(f"note: {len(run.cold_start)} series too short for the models were "
+                   "forecast from the cold-start profile (column 'model' says which)", err=True)
+    for note in run.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(msg + f"; reconciliation: {summary['reconciliation'] or 'none'}")

@@ -1,15 +1,30 @@
-"""`fwdnet replenish SCENARIO.toml`: FW × SKU order suggestions from forecasts of the history."""
+"""`fwdnet replenish SCENARIO.toml`: FW × SKU and store × SKU order suggestions on the design's
+network, from one forecast run of the region × SKU history (ensemble + calibrated intervals)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from fwdnet.logistics.errors import InputError
+
+HORIZON_WEEKS = 4
+WINDOWS = 2  # backtest origins: choose the ensemble and calibrate the intervals
+TREES = 150
+
+
+class _Progress:
+    """Elapsed-time lines on stderr (a terminal shows them as they happen)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def __call__(self, msg: str) -> None:
+        typer.echo(f"[{time.perf_counter() - self.t0:6.1f} s] {msg}", err=True)
 
 
 def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
@@ -27,22 +42,27 @@ def _read_stock(path: Path, fw_ids: list[str], sku_ids: list[str]) -> Any:
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}; expected {','.join(cols)}",
                          source=str(path))
-    f_pos = {f: i for i, f in enumerate(fw_ids)}
-    k_pos = {k: i for i, k in enumerate(sku_ids)}
-    arrays = {c: np.zeros((len(fw_ids), len(sku_ids))) for c in cols[2:]}
-    for line, row in enumerate(df.itertuples(index=False), start=2):
-        if row.fw not in f_pos:
-            raise InputError(f"row {line}: field 'fw': {row.fw!r} is not an open FW "
-                             f"({', '.join(fw_ids)})", source=str(path))
-        if row.sku not in k_pos:
-            raise InputError(f"row {line}: field 'sku': unknown SKU {row.sku!r}",
-                             source=str(path))
-        for c in cols[2:]:
-            v = pd.to_numeric(getattr(row, c), errors="coerce")
-            if not np.isfinite(v) or v < 0:
-                raise InputError(f"row {line}: field {c!r}: expected a number >= 0",
-                                 source=str(path))
-            arrays[c][f_pos[row.fw], k_pos[row.sku]] = v
+    fi = pd.Index(fw_ids).get_indexer(df["fw"])
+    ki = pd.Index(sku_ids).get_indexer(df["sku"])
+    if (fi < 0).any():
+        i = int(np.flatnonzero(fi < 0)[0])
+        raise InputError(f"row {i + 2}: field 'fw': {df['fw'].iloc[i]!r} is not an open FW "
+                         f"({', '.join(fw_ids)})", source=str(path))
+    if (ki < 0).any():
+        i = int(np.flatnonzero(ki < 0)[0])
+        raise InputError(f"row {i + 2}: field 'sku': unknown SKU {df['sku'].iloc[i]!r}",
+                         source=str(path))
+    arrays = {}
+    for c in cols[2:]:
+        v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(v) | (v < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"row {i + 2}: field {c!r}: expected a number >= 0 (got "
+                             f"{df[c].iloc[i]!r})", source=str(path))
+        a = np.zeros((len(fw_ids), len(sku_ids)))
+        a[fi, ki] = v
+        arrays[c] = a
     return InventoryState.of(arrays["on_hand"], arrays["on_order"], arrays["backorders"])
 
 
@@ -56,21 +76,105 @@ def _read_cdc(path: Path, sku_ids: list[str]) -> Any:
     df = pd.read_csv(path, dtype={"sku": str})
     if not {"sku", "available"} <= set(df.columns):
         raise InputError("expected columns sku,available", source=str(path))
-    k_pos = {k: i for i, k in enumerate(sku_ids)}
+    ki = pd.Index(sku_ids).get_indexer(df["sku"])
+    v = pd.to_numeric(df["available"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = (ki < 0) | ~np.isfinite(v) | (v < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"row {i + 2}: expected a known sku and available >= 0",
+                         source=str(path))
     out = np.zeros(len(sku_ids))
-    for line, row in enumerate(df.itertuples(index=False), start=2):
-        v = pd.to_numeric(row.available, errors="coerce")
-        if row.sku not in k_pos or not np.isfinite(v) or v < 0:
-            raise InputError(f"row {line}: expected a known sku and available >= 0",
-                             source=str(path))
-        out[k_pos[row.sku]] = v
+    out[ki] = v
     return out
+
+
+def open_network(sc: Any, design: Path | None, fws: str | None) -> tuple[Any, Any, str]:
+    """(open FW sites, store → FW index (−1 = CDC-direct), where they came from).
+
+    The one place replenishment asks which FWs are open: `--fws`, a `--design` file, or the
+    scenario's own design (`plan_network`, the design every command plans).
+    """
+    import numpy as np
+
+    from fwdnet.logistics.inventory.replenish import nearest_fw
+
+    net = sc.network
+    by_id = {s.id: s for s in net.fw_candidates}
+    if fws is not None:
+        ids = [x.strip() for x in fws.split(",") if x.strip()]
+        unknown = [x for x in ids if x not in by_id]
+        if unknown or not ids:
+            raise InputError(f"--fws: unknown FW {unknown[0] if unknown else '(none)'!r}; "
+                             f"expected some of {', '.join(by_id)}", source="command line")
+        sites = tuple(by_id[x] for x in dict.fromkeys(ids))
+        return sites, nearest_fw(net, sites), f"--fws ({len(sites)} FWs, nearest FW per store)"
+    if design is not None:
+        open_ids, assignment = _read_design(design, by_id, [s.id for s in net.stores])
+        sites = tuple(by_id[x] for x in open_ids)
+        pos = {f: i for i, f in enumerate(open_ids)}
+        store_fw = np.array([pos.get(assignment.get(s.id, ""), -1) for s in net.stores])
+        return sites, store_fw, f"{design} ({len(sites)} open FWs)"
+    from fwdnet.logistics.design.network_design import plan_network
+
+    plan = plan_network(sc)  # the one NetworkDesign function (routes are not needed here)
+    pos = {f: i for i, f in enumerate(plan.open_fw)}
+    store_fw = np.array([pos.get(plan.node_ids[int(n)], -1) for n in plan.store_node])
+    return (tuple(by_id[x] for x in plan.open_fw), store_fw,
+            f"the scenario's design ({len(plan.open_fw)} of {len(by_id)} FWs open)")
+
+
+def _read_design(path: Path, fws: dict[str, Any], stores: list[str]
+                 ) -> tuple[list[str], dict[str, str]]:
+    """open_fw and store assignment from design.json (`fwdnet design run`) or results.json."""
+    if not path.is_file():
+        raise InputError("file not found", source=str(path))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"not JSON ({exc})", source=str(path)) from None
+    section = data.get("location") or data.get("design") or data if isinstance(data, dict) \
+        else None
+    if not isinstance(section, dict) or not isinstance(section.get("open_fw"), list):
+        raise InputError("key 'open_fw': missing; expected a design.json (fwdnet design run) "
+                         "or a results.json with a 'design' section", source=str(path))
+    open_ids = [str(x) for x in section["open_fw"]]
+    bad = [x for x in open_ids if x not in fws]
+    if bad or not open_ids:
+        raise InputError(f"key 'open_fw': unknown FW {bad[0] if bad else '(none)'!r}; "
+                         f"expected FW ids of this scenario", source=str(path))
+    assignment = section.get("assignment") or {}
+    if not isinstance(assignment, dict):
+        raise InputError("key 'assignment': expected an object store → FW", source=str(path))
+    known = set(stores)
+    stray = [k for k in assignment if k not in known]
+    if stray:
+        raise InputError(f"key 'assignment': unknown store {stray[0]!r}; the design belongs "
+                         "to another scenario", source=str(path))
+    return open_ids, {str(k): str(v) for k, v in assignment.items()}
+
+
+def _write_csv(frame: Any, target: Path) -> None:
+    """Temp file + rename; Arrow's CSV writer (4× pandas' at a million store × SKU rows)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    from fwdnet.logistics.kernel.files import atomic_path
+
+    with atomic_path(target) as tmp:
+        pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), str(tmp),
+                         write_options=pa_csv.WriteOptions(quoting_style="needed"))
 
 
 def replenish(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML (e.g. scenarios/default.toml).")],
     out: Annotated[Path | None, typer.Option(
-        help="Suggestion CSV (default results/<scenario>/replenishment.csv).")] = None,
+        help="FW × SKU suggestion CSV (default results/<scenario>/replenishment.csv; the store "
+             "× SKU lines go beside it as replenishment_stores.csv).")] = None,
+    design: Annotated[Path | None, typer.Option(
+        help="design.json (fwdnet design run) or results.json: its open FWs and store "
+             "assignment (default: the scenario's own design).")] = None,
+    fws: Annotated[str | None, typer.Option(
+        help="Comma-separated FW ids to plan instead (stores go to the nearest).")] = None,
     stock: Annotated[Path | None, typer.Option(
         help="Current stock: fw,sku,on_hand,on_order,backorders (default: empty FWs).")] = None,
     cdc_stock: Annotated[Path | None, typer.Option(
@@ -79,69 +183,94 @@ def replenish(
     moq: Annotated[float, typer.Option(help="Minimum order quantity in units.")] = 0.0,
     allocation: Annotated[str, typer.Option(help="CDC shortage rule: fair_share or priority.")]
     = "fair_share",
-    model: Annotated[str, typer.Option(help="Forecast model (see `fwdnet forecast`).")] = "lgbm",
+    model: Annotated[str, typer.Option(
+        help="Forecast model, or 'auto': an ensemble chosen by backtest.")] = "auto",
     threads: Annotated[int, typer.Option(help="Threads for model fitting.")] = 1,
 ) -> None:
-    """Forecast region × SKU demand, then suggest (R, S) orders per FW × SKU on inventory position.
+    """Forecast region × SKU demand once, then (R, S) orders per FW × SKU and store × SKU.
 
-    Writes fw, sku, stock figures, order-up-to level, order qty, days of cover and the reason.
+    Each line has the stock figures, order-up-to level, order qty, days of cover and the reason.
     """
     import numpy as np
 
-    from fwdnet.logistics.forecast.engine import cross_validate, predict, residual_sigma
     from fwdnet.logistics.forecast.models import ModelName
+    from fwdnet.logistics.forecast.pipeline import run_forecast
     from fwdnet.logistics.forecast.scenario import future_promotions, scenario_history
     from fwdnet.logistics.inventory.constraints import Allocation
-    from fwdnet.logistics.inventory.replenish import ReplenishmentSettings, plan_replenishment
+    from fwdnet.logistics.inventory.replenish import (
+        ReplenishmentSettings,
+        StoreSettings,
+        plan_replenishment,
+        plan_stores,
+    )
     from fwdnet.logistics.inventory.suggest import suggestion_table
     from fwdnet.logistics.network.load import load_scenario
 
+    say = _Progress()
     try:
         rule = Allocation(allocation)
-        chosen = ModelName(model)
     except ValueError:
-        known = ", ".join(m.value for m in ModelName)
-        raise InputError(f"--allocation must be fair_share or priority and --model one of "
-                         f"{known}", source="command line") from None
+        raise InputError("--allocation must be fair_share or priority",
+                         source="command line") from None
+    if model == "auto":
+        models = [ModelName.NAIVE, ModelName.SEASONAL_NAIVE, ModelName.WINDOW_AVERAGE,
+                  ModelName.LGBM]
+    else:
+        try:
+            models = [ModelName(model)]
+        except ValueError:
+            known = ", ".join(m.value for m in ModelName)
+            raise InputError(f"--model must be auto or one of {known}",
+                             source="command line") from None
     if case_pack < 1 or moq < 0:
         raise InputError("--case-pack must be >= 1 and --moq >= 0", source="command line")
+    if design is not None and fws is not None:
+        raise InputError("give --design or --fws, not both", source="command line")
     sc = load_scenario(scenario)
-    typer.echo(f"forecasting {len(sc.network.regions)} regions × {len(sc.network.skus)} SKUs "
-               f"with {chosen.value} …", err=True)
+    net = sc.network
+    say(f"loaded {scenario.name}: {len(net.regions)} regions × {len(net.skus)} SKUs, "
+        f"{len(net.stores)} stores")
+    fw_sites, store_fw, where = open_network(sc, design, fws)
+    say(f"network: {where}; {int((store_fw < 0).sum())} stores served from the CDC")
     history = scenario_history(sc)
-    horizon = 4
-    # σ of the weekly forecast error: RMSE over 3 rolling origins of the same model
-    bt = cross_validate(history, horizon=horizon, n_windows=3, models=[chosen],
-                        num_threads=threads)
-    sigma = residual_sigma(bt, chosen)
-    fc = predict(history, horizon=horizon, model=chosen, levels=(),
-                 future=future_promotions(history, sc, horizon), num_threads=threads)
+    run = run_forecast(history, horizon=HORIZON_WEEKS,
+                       future=future_promotions(history, sc, HORIZON_WEEKS),
+                       models=models, n_windows=WINDOWS, levels=(80,),
+                       num_threads=threads, seed=sc.seed, n_estimators=TREES, progress=say)
+    say(f"forecast: {run.forecast['unique_id'].nunique()} series, "
+        f"{len(run.cold_start)} from the cold-start profile")
     settings = ReplenishmentSettings(
         service_level=sc.policy.service_level, review_days=sc.policy.review_days,
         lead_days=sc.policy.cdc_fw_lead_days, case_pack=case_pack, moq=moq, allocation=rule)
-    fws = tuple(s for s in sc.network.fw_candidates if s.existing) or sc.network.fw_candidates
-    fw_ids = [s.id for s in fws]
-    sku_ids = [k.id for k in sc.network.skus]
+    fw_ids = [s.id for s in fw_sites]
+    sku_ids = [k.id for k in net.skus]
     state = _read_stock(stock, fw_ids, sku_ids) if stock else None
     cdc = _read_cdc(cdc_stock, sku_ids) if cdc_stock else None
-    plan, _ = plan_replenishment(sc.network, fc, settings, fws=fws, state=state,
-                                 cdc_available=cdc, sigma=sigma)
+    plan, _ = plan_replenishment(net, run.forecast, settings, fws=fw_sites, store_fw=store_fw,
+                                 state=state, cdc_available=cdc)
+    splan = plan_stores(net, run.forecast, settings,
+                        StoreSettings(fw_lead_days=sc.policy.fw_store_lead_days,
+                                      cdc_lead_days=sc.policy.cdc_direct_lead_days), store_fw)
+    say("order plans: FW × SKU and store × SKU")
+    cats = np.array([k.category for k in net.skus], dtype=object)
     table = suggestion_table(plan, fw_ids, sku_ids, period_unit="days")
-    cats = {k.id: k.category for k in sc.network.skus}
-    table.insert(1, "fw_region", [sc.network.site(f).region for f in table["fw"]])
-    table.insert(3, "category", table["sku"].map(cats))
+    table.insert(1, "fw_region", np.repeat([s.region for s in fw_sites], len(sku_ids)))
+    table.insert(3, "category", np.tile(cats, len(fw_ids)))
+    store_ids = [s.id for s in net.stores]
+    source = np.where(store_fw >= 0, np.array([*fw_ids, ""], dtype=object)[store_fw],
+                      net.cdc.id)
+    stable = suggestion_table(splan, store_ids, sku_ids, period_unit="days")
+    stable = stable.rename(columns={"fw": "store"})
+    stable.insert(1, "source", np.repeat(source, len(sku_ids)))
+    stable.insert(3, "category", np.tile(cats, len(store_ids)))
     target = out or Path("results") / sc.name / "replenishment.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    ordered = table[table["order_qty"] > 0]
-    note = "" if any(s.existing for s in sc.network.fw_candidates) else (
-        " (no FW is marked existing: all FW candidates treated as open)")
-    typer.echo(f"wrote {len(table)} FW×SKU rows to {target}: {len(ordered)} order lines, "
-               f"{int(np.sum(plan.order)):,} units{note}")
+    store_target = target.with_name(target.stem + "_stores.csv")
+    _write_csv(table, target)
+    _write_csv(stable, store_target)
+    ordered = int((table["order_qty"] > 0).sum())
+    say(f"wrote {len(table):,} FW×SKU rows to {target}: {ordered:,} order lines, "
+        f"{int(np.sum(plan.order)):,} units")
+    typer.echo(f"wrote {len(table):,} FW×SKU rows to {target} ({ordered:,} order lines, "
+               f"{int(np.sum(plan.order)):,} units) and {len(stable):,} store×SKU rows to "
+               f"{store_target} ({int((stable['order_qty'] > 0).sum()):,} order lines); "
+               f"FWs from {where}")

@@ -59,12 +59,24 @@ def test_unknown_frequency_is_refused(tmp_path: Path) -> None:
         read_history(path, "Q")
 
 
+def _gappy() -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": ["B", "A", "B", "A"],
+                         "date": ["2025-01-06", "2025-01-06", "2025-01-13", "2025-01-27"],
+                         "quantity": [1, 3, 2, 4], "promo": [1.0, 1.0, 1.0, 2.0]})
+
+
+def test_a_gap_in_a_series_names_the_row_after_it() -> None:
+    """Series A jumps from 6 to 27 Jan: CSV row 5 (the 27 Jan row) is named, with the fix."""
+    with pytest.raises(InputError, match=r"^data.csv: row 5: field 'date': series 'A' jumps "
+                                         r"from 2025-01-06 to 2025-01-27 \(missing "
+                                         r"2025-01-13\).*--fill-gaps"):
+        validate_history(_gappy(), source="data.csv")
+
+
 def test_missing_periods_are_filled_with_zero_and_reported() -> None:
-    """A weekly series missing 13 and 20 Jan gets two zero rows, listed in `filled`."""
-    raw = pd.DataFrame({"unique_id": ["A", "A", "B", "B"],
-                        "date": ["2025-01-06", "2025-01-27", "2025-01-06", "2025-01-13"],
-                        "quantity": [3, 4, 1, 2], "promo": [1.0, 2.0, 1.0, 1.0]})
-    h = validate_history(raw, source="mem")
+    """With fill_gaps, series A missing 13 and 20 Jan gets two zero rows, listed in `filled`."""
+    raw = _gappy()
+    h = validate_history(raw, source="mem", fill_gaps=True)
     assert h.freq is Frequency.WEEK
     assert h.pandas_freq == "W-MON"
     assert h.filled == (("A", "2025-01-13"), ("A", "2025-01-20"))
@@ -72,7 +84,7 @@ def test_missing_periods_are_filled_with_zero_and_reported() -> None:
     assert a["y"].tolist() == [3.0, 0.0, 0.0, 4.0]
     assert a["promo"].tolist() == [1.0, 0.0, 0.0, 2.0]
     assert "filled 2 missing period(s)" in h.gap_report()
-    assert raw["quantity"].tolist() == [3, 4, 1, 2]  # input untouched
+    assert raw["quantity"].tolist() == [1, 3, 2, 4]  # input untouched
 
 
 @pytest.mark.parametrize(

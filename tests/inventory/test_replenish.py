@@ -105,3 +105,35 @@ def test_slow_movers_get_a_discrete_order_up_to_level() -> None:
     assert plan.order_up_to[0, 0] == want
     assert want == int(want)
     assert want > 9.0
+
+
+def test_design_assignment_replaces_the_nearest_fw() -> None:
+    """The design sends S2 (nearest FW2) to FW1 and S3 to the CDC: FW1 serves all of region A,
+    FW2 nothing, and region B's demand is at no FW."""
+    net = _network()
+    fws = net.fw_candidates
+    shares = region_shares(net, fws, store_fw=np.array([0, 0, -1]))
+    assert shares.tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_store_levels_follow_their_share_of_the_region() -> None:
+    """S1 holds 3/4 of region A's weight: μ = 0.75·140/7 = 15 a day; weekly σ² = 0.75²·28² +
+    0.75·0.25·140 (its share of the regional error plus the thinning); S over L + R = 1 + 1
+    days at 95 %. S3 is served from the CDC, so its lead time is 3 days."""
+    from fwdnet.logistics.inventory.replenish import StoreSettings, plan_stores
+
+    net = _network()
+    z80 = 1.2815515655446004
+    rows = [{"unique_id": uid, "ds": pd.Timestamp("2026-01-05"), "forecast": 140.0,
+             "p10": 140.0 - z80 * 28, "p90": 140.0 + z80 * 28} for uid in ("A|K1", "B|K1")]
+    plan = plan_stores(net, pd.DataFrame(rows), ReplenishmentSettings(),
+                       StoreSettings(review_days=1, fw_lead_days=1, cdc_lead_days=3),
+                       np.array([0, 1, -1]))
+    mu = 0.75 * 140 / 7
+    sd = math.sqrt(0.75**2 * 28**2 + 0.75 * 0.25 * 140) / math.sqrt(7)
+    assert plan.demand_rate[0, 0] == pytest.approx(mu)
+    assert plan.order_up_to[0, 0] == pytest.approx(mu * 2 + Z95 * sd * math.sqrt(2))
+    mu3 = 140 / 7  # S3 is all of region B
+    sd3 = 28 / math.sqrt(7)
+    assert plan.order_up_to[2, 0] == pytest.approx(mu3 * 4 + Z95 * sd3 * 2)
+    assert plan.order[:, 1].tolist() == [0.0, 0.0, 0.0]  # K2 has no forecast

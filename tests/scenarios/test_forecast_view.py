@@ -16,7 +16,10 @@ def test_forecast_view_on_a_generated_scenario(small_toml: Path) -> None:
     assert hot <= keys  # every hot item is watched
     assert {s.region for s in view.series} <= set(scn.network.regions)
     totals = {a.key: a for a in view.accuracy if a.level == "total"}
-    assert set(totals) == {"naive", "lgbm"}
+    # each model alone, the ensemble chosen on the backtest and (with levels) the reconciled
+    assert {"naive", "window_average", "lgbm", "ensemble"} <= set(totals)
+    assert set(totals) <= {"naive", "seasonal_naive", "window_average", "lgbm", "ensemble",
+                           "reconciled"}
     assert all(0 <= a.wape < 5 for a in view.accuracy)
     cats = {a.key for a in view.accuracy if a.level == "category"}
     assert cats <= set(scn.network.categories)
