@@ -15,7 +15,8 @@ class InputError(ValueError):
 EXTRA_OF_MODULE = {
     "statsforecast": "forecast", "mlforecast": "forecast", "lightgbm": "forecast",
     "fastapi": "api", "uvicorn": "api", "starlette": "api", "pydantic_settings": "api",
-    "prometheus_client": "api", "psycopg": "postgres", "distributed": "dask", "dask": "dask",
+    "prometheus_client": "api", "redis": "api", "hierarchicalforecast": "forecast",
+    "pyarrow": "forecast", "psycopg": "postgres", "distributed": "dask", "dask": "dask",
 }
 
 
