@@ -107,17 +107,23 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                         warmup_days=warmup_days)
 
 
-def chain_remedies(scn: Scenario) -> dict[str, Any]:
+def chain_remedies(scn: Scenario, note: Callable[[str], None] = print) -> dict[str, Any]:
     """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
-    for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+    for scenarios that ship their rules (rules/ beside the TOML); `note` is told of each
+    remedy skipped for want of its rules file, so none is skipped silently."""
     from fwdnet.simulation.assortment import assortment_view, default_rules_path
     from fwdnet.simulation.contracts import contracts_view, default_contracts_path
 
     out: dict[str, Any] = {}
-    if default_rules_path(scn).is_file():
+    rules, contracts = default_rules_path(scn), default_contracts_path(scn)
+    if rules.is_file():
         out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
-    if default_contracts_path(scn).is_file():
+    else:
+        note(f"regional vs national assortment skipped: no rules file {rules}")
+    if contracts.is_file():
         out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+    else:
+        note(f"fixed vs flexible supplier contracts skipped: no rules file {contracts}")
     return out
 
 
@@ -165,7 +171,11 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
-    remedies = rep.call("chain remedies (assortment, contracts)", lambda: chain_remedies(scn))
+    def note(message: str) -> None:
+        console.print(f"      note: {message}", highlight=False, soft_wrap=True)
+
+    remedies = rep.call("chain remedies (assortment, contracts)",
+                        lambda: chain_remedies(scn, note))
     results = rep.call("results.json", lambda: replay_results(scn, chosen, inp, sim).model_copy(
         update={"forecast": forecast, **remedies}))
     _write_replay_files(out_dir, sim)
