@@ -91,6 +91,8 @@ class Replay:
         lg = self.lg
         self.store_region = (tuple(lg.regions[int(r)] for r in inp.demand.store_region)
                              if lg is not None else ())
+        # per node: the trunk waybill whose drop last filled its stock (parent of store waybills)
+        self.fed_by: list[str | None] = [None] * self.n_nodes
 
     def _day_of(self, t: float) -> int:
         return min(int(t), self.inp.days - 1)
@@ -172,7 +174,7 @@ class Replay:
         promised = np.asarray(day + lead_days + self.cfg.promised_hour / 24.0, dtype=np.float64)
         vol_per_unit = float(np.mean(lg.sku_volume_m3)) if lg.sku_volume_m3.size else 0.0
         self.emit.stores(StoreLegs(day, store, lay.store_node, units, kg, leave, arrive, third,
-                                   promised, self.carrier_exception[day]),
+                                   promised, self.carrier_exception[day], tuple(self.fed_by)),
                          inp.node_ids, lg.store_ids, self.store_region, vol_per_unit)
 
     # ---- replenishment -----------------------------------------------------------------------
@@ -249,6 +251,8 @@ class Replay:
             yield env.process(use_dock(env, self.fw_docks[int(n)],
                                        self.ops.exponential(cfg.unload_hours)))
             self._receive(int(n), shipped[j], ordered_t, depart, "trunk")
+            if waybills[j] and shipped[j].sum() > 0:
+                self.fed_by[int(n)] = waybills[j]
             events[j].append((E.DELIVERED, env.now, fw))
             on_board_t -= float(shipped[j] @ w) / 1000.0
         km = sum(route.leg_km) + route.return_km

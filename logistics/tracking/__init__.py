@@ -5,8 +5,8 @@ Public API (stable; documented in docs/tracking.md):
 - domain: `TrackingEvent`, `Waybill`, `StoredEvent`, `IngestCounts` (frozen dataclasses)
 - storage: `open_engine(url)` (migrates), `ingest_events(target, items)`, `ingest_lines(...)`,
   `ingest_file(url, path, workers=N)` (multi-process)
-- queries: `get_trace`, `get_waybill`, `events_of`, `iter_events`, `list_waybills`,
-  `late_waybills`; status: `derive_status`
+- queries: `get_trace`, `get_chain` (a waybill and its parents), `get_waybill`, `events_of`,
+  `iter_events`, `list_waybills`, `late_waybills`; status: `derive_status`
 """
 
 from fwdnet.logistics.tracking.db import open_engine, resolve_url
@@ -24,10 +24,12 @@ from fwdnet.logistics.tracking.model import (
 )
 from fwdnet.logistics.tracking.parallel import ingest_file
 from fwdnet.logistics.tracking.queries import (
+    WaybillChain,
     WaybillSummary,
     WaybillTrace,
     count_events,
     events_of,
+    get_chain,
     get_trace,
     get_waybill,
     is_late,
@@ -62,12 +64,14 @@ __all__ = [
     "StoredEvent",
     "TrackingEvent",
     "Waybill",
+    "WaybillChain",
     "WaybillIn",
     "WaybillSummary",
     "WaybillTrace",
     "count_events",
     "derive_status",
     "events_of",
+    "get_chain",
     "get_trace",
     "get_waybill",
     "ingest_events",
