@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import io
 import math
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+
+from fwdnet.logistics.kernel.files import atomic_open
 
 HERE = Path(__file__).resolve().parent
 
@@ -259,15 +259,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    data = buf.getvalue().encode("utf-8")
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    if path.suffix == ".gz":
-        # mtime=0 keeps the gzip bytes identical for the same seed
-        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(data)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
+    # gzip with no name and mtime 0 keeps the bytes identical for the same seed
+    with atomic_open(path, binary=True, compress=path.suffix == ".gz") as fh:
+        fh.write(buf.getvalue().encode("utf-8"))
 
 
 @dataclass(frozen=True)
