@@ -16,6 +16,7 @@ from fwdnet.scenarios.commands import (
     dashboard,
     design,
     forecast,
+    generate,
     keys,
     regions,
     replenish,
@@ -43,6 +44,7 @@ app.command("simulate")(simulate.simulate)
 app.command("replenish")(replenish.replenish)
 app.command("serve")(serve.serve)
 app.command("dashboard")(dashboard.dashboard)
+app.command("generate")(generate.generate)
 app.add_typer(design.app, name="design")
 app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")
