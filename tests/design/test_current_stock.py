@@ -34,9 +34,9 @@ def _write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
 
 
 def test_hot_coat_in_chongqing_comes_from_chengdu(tiny, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """FW-B sells 10 coats a day and has 2; FW-A has 1,000 and sells 1: FW-B needs the 9 days
-    until its next receipt (lead 2 + review 7) = 88 coats, worth 0.5 × ¥700 each, on one
-    truck costing ¥500 + ¥4/km × the road km between them."""
+    """FW-B sells 10 coats a day and has 2; FW-A has 1,000 and sells 1: FW-B's next receipt
+    is lead 2 + half a review 3.5 days away, the transfer lands tomorrow: 4.5 × 10 = 45 coats
+    worth 0.5 × ¥700 each, on one truck costing ¥500 + ¥4/km × the road km between them."""
     scn, mats, d = tiny
     assert d.open_fw == ("FW-A", "FW-B")
     path = _write(tmp_path, "FW-B,K1,2,0,10\nFW-A,K1,1000,0,1\nFW-A,K2,5,0,2\n")
@@ -44,12 +44,12 @@ def test_hot_coat_in_chongqing_comes_from_chengdu(tiny, tmp_path: Path) -> None:
     s = suggest_transfers(scn, d, mats, stock, date(2026, 1, 5))
     km = mats.distance_m[mats.index["FW-A"], mats.index["FW-B"]] / 1000.0
     assert [(t.sku, t.from_site, t.to_site, t.units) for t in s.transfers] == [
-        ("K1", "FW-A", "FW-B", 88)]
+        ("K1", "FW-A", "FW-B", 45)]
     t = s.transfers[0]
     assert t.km == pytest.approx(km)
     assert s.transport_cost_rmb == pytest.approx(500 + 4 * km)
     holding = 300 * 0.25 * 30 / 365
-    assert t.value_rmb == pytest.approx(88 * (0.5 * 700 + holding))
+    assert t.value_rmb == pytest.approx(45 * (0.5 * 700 + holding))
     # rows the file leaves out (FW-B's K2, …) sell at the design's planning rate
     assert s.demand_basis.startswith("daily_demand column of the stock file, elsewhere the "
                                      "design's planning demand of ISO week 2")
@@ -92,11 +92,11 @@ def test_cli_suggests_and_writes_csv_and_refuses_bad_rows(tiny_toml: Path,
                            "--design", "all-open", "--stock", str(good), "--out", str(out)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "1 transfer(s), 88 units" in proc.stdout
+    assert "1 transfer(s), 45 units" in proc.stdout
     with open(out, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["sku"], r["from_site"], r["to_site"], r["units"]) for r in rows] == [
-        ("K1", "FW-A", "FW-B", "88")]
+        ("K1", "FW-A", "FW-B", "45")]
     bad = tmp_path / "bad.csv"
     bad.write_text("site,sku,on_hand\nFW-A,K1,3\nFW-A,KX,1\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "fwdnet", "rebalance", str(tiny_toml),
