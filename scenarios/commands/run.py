@@ -14,15 +14,26 @@ def run(
         show_default=False)] = None,
     out: Annotated[Path, typer.Option(help="Folder for results/<scenario name>/.")] = Path(
         "results"),
+    executor: Annotated[str, typer.Option(
+        help="Where the routing solves run: local (process pool) or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Local worker processes (default: up to 2; 1 = run inline).")] = None,
+    waybill_sample: Annotated[float, typer.Option(
+        "--waybill-sample", help="Share of waybills (each with all its events) written to "
+        "waybill_events.jsonl.gz, e.g. 0.1; the same seed picks the same ones.")] = 1.0,
 ) -> None:
     """Run a scenario end to end: design (MIP) → routes → SimPy replay → results → dashboard.
 
-    Writes results/<name>/results.json and results/<name>/dashboard.html, then prints the
-    dashboard's path. The same seed gives a byte-identical results.json.
+    Writes results/<name>/results.json, dashboard.html and waybill_events.jsonl.gz (the
+    replay's e-waybill feed, for `fwdnet track ingest`), then prints the dashboard's path.
+    The same seed gives a byte-identical results.json.
     """
     from fwdnet.scenarios.pipeline import DEFAULT_SCENARIO, run_scenario
 
-    output = run_scenario(scenario or DEFAULT_SCENARIO, out)
+    output = run_scenario(scenario or DEFAULT_SCENARIO, out, executor=executor,
+                          scheduler=scheduler, workers=workers, waybill_sample=waybill_sample)
     k = output.results.kpis
     typer.echo(f"fill rate {k.fill_rate:.1%}, total cost ¥{k.total_cost_rmb:,.0f}", err=True)
     typer.echo(str(output.dashboard_html))
