@@ -18,6 +18,7 @@ from fwdnet.scenarios.commands import (
     forecast,
     generate,
     keys,
+    rebalance,
     regions,
     replenish,
     route,
@@ -42,6 +43,7 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("simulate")(simulate.simulate)
 app.command("replenish")(replenish.replenish)
+app.command("rebalance")(rebalance.rebalance)
 app.command("serve")(serve.serve)
 app.command("dashboard")(dashboard.dashboard)
 app.command("generate")(generate.generate)
