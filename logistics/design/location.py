@@ -286,13 +286,10 @@ def solve_location(
 
 
 def _open_set_fits(problem: LocationProblem, reduce: bool | None) -> bool:
-    """Large single-source problems whose open count is free (or fixed by the locked set) go to
-    the branch and bound over the open set; CP-SAT keeps the small ones and `best-K` caps."""
+    """Large single-source problems (or `reduce=True`) go to the branch and bound over the open
+    set; CP-SAT keeps the small ones, where it proves the optimum in seconds."""
     large = problem.n_candidates * problem.n_customers >= REDUCE_FROM
-    if not (large if reduce is None else reduce):
-        return False
-    cap = problem.max_open
-    return cap is None or cap >= problem.n_candidates or cap == len(problem.locked_open)
+    return large if reduce is None else reduce
 
 
 def _restricted(

@@ -88,8 +88,8 @@ class _Search:
         alpha, since = 1.0, 0
         for _ in range(NODE_ITERATIONS):
             v, x = ks.solve(lam)
-            y = ks.cover(v)
-            lb = float(lam.sum() + v @ y)
+            y, val = _cover(ks, v, p.max_open)
+            lb = float(lam.sum() + val)
             if lb > best_lb + 1e-10 * abs(lb):
                 best_lb, best_lam, best_y, since = lb, lam, y, 0
             else:
@@ -126,6 +126,22 @@ class _Search:
             if cost < self.ub:
                 self.ub, self.best_open, self.best_assign = cost, tuple(sorted(open_set)), assign
         return self.priced[open_set]
+
+
+def _cover(ks: _Knapsacks, v: FloatArray, cap: int | None) -> tuple[FloatArray, float]:
+    """Open fractions y and the y-subproblem's bound: the knapsack module's cover, and with an
+    open-count cap K also max over μ >= 0 of [cover LP of v + μ] − μK (weak duality on Σy ≤ K)."""
+    y = ks.cover(v)
+    val = float(v @ y)
+    if cap is None or cap >= v.shape[0]:
+        return y, val
+    scale = max(float(np.abs(v).max()), 1.0)
+    for mu in scale * 2.0 ** -np.arange(0, 40, 0.5):
+        y_mu = ks._cover_lp_y(v + mu)
+        got = float((v + mu) @ y_mu) - float(mu) * cap
+        if got > val:
+            y, val = y_mu, got
+    return y, val
 
 
 def single_source_plan(problem: LocationProblem, open_idx: tuple[int, ...]
@@ -276,19 +292,17 @@ def _local_search(to: NDArray[np.intp], cost: FloatArray,
 
 def solve_open_set(problem: LocationProblem, time_limit_s: float = 30.0,
                    rel_gap: float = REL_GAP) -> LocationResult:
-    """Branch and bound over which candidates open, for single-source problems without an
-    open-count cap (or one the locked candidates meet); fields as `solve_location`, status
-    optimal once the plan is proven within `rel_gap` (its `gap` says how close)."""
+    """Branch and bound over which candidates open, for single-source problems (`max_open`
+    cuts nodes and the plans priced); fields as `solve_location`, status optimal once the plan
+    is proven within `rel_gap` (its `gap` says how close)."""
     start = time.perf_counter()
     s = _Search(problem, rel_gap, start + time_limit_s)
     finite = np.where(s.reach, problem.assign_cost, np.nan)
     lam0 = np.nan_to_num(np.nanmin(finite, axis=0))
     locked = frozenset(problem.locked_open)
-    shut: frozenset[int] = frozenset()  # a cap the locked set meets (fixed design): rest shut
-    if problem.max_open is not None and problem.max_open <= len(locked):
-        shut = frozenset(range(problem.n_candidates)) - locked
-    heap: list[tuple[float, int, _Node]] = [(-math.inf, 0, _Node(-math.inf, locked, shut,
-                                                                   lam0))]
+    cap = problem.max_open  # nodes with more open are cut, at the cap the rest are closed
+    heap: list[tuple[float, int, _Node]] = [(-math.inf, 0, _Node(-math.inf, locked,
+                                                                   frozenset(), lam0))]
     proven = -math.inf  # smallest bound of the nodes left when the search stopped
     counter = 1
     while heap:
@@ -301,12 +315,21 @@ def solve_open_set(problem: LocationProblem, time_limit_s: float = 30.0,
             continue
         opened, closed, lam = set(node.opened), set(node.closed), node.lam
         while True:  # bound, fix what the forced bounds decide, bound again
+            if cap is not None and len(opened) >= cap:
+                if len(opened) > cap:  # more open than max_open allows: no plan here
+                    lb = math.inf
+                    break
+                closed = set(range(problem.n_candidates)) - opened
             s.nodes += 1
             lb, lam, y, ob, cb, free = s.bound(frozenset(opened), frozenset(closed), lam)
             if lb >= s.target():
                 s.prune(lb)
                 break
-            s.price(frozenset(opened) | frozenset(np.flatnonzero(y > 1e-9).tolist()))
+            more = [i for i in np.argsort(-y, kind="stable").tolist()
+                    if y[i] > 1e-9 and i not in opened]
+            if cap is not None:  # the most-open candidates the cap leaves room for
+                more = more[:max(0, cap - len(opened))]
+            s.price(frozenset(opened) | frozenset(more))
             goal = s.target()
             off = [i for i in free if ob[i] >= goal]
             must = [i for i in free if cb[i] >= goal and ob[i] < goal]

@@ -82,3 +82,20 @@ def test_rounding_repairs_a_tight_open_set() -> None:
     assert np.isfinite(cost)
     assert cost >= split - 1e-6
     _feasible(p, assign, (0, 1, 2, 3))
+
+
+def test_open_count_cap_is_respected_and_near_the_cpsat_optimum() -> None:
+    """max_open below the free optimum's count: at most that many open, within the gap of
+    CP-SAT's proven optimum under the same cap."""
+    p = clustered(seed=7, tight=2.5)
+    free = solve_open_set(p, time_limit_s=60)
+    k = max(2, len(free.open) - 1)
+    capped = dataclasses.replace(p, max_open=k)
+    exact = solve_location(capped, backend="CP-SAT", time_limit_s=60)
+    assert exact.status is SolveStatus.OPTIMAL
+    r = solve_open_set(capped, time_limit_s=60)
+    assert len(r.open) <= k
+    assert r.status is SolveStatus.OPTIMAL
+    assert r.bound <= exact.objective * (1 + 1e-9)
+    assert r.objective <= exact.objective * (1 + 1e-3)
+    _feasible(capped, r.assignment, r.open)
