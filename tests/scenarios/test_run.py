@@ -78,4 +78,6 @@ def test_cli_run_prints_dashboard_path(tiny_toml: Path, tmp_path: Path) -> None:
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "tiny" / "dashboard.html")
-    assert "[3/9] design" in proc.stderr  # progress per stage
+    assert "[3/10] design" in proc.stderr  # progress per stage
+    assert (tmp_path / "tiny" / "waybill_events.jsonl.gz").stat().st_size > 0
+    assert not (tmp_path / "tiny" / "waybill_events.jsonl").exists()
