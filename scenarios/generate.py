@@ -497,7 +497,7 @@ speed_kmh = 45
 shift_hours = 10
 
 [solver]
-routing_time_limit_s = 30          # safety cap; solves stop after 1,000 idle iterations
+routing_time_limit_s = 30          # safety cap; solves stop once converged
 design_time_limit_s = 120          # safety cap; the MIP is proven optimal in seconds
 """
 

@@ -47,6 +47,26 @@ class MaxRuntime:
 
 
 @dataclass(frozen=True)
+class MaxCpuTime:
+    """Stop after `seconds` of this process's CPU time (`time.process_time`, all its threads):
+    a cap that a loaded machine does not bring forward, unlike wall time. Not hard: pair it
+    with a `MaxRuntime` backstop."""
+
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise ValueError("MaxCpuTime: seconds > 0 expected")
+
+    def start(self) -> Check:
+        end = time.process_time() + self.seconds
+        return lambda _best: time.process_time() >= end
+
+    def hard_limit_s(self) -> float | None:
+        return None
+
+
+@dataclass(frozen=True)
 class NoImprovement:
     """Stop after `iterations` checks without a better best cost (iterations of the engine).
 

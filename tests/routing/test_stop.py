@@ -10,6 +10,7 @@ from fwdnet.logistics.routing import (
     AnyOf,
     Converged,
     FirstFeasible,
+    MaxCpuTime,
     MaxRuntime,
     NoImprovement,
     default_stop,
@@ -52,6 +53,23 @@ def test_min_gain_ignores_tiny_gains_but_counts_from_the_first_plan():
         NoImprovement(3, min_gain=1.0)
     with pytest.raises(ValueError, match="min_gain"):
         Converged(3, min_gain=-0.1)
+
+
+def test_max_cpu_time_counts_this_process_cpu_not_sleep():
+    """Sleeping (what a loaded machine looks like to a process) does not use up the cap;
+    computing does. It is no hard limit."""
+    import time
+
+    check = MaxCpuTime(0.05).start()
+    time.sleep(0.1)
+    assert check(1.0) is False
+    t0 = time.process_time()
+    while time.process_time() - t0 < 0.06:
+        pass
+    assert check(1.0) is True
+    assert MaxCpuTime(1).hard_limit_s() is None
+    with pytest.raises(ValueError, match="seconds > 0"):
+        MaxCpuTime(0)
 
 
 def test_each_start_is_fresh():
