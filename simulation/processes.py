@@ -408,7 +408,7 @@ class Replay:
             env.process(self.review(g, nodes, route))
         if self.stock.cdc_finite:
             env.process(self.supplier())
-        if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes > 2:
+        if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes >= 2:
             env.process(self.rebalance())
         env.process(self.close())
         env.run(until=self.inp.days)

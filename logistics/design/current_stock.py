@@ -35,7 +35,7 @@ class CurrentStock:
     fw_ids: tuple[str, ...]
     on_hand: FloatArray
     on_order: FloatArray
-    daily_demand: FloatArray | None  # None: the CSV gave no rates
+    daily_demand: FloatArray | None  # None: no such column; NaN where a row left it blank
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def read_stock_csv(path: Path, scn: Scenario, fw_ids: tuple[str, ...]) -> Curren
     skus = {k.id: i for i, k in enumerate(scn.network.skus)}
     fws = {f: i for i, f in enumerate(fw_ids)}
     shape = (len(fw_ids), len(skus))
-    on_hand, on_order, rate = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    on_hand, on_order, rate = np.zeros(shape), np.zeros(shape), np.full(shape, np.nan)
     seen: dict[tuple[str, str], int] = {}
     site_ids = {s.id for s in scn.network.sites}
     try:
@@ -110,9 +110,8 @@ def read_stock_csv(path: Path, scn: Scenario, fw_ids: tuple[str, ...]) -> Curren
                 on_hand[f, k] = _number(path, line, "on_hand", (row.get("on_hand") or ""))
                 if (row.get("on_order") or "").strip():
                     on_order[f, k] = _number(path, line, "on_order", row["on_order"])
-                if has_rate:
-                    rate[f, k] = _number(path, line, "daily_demand",
-                                         (row.get("daily_demand") or ""))
+                if has_rate and (row.get("daily_demand") or "").strip():
+                    rate[f, k] = _number(path, line, "daily_demand", row["daily_demand"])
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text (expected a CSV file)", source=str(path)) from None
     if not seen:
@@ -122,14 +121,20 @@ def read_stock_csv(path: Path, scn: Scenario, fw_ids: tuple[str, ...]) -> Curren
 
 def suggest_transfers(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
                       stock: CurrentStock, day: date) -> Suggestion:
-    """Transfers from slow FWs to hot ones for today's stock (the replay's weekly rule)."""
+    """Transfers from slow FWs to hot ones for today's stock (the replay's weekly rule); a FW ×
+    SKU without a `daily_demand` sells at the design's planning rate of the date's week."""
     node = [design.node_ids.index(f) for f in stock.fw_ids]
+    week = iso_week_index(day)
+    planned = design.stock.daily_mean_by_week[week][node]
+    basis = f"the design's planning demand of ISO week {week + 1} ({day.isoformat()})"
+    rate = planned
     if stock.daily_demand is not None:
-        rate, basis = stock.daily_demand, "daily_demand column of the stock file"
-    else:
-        week = iso_week_index(day)
-        rate = design.stock.daily_mean_by_week[week][node]
-        basis = f"the design's planning demand of ISO week {week + 1} ({day.isoformat()})"
+        given = ~np.isnan(stock.daily_demand)
+        rate = np.where(given, stock.daily_demand, planned)
+        if given.all():
+            basis = "daily_demand column of the stock file"
+        else:
+            basis = f"daily_demand column of the stock file, elsewhere {basis}"
     idx = [mats.index[f] for f in stock.fw_ids]
     km = mats.distance_m[np.ix_(idx, idx)] / 1000.0
     truck = scn.largest_vehicle(Echelon.CDC_FW)

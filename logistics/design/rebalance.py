@@ -45,6 +45,7 @@ class RebalanceProblem:
     # True: a FW → FW lane runs only if what it moves is worth its whole trucks (lost sales
     # avoided + excess cleared ≥ trucks × lane cost); lanes that do not pay are closed
     whole_trucks: bool = False
+    lane_margin: float = 1.0  # with whole_trucks: value must reach margin × trucks' cost
     fw_labels: tuple[str, ...] = ()
     sku_labels: tuple[str, ...] = ()
 
@@ -173,7 +174,7 @@ def _paying_lanes(problem: RebalanceProblem, transfers: list[Transfer]) -> list[
         units: dict[tuple[int, int], int] = {}
         for t in kept:
             units[(t.src, t.dst)] = units.get((t.src, t.dst), 0) + t.units
-        shortfall = {ln: math.ceil(q / problem.truck_capacity_units)
+        shortfall = {ln: problem.lane_margin * math.ceil(q / problem.truck_capacity_units)
                      * float(problem.truck_cost[ln]) - value[ln] for ln, q in units.items()}
         worst = max(sorted(shortfall), key=lambda ln: shortfall[ln])
         if shortfall[worst] <= 0:
@@ -187,9 +188,10 @@ def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: Fl
                      ) -> tuple[IntArray, IntArray]:
     """(need, spare) per FW × SKU: what a hot FW lacks and what a slow one can give.
 
-    Hot: stock on hand will not last until its next receipt lands: within `lead_days` (per
-    FW) when an order is on the way, else within the next review period plus the lead time;
-    it needs the demand of those days that its stock on hand cannot meet. Slow: stock on hand
+    Hot: stock on hand will not last until its next receipt lands: in `lead_days` (per FW)
+    when an order is on the way, else on average half a review period later. A transfer lands
+    the next day, so it needs the demand from then to the receipt that today's leftover stock
+    cannot meet: ceil(rate × (days − 1) − max(on hand − rate, 0)). Slow: stock on hand
     covers more than `slow_cover_days` (at least its window) of its demand: it can give what
     lies above that cover (a SKU a FW does not sell at all is all spare), so a FW is never
     both. Units: units of stock, days.
@@ -198,8 +200,9 @@ def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: Fl
     oh = np.maximum(np.asarray(on_hand, dtype=np.float64), 0.0)
     lead = np.asarray(lead_days, dtype=np.float64).reshape(-1, 1)
     window = lead + review_days
-    gap = np.where(np.asarray(on_order) > 0, lead, window)
-    need = np.maximum(np.ceil(rate * gap - oh - 1e-9), 0.0)
+    gap = np.where(np.asarray(on_order) > 0, lead, lead + review_days / 2.0)
+    after = np.maximum(gap - 1.0, 0.0)  # a transfer lands the next day
+    need = np.maximum(np.ceil(rate * after - np.maximum(oh - rate, 0.0) - 1e-9), 0.0)
     keep = np.ceil(rate * np.maximum(window, slow_cover_days) - 1e-9)
     spare = np.where(oh > keep, np.floor(oh - keep), 0.0)
     return need.astype(np.int64), spare.astype(np.int64)

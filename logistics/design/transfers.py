@@ -24,6 +24,10 @@ from fwdnet.logistics.design.rebalance import (
 from fwdnet.logistics.network.model import FloatArray
 
 SLOW_COVER_DAYS = 28.0  # a FW holding more than four weeks of its demand can spare the rest
+# a lane's expected value must cover its trucks this many times: in the default scenario's
+# replay about half the lost sales a transfer is expected to avoid are avoided (the rest were
+# met by the next receipt anyway, or reappear at the sending FW)
+LANE_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ def plan_transfers(on_hand: FloatArray, on_order: FloatArray, daily_demand: Floa
                    lead_days: FloatArray, review_days: float, km: FloatArray, truck_capacity: int,
                    truck_fixed_rmb: float, truck_rmb_per_km: float, lost_sale_value: FloatArray,
                    excess_cost: FloatArray, min_units: int,
-                   slow_cover_days: float = SLOW_COVER_DAYS) -> TransferPlan:
+                   slow_cover_days: float = SLOW_COVER_DAYS,
+                   lane_margin: float = LANE_MARGIN) -> TransferPlan:
     """Transfers from slow FWs to hot ones (`hot_slow_targets`) whose lanes pay their trucks."""
     need, spare = hot_slow_targets(on_hand, on_order, daily_demand, lead_days, review_days,
                                    slow_cover_days)
@@ -66,7 +71,8 @@ def plan_transfers(on_hand: FloatArray, on_order: FloatArray, daily_demand: Floa
     problem = RebalanceProblem(
         on_hand=oh, target=target, truck_cost=lane, truck_capacity_units=truck_capacity,
         shortage_value=np.maximum(lost_sale_value[cand], 0.0), excess_cost=excess_cost[cand],
-        min_transfer_units=max(1, min_units), return_to_cdc=False, whole_trucks=True)
+        min_transfer_units=max(1, min_units), return_to_cdc=False, whole_trucks=True,
+        lane_margin=lane_margin)
     res = rebalance(problem)
     f = on_hand.shape[0]
     kept = [t for t in res.transfers if t.dst < f]
