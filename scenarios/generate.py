@@ -259,9 +259,13 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    # gzip with no name and mtime 0 keeps the bytes identical for the same seed
+    _write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Atomic write; `.gz` paths are gzipped with no name and mtime 0 (same seed, same bytes)."""
     with atomic_open(path, binary=True, compress=path.suffix == ".gz") as fh:
-        fh.write(buf.getvalue().encode("utf-8"))
+        fh.write(data)
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,17 @@ class Chain:
     capacity_scale: float  # factor on the listed FW capacities (1 = as listed)
     demand_units_per_year: float  # expected, from the generated demand rates
     fw_units_per_year: float  # the candidates' yearly throughput (capacity × stock turns)
+
+
+def _write_table(path: Path, columns: dict[str, tuple[np.ndarray | None, np.ndarray]]) -> None:
+    """`_write_csv` for long tables: each column is (labels, codes) or (None, integers); the
+    bytes are those csv.writer would write."""
+    import pandas as pd
+
+    frame = pd.DataFrame({name: values if labels is None
+                          else pd.Categorical.from_codes(values, categories=labels)
+                          for name, (labels, values) in columns.items()})
+    _write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def generate(out_dir: Path, name: str, sizes: Sizes, seed: int, start: date,
@@ -396,14 +411,15 @@ def generate_chain(out_dir: Path, name: str, sizes: Sizes, seed: int, start: dat
     qty = rng.poisson(rate * noise)
     week_starts = [(hist_start + timedelta(weeks=w)).isoformat()
                    for w in range(sizes.history_weeks)]
-    rows: list[list[object]] = []
-    for ri, r in enumerate(regions):
-        for k in range(sizes.skus):
-            sku_id = f"K{k + 1:05d}"
-            for w in range(launch[k], sizes.history_weeks):
-                rows.append([week_starts[w], r, sku_id, int(qty[ri, k, w])])
-    _write_csv(data_dir / "demand_history.csv.gz", ["week_start", "region", "sku", "quantity"],
-               rows)
+    # rows region by region, SKU by SKU, week by week from launch (numpy order, no row loop:
+    # 12.5 million rows at 20,000 SKUs)
+    sold = np.arange(sizes.history_weeks)[None, :] >= launch[:, None]  # (skus, weeks)
+    at_r, at_k, at_w = np.nonzero(np.broadcast_to(sold, (len(regions), *sold.shape)))
+    _write_table(data_dir / "demand_history.csv.gz", {
+        "week_start": (np.asarray(week_starts), at_w),
+        "region": (np.asarray(regions), at_r),
+        "sku": (np.asarray([f"K{j + 1:05d}" for j in range(sizes.skus)]), at_k),
+        "quantity": (None, qty[at_r, at_k, at_w])})
 
     _write_csv(data_dir / "sites.csv",
                ["id", "kind", "name", "city", "region", "lon", "lat", "capacity_units",
@@ -481,7 +497,7 @@ speed_kmh = 45
 shift_hours = 10
 
 [solver]
-routing_time_limit_s = 30          # safety cap; solves stop after 1,000 idle iterations
+routing_time_limit_s = 30          # safety cap; solves stop once converged
 design_time_limit_s = 120          # safety cap; the MIP is proven optimal in seconds
 """
 

@@ -1,6 +1,7 @@
 """Atomic file writes: a temp file in the target's folder, flushed to disk, then renamed.
 
 An interrupted run (Ctrl-C, kill, full disk) leaves the old file or none, never half a file.
+`open_read` reads back plain or gzip files alike.
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_open(path: Path | str, *, binary: bool = False, compress: bool = False
-                ) -> Iterator[IO[Any]]:
-    """Stream into `path` atomically. `compress` writes gzip with no name and mtime 0, so the
-    same content gives the same bytes; text mode is UTF-8 with '\\n' line ends."""
+def atomic_open(path: Path | str, *, binary: bool = False, compress: bool = False,
+                level: int = 9) -> Iterator[IO[Any]]:
+    """Stream into `path` atomically. `compress` writes gzip (at `level`, 1 fast … 9 small)
+    with no name and mtime 0, so the same content gives the same bytes; text mode is UTF-8
+    with '\\n' line ends."""
     with atomic_path(path) as tmp:
         if compress:
             with (open(tmp, "wb") as raw,
-                  gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz):
+                  gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0,
+                                compresslevel=level) as gz):
                 if binary:
                     yield cast(IO[bytes], gz)
                 else:
@@ -74,10 +77,10 @@ def write_text_atomic(path: Path | str, text: str) -> None:
         fh.write(text)
 
 
-def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False
-                       ) -> None:
-    """One line per item, each ended by '\\n' (JSON Lines, CSV rows)."""
-    with atomic_open(path, compress=compress) as fh:
+def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False,
+                       level: int = 9) -> None:
+    """One line per item, each ended by '\\n' (JSON Lines, CSV rows); gzip with `compress`."""
+    with atomic_open(path, compress=compress, level=level) as fh:
         for line in lines:
             fh.write(line)
             fh.write("\n")
@@ -100,3 +103,17 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]], digits: int 
     for row in rows:
         w.writerow([round(v, digits) if isinstance(v, float) else v for v in row])
     return buf.getvalue().splitlines()
+
+
+def is_gzip(path: Path | str) -> bool:
+    """True when the file starts with gzip's magic bytes (whatever its name)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_read(path: Path | str) -> IO[bytes]:
+    """The file's bytes for reading, gunzipped on the fly when it is gzip (by content, not
+    name): readers take `feed.jsonl` and `feed.jsonl.gz` alike."""
+    if is_gzip(path):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")

@@ -84,7 +84,9 @@ def test_cli_run_prints_dashboard_path(tiny_toml: Path, tmp_path: Path) -> None:
         "note: regional vs national assortment skipped",
         "note: fixed vs flexible supplier contracts skipped"]
     assert notes[0].endswith(str(tiny_toml.parent / "rules" / "default_assortment.toml"))
-    assert "[3/9] design" in proc.stderr  # progress per stage
+    assert "[3/10] design" in proc.stderr  # progress per stage
+    assert (tmp_path / "tiny" / "waybill_events.jsonl.gz").stat().st_size > 0
+    assert not (tmp_path / "tiny" / "waybill_events.jsonl").exists()
 
 
 def test_chain_remedies_name_every_skipped_remedy(tiny_toml: Path) -> None:
