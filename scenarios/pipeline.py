@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,15 +29,24 @@ from fwdnet.logistics.design.network_design import (
     parse_design,
     plan_network,
 )
-from fwdnet.logistics.design.routes import plan_routes
+from fwdnet.logistics.design.routes import DesignRoutes, plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.kernel.files import atomic_path, write_lines_atomic
 from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.logistics.network.history import store_daily_units
 from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
+from fwdnet.simulation.exports import write_exports
 from fwdnet.simulation.inputs import replay_input
-from fwdnet.simulation.report import replay_results
-from fwdnet.simulation.results import ForecastView, Results, write_json_atomic, write_results
+from fwdnet.simulation.report import replay_results, routing_out
+from fwdnet.simulation.results import (
+    TYPICAL_DAY,
+    ForecastView,
+    Results,
+    RoutingDay,
+    write_json_atomic,
+    write_results,
+)
 from fwdnet.simulation.settings import SimSettings
 from fwdnet.simulation.streams import Streams
 
@@ -89,6 +99,31 @@ def with_routes(scn: Scenario, mats: NetworkMatrices, planned: NetworkDesign,
                                            node_daily, executor))
 
 
+def routing_day(scn: Scenario, day: date | None) -> RoutingDay:
+    """Which day routes are planned for: a typical day, or `day` (within the horizon)."""
+    if day is None:
+        return TYPICAL_DAY
+    last = scn.start + timedelta(days=scn.horizon_days - 1)
+    if not scn.start <= day <= last:
+        raise InputError(f"--date {day.isoformat()} is outside the horizon of scenario "
+                         f"{scn.name} ({scn.start.isoformat()} to {last.isoformat()})")
+    week = iso_week_index(day) + 1
+    return RoutingDay(date=day.isoformat(), iso_week=week,
+                      basis=f"{day.isoformat()}: planning demand of ISO week {week} "
+                            "(the replay is priced on the typical day's routes)")
+
+
+def routes_of_day(scn: Scenario, mats: NetworkMatrices, planned: NetworkDesign, day: date,
+                  executor: Executor | None = None) -> DesignRoutes:
+    """The design's routes of one date: trunk loads of a review period and store drops of a
+    day, both from the planning demand of the date's ISO week."""
+    week = iso_week_index(day)
+    node_daily = planned.stock.daily_mean_by_week[week].sum(axis=1)
+    store_daily = store_daily_units(scn, scn.network.stores, week)
+    return plan_routes(scn, mats, planned.node_ids, planned.store_node, node_daily, executor,
+                       store_daily)
+
+
 def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                          warmup_days: int = 0) -> SimulationResult:
     """Replication 0 of the scenario's seed, with waybills, and a progress bar (log lines when
@@ -110,17 +145,23 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                         warmup_days=warmup_days)
 
 
-def chain_remedies(scn: Scenario) -> dict[str, Any]:
+def chain_remedies(scn: Scenario, note: Callable[[str], None] = print) -> dict[str, Any]:
     """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
-    for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+    for scenarios that ship their rules (rules/ beside the TOML); `note` is told of each
+    remedy skipped for want of its rules file, so none is skipped silently."""
     from fwdnet.simulation.assortment import assortment_view, default_rules_path
     from fwdnet.simulation.contracts import contracts_view, default_contracts_path
 
     out: dict[str, Any] = {}
-    if default_rules_path(scn).is_file():
+    rules, contracts = default_rules_path(scn), default_contracts_path(scn)
+    if rules.is_file():
         out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
-    if default_contracts_path(scn).is_file():
+    else:
+        note(f"regional vs national assortment skipped: no rules file {rules}")
+    if contracts.is_file():
         out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+    else:
+        note(f"fixed vs flexible supplier contracts skipped: no rules file {contracts}")
     return out
 
 
@@ -179,24 +220,31 @@ class RunOutput:
 
 
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
-                 console: Console | None = None, executor: str = "local",
-                 scheduler: str | None = None, workers: int | None = None,
-                 waybill_sample: float = 1.0) -> RunOutput:
+                 console: Console | None = None, route_date: date | None = None,
+                 executor: str = "local", scheduler: str | None = None,
+                 workers: int | None = None, waybill_sample: float = 1.0) -> RunOutput:
     """Load → network → design → routing → simulation → forecast → chain remedies →
-    results.json → dashboard.html. Routing solves run on `open_executor(executor, scheduler,
-    workers)`; `waybill_sample` is the share of waybills written to the feed."""
+    results.json, route/placement/transfer exports → dashboard.html. Routes shown are a
+    typical day's unless `route_date` names a day of the horizon. Routing solves run on
+    `open_executor(executor, scheduler, workers)`; `waybill_sample` is the share of waybills
+    written to the feed."""
     from fwdnet.dashboards.page import write_dashboard
     from fwdnet.simulation.compare import open_executor
 
     console = console or Console(stderr=True)
     check_sample(waybill_sample)
-    rep = StageReporter(10, console)
+    rep = StageReporter(10 if route_date is None else 11, console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
+    day = routing_day(scn, route_date)  # a bad --date fails before minutes of solving
     mats = rep.call("network matrices", lambda: network_matrices(scn))
     planned = rep.call("design (OR-Tools MIP)",
                        lambda: design(scn, mats, "optimal", routes=False))
     with open_executor(executor, scheduler, workers) as pool:
         chosen = rep.call("routing (PyVRP)", lambda: with_routes(scn, mats, planned, pool))
+        shown = chosen.routes
+        if route_date is not None:
+            shown = rep.call(f"routes of {route_date.isoformat()}",
+                             lambda: routes_of_day(scn, mats, planned, route_date, pool))
     with rep.stage("simulation (SimPy)"):
         inp = replay_input(scn, chosen, mats)
         sim = replay_with_progress(inp, scn.seed, console)
@@ -204,13 +252,20 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
-        del sim  # its waybill log is written: free it before the forecast
+        sim = replace(sim, waybills=None)  # the log is written: free it before the forecast
         forecast = rep.call("forecast (statsforecast/LightGBM)",
                             lambda: _forecast(scn, console))
+
+        def note(message: str) -> None:
+            console.print(f"      note: {message}", highlight=False, soft_wrap=True)
+
         remedies = rep.call("chain remedies (assortment, contracts)",
-                            lambda: chain_remedies(scn))
+                            lambda: chain_remedies(scn, note))
         results = rep.call("results.json", lambda: replayed.model_copy(
-            update={"forecast": forecast, **remedies}))
+            update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
+                    **remedies}))
+        write_exports(out_dir, scn, chosen, inp, sim, results.routing, day,
+                      iso_week_index(scn.start))
         write_results(results_json, results)
     page = rep.call("dashboard.html",
                     lambda: write_dashboard(results_json, out_dir / "dashboard.html"))
@@ -322,8 +377,6 @@ def design_scenario(path: Path, *, time_limit_s: float | None = None, name: str 
                      if compare else ((), ()))
     payload = design_dict(chosen, rows, skipped, start_week=iso_week_index(scn.start))
     if chosen.routes is not None:
-        from fwdnet.simulation.report import routing_out
-
         payload["routes"] = [r.model_dump(mode="json") for r in routing_out(chosen.routes)]
     payload["runtime_s"] = round(time.perf_counter() - t0, 3)
     return payload

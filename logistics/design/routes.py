@@ -19,7 +19,7 @@ import numpy as np
 from fwdnet.logistics.design.matrices import NetworkMatrices
 from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.kernel.status import SolveStatus
-from fwdnet.logistics.network.history import store_annual_units
+from fwdnet.logistics.network.history import store_daily_units as store_daily_units_of
 from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario, VehicleType
 from fwdnet.logistics.routing.model import Depot, RoutingModel, RoutingProblem, Stop
 from fwdnet.logistics.routing.model import VehicleType as RouteVehicle
@@ -179,10 +179,12 @@ def sectors(mats: NetworkMatrices, depot: str, members: IntArray, store_ids: Seq
 
 
 def route_tasks(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
-                store_node: IntArray, node_daily_units: FloatArray) -> list[RouteTask]:
+                store_node: IntArray, node_daily_units: FloatArray,
+                store_daily_units: FloatArray | None = None) -> list[RouteTask]:
     """The trunk VRP (every FW's orders of one review period; each truck may run one route per
-    day of it) and the van VRPs of each FW (a typical day of its stores' orders; a FW with more
-    than MAX_STORES_PER_TASK stores as sectors sharing its vans by store count).
+    day of it) and the van VRPs of each FW (one day of its stores' orders: `store_daily_units`,
+    by default a typical day of the year; a FW with more than MAX_STORES_PER_TASK stores as
+    sectors sharing its vans by store count).
 
     Stores served straight from the CDC go by third-party parcel, so they get no van routes.
     """
@@ -198,7 +200,8 @@ def route_tasks(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
                                 truck.count * review, scn.seed))
     stores = scn.network.stores
     store_ids = [s.id for s in stores]
-    store_daily = store_annual_units(scn, stores) / 365.0
+    store_daily = (store_daily_units if store_daily_units is not None
+                   else store_daily_units_of(scn, stores))
     for n, nid in enumerate(node_ids):
         members = np.flatnonzero(store_node == n)
         if members.size == 0 or nid == cdc:
@@ -253,10 +256,12 @@ def assemble(node_ids: tuple[str, ...], solved: Iterable[DepotRoutes]) -> Design
 
 def plan_routes(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
                 store_node: IntArray, node_daily_units: FloatArray,
-                executor: Executor | None = None) -> DesignRoutes:
-    """Solve every depot's typical-day plan (on `executor` when given: the largest first, so
-    the pool stays busy) and assemble them in task order."""
-    tasks = route_tasks(scn, mats, node_ids, store_node, node_daily_units)
+                executor: Executor | None = None,
+                store_daily_units: FloatArray | None = None) -> DesignRoutes:
+    """Solve every depot's plan of one day (typical unless `store_daily_units` says otherwise;
+    on `executor` when given: the largest first, so the pool stays busy) and assemble them in
+    task order."""
+    tasks = route_tasks(scn, mats, node_ids, store_node, node_daily_units, store_daily_units)
     if executor is None:
         return assemble(node_ids, merge_sectors([solve_task(t) for t in tasks]))
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].problem.clients))

@@ -6,12 +6,13 @@ An interrupted run (Ctrl-C, kill, full disk) leaves the old file or none, never 
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
@@ -90,6 +91,18 @@ def write_json_atomic(path: Path | str, payload: Any, *, indent: int | None = 1,
     """UTF-8 JSON (non-ASCII kept readable) ending in a newline."""
     write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=indent,
                                        sort_keys=sort_keys) + "\n")
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 6
+              ) -> list[str]:
+    """CSV text lines (quoted where needed, floats rounded to `digits`) for
+    `write_lines_atomic`, so CSV exports are byte-stable for a seed."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([round(v, digits) if isinstance(v, float) else v for v in row])
+    return buf.getvalue().splitlines()
 
 
 def is_gzip(path: Path | str) -> bool:

@@ -5,8 +5,8 @@ Public API (stable; documented in docs/tracking.md):
 - domain: `TrackingEvent`, `Waybill`, `StoredEvent`, `IngestCounts` (frozen dataclasses)
 - storage: `open_engine(url)` (migrates), `ingest_events(target, items)`, `ingest_lines(...)`,
   `ingest_file(url, path, workers=N)` (multi-process)
-- queries: `get_trace`, `get_waybill`, `events_of`, `iter_events`, `list_waybills`,
-  `late_waybills`; status: `derive_status`
+- queries: `get_trace`, `get_chain` (a waybill and its parents), `get_waybill`, `events_of`,
+  `iter_events`, `list_waybills`, `late_waybills`; status: `derive_status`
 
 Names load on first use (PEP 562): the replay imports `tracking.schema` for the event types
 and must not pull in SQLAlchemy and the ingest machinery with it (~30 MB per worker).
@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     )
     from fwdnet.logistics.tracking.parallel import ingest_file
     from fwdnet.logistics.tracking.queries import (
+        WaybillChain,
         WaybillSummary,
         WaybillTrace,
         count_events,
         events_of,
+        get_chain,
         get_trace,
         get_waybill,
         is_late,
@@ -72,11 +74,13 @@ _WHERE = {
     "TrackingEvent": "model",
     "Waybill": "model",
     "WaybillIn": "schema",
+    "WaybillChain": "queries",
     "WaybillSummary": "queries",
     "WaybillTrace": "queries",
     "count_events": "queries",
     "derive_status": "status",
     "events_of": "queries",
+    "get_chain": "queries",
     "get_trace": "queries",
     "get_waybill": "queries",
     "ingest_events": "ingest",
@@ -118,12 +122,14 @@ __all__ = [
     "StoredEvent",
     "TrackingEvent",
     "Waybill",
+    "WaybillChain",
     "WaybillIn",
     "WaybillSummary",
     "WaybillTrace",
     "count_events",
     "derive_status",
     "events_of",
+    "get_chain",
     "get_trace",
     "get_waybill",
     "ingest_events",

@@ -14,6 +14,10 @@ def run(
         show_default=False)] = None,
     out: Annotated[Path, typer.Option(help="Folder for results/<scenario name>/.")] = Path(
         "results"),
+    date: Annotated[str | None, typer.Option(
+        "--date", help="Show and export the routes of this day (YYYY-MM-DD, within the "
+        "scenario's horizon) instead of a typical day; the replay is priced on the typical "
+        "day either way.", show_default=False)] = None,
     executor: Annotated[str, typer.Option(
         help="Where the routing solves run: local (process pool) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(
@@ -26,13 +30,23 @@ def run(
 ) -> None:
     """Run a scenario end to end: design (MIP) → routes → SimPy replay → results → dashboard.
 
-    Writes results/<name>/results.json, dashboard.html and waybill_events.jsonl.gz (the
-    replay's e-waybill feed, for `fwdnet track ingest`), then prints the dashboard's path.
-    The same seed gives a byte-identical results.json.
+    Writes results/<name>/results.json, dashboard.html, routes.geojson, routes.csv,
+    placement.csv, transfers.csv and waybill_events.jsonl.gz (the replay's e-waybill feed, for
+    `fwdnet track ingest`), then prints the dashboard's path. The same seed gives a
+    byte-identical results.json.
     """
+    from datetime import date as Date
+
+    from fwdnet.logistics.errors import InputError
     from fwdnet.scenarios.pipeline import DEFAULT_SCENARIO, run_scenario
 
-    output = run_scenario(scenario or DEFAULT_SCENARIO, out, executor=executor,
+    day = None
+    if date is not None:
+        try:
+            day = Date.fromisoformat(date)
+        except ValueError:
+            raise InputError(f"--date: expected a date YYYY-MM-DD, got {date!r}") from None
+    output = run_scenario(scenario or DEFAULT_SCENARIO, out, route_date=day, executor=executor,
                           scheduler=scheduler, workers=workers, waybill_sample=waybill_sample)
     k = output.results.kpis
     typer.echo(f"fill rate {k.fill_rate:.1%}, total cost ¥{k.total_cost_rmb:,.0f}", err=True)

@@ -174,10 +174,16 @@ def show(
     waybill: Annotated[str, typer.Argument(help="Waybill number.")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    chain: Annotated[bool, typer.Option(
+        "--chain", help="Print the chain from the source (CDC → FW trunk waybill) to this "
+        "waybill, one line per link, following each waybill's parent.")] = False,
 ) -> None:
     """A waybill's timeline (by event time, UTC), its derived status and any anomalies."""
     from fwdnet.logistics.tracking.queries import get_trace
 
+    if chain:
+        _show_chain(waybill, db, as_json)
+        return
     trace = get_trace(_engine(db), waybill)
     if trace is None:
         raise InputError(f"waybill {waybill!r}: no such waybill and no events for it")
@@ -208,6 +214,36 @@ def show(
     Console(width=160).print(table)
     for a in st.anomalies:
         typer.echo(f"anomaly: {a.reason} (event {a.event_key[:8]} at {_iso(a.event_time)})")
+
+
+def _show_chain(waybill: str, db: str | None, as_json: bool) -> None:
+    """`track show --chain`: every link from the source to `waybill`, oldest first."""
+    from fwdnet.logistics.tracking.queries import get_chain
+
+    found = get_chain(_engine(db), waybill)
+    if found is None:
+        raise InputError(f"waybill {waybill!r}: no such waybill and no events for it")
+    if as_json:
+        typer.echo(json.dumps(found.to_json_dict(), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{waybill}: chain of {len(found.links)} waybill(s), source first")
+    for col in ("#", "waybill", "from", "to", "carrier", "status", "created (UTC)",
+                "delivered (UTC)", "parent"):
+        table.add_column(col)
+    for i, tr in enumerate(found.links, start=1):
+        wb, st = tr.waybill, tr.status
+        table.add_row(str(i), tr.waybill_no, wb.sender_site if wb else "?",
+                      wb.receiver_site if wb else "?", wb.carrier if wb else "",
+                      st.status.value if st.status else "no events",
+                      _iso(wb.created_at if wb else None), _iso(st.delivered_at),
+                      (wb.parent_waybill_no or "") if wb else "")
+    Console(width=160).print(table)
+    if found.missing_parent is not None:
+        typer.echo(f"note: parent waybill {found.missing_parent!r} is not in the log; the chain "
+                   "stops there")
 
 
 @app.command("late")
