@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from fwdnet.logistics.design.network_design import (
 from fwdnet.logistics.design.routes import DesignRoutes, plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
 from fwdnet.logistics.kernel.calendar import iso_week_index
-from fwdnet.logistics.kernel.files import write_lines_atomic
+from fwdnet.logistics.kernel.files import atomic_path, write_lines_atomic
 from fwdnet.logistics.network import Scenario, load_scenario
 from fwdnet.logistics.network.history import store_daily_units
 from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
@@ -178,18 +178,30 @@ def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
     return forecast_view(scn, scn.seed)
 
 
-def _write_replay_files(out_dir: Path, sim: SimulationResult, sample: float, seed: int
-                        ) -> None:
-    """waybill_events.jsonl.gz: the replay's waybills and events (all, or the share `sample`
+def _write_feed(path: Path, sim: SimulationResult, sample: float, seed: int) -> None:
+    """The replay's waybills and events as gzip JSONL at `path` (all, or the share `sample`
     of the waybills with all their events, chosen by the seed); gzip level 6 is 4× faster
-    than 9 for 12% more bytes. An uncompressed feed of an older run is removed."""
+    than 9 for 12% more bytes."""
     from fwdnet.logistics.tracking.sample import sample_lines
 
     if sim.waybills is not None:
-        write_lines_atomic(out_dir / WAYBILL_FEED,
-                           sample_lines(sim.waybills.lines(), sample, seed),
+        write_lines_atomic(path, sample_lines(sim.waybills.lines(), sample, seed),
                            compress=True, level=WAYBILL_GZIP_LEVEL)
-        (out_dir / "waybill_events.jsonl").unlink(missing_ok=True)
+
+
+@contextmanager
+def pending_feed(out_dir: Path, sim: SimulationResult, sample: float, seed: int,
+                 rep: StageReporter) -> Iterator[None]:
+    """Write waybill_events.jsonl.gz now, into a temp file beside it that becomes the feed
+    when the block ends without error (with the run's other files), so the caller can drop
+    the replay's waybill log (its largest object) before the stages that follow. An
+    uncompressed feed of an older run is removed."""
+    with atomic_path(out_dir / WAYBILL_FEED) as tmp:
+        with rep.stage(WAYBILL_FEED):
+            _write_feed(tmp, sim, sample, seed)
+        del sim  # this frame lives on while the caller's block runs
+        yield
+    (out_dir / "waybill_events.jsonl").unlink(missing_ok=True)
 
 
 def check_sample(share: float) -> float:
@@ -236,22 +248,25 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     with rep.stage("simulation (SimPy)"):
         inp = replay_input(scn, chosen, mats)
         sim = replay_with_progress(inp, scn.seed, console)
+        replayed = replay_results(scn, chosen, inp, sim)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
-    forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
+    with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
+        sim = replace(sim, waybills=None)  # the log is written: free it before the forecast
+        forecast = rep.call("forecast (statsforecast/LightGBM)",
+                            lambda: _forecast(scn, console))
 
-    def note(message: str) -> None:
-        console.print(f"      note: {message}", highlight=False, soft_wrap=True)
+        def note(message: str) -> None:
+            console.print(f"      note: {message}", highlight=False, soft_wrap=True)
 
-    remedies = rep.call("chain remedies (assortment, contracts)",
-                        lambda: chain_remedies(scn, note))
-    results = rep.call("results.json", lambda: replay_results(scn, chosen, inp, sim).model_copy(
-        update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
-                **remedies}))
-    rep.call(WAYBILL_FEED, lambda: _write_replay_files(out_dir, sim, waybill_sample, scn.seed))
-    write_exports(out_dir, scn, chosen, inp, sim, results.routing, day,
-                  iso_week_index(scn.start))
-    write_results(results_json, results)
+        remedies = rep.call("chain remedies (assortment, contracts)",
+                            lambda: chain_remedies(scn, note))
+        results = rep.call("results.json", lambda: replayed.model_copy(
+            update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
+                    **remedies}))
+        write_exports(out_dir, scn, chosen, inp, sim, results.routing, day,
+                      iso_week_index(scn.start))
+        write_results(results_json, results)
     page = rep.call("dashboard.html",
                     lambda: write_dashboard(results_json, out_dir / "dashboard.html"))
     write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path),
@@ -313,6 +328,7 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
         chosen, inp = planned[base.name]
         with rep.stage(f"replay {base.name} (replication 0, waybills)"):
             sim = replay_with_progress(inp, scn.seed, console, warmup)
+            replayed = replay_results(scn, chosen, inp, sim)
         known = {(base.name, 0): with_costs(sim.summary(), scn.horizon_days - warmup,
                                             base.fixed_cost_per_year)}
         total = len(cases) * replications - 1
@@ -325,21 +341,22 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
                 last[0] = time.perf_counter()
                 console.print(f"      replications done {done[0]}/{total}", highlight=False)
 
-        with rep.stage(f"replications: {len(cases)} designs × {replications}"):
-            metrics = run_replications(cases, scn.seed, replications, warmup, pool, known, tick)
-    results = replay_results(scn, chosen, inp, sim).model_copy(
-        update={"comparison": comparison(cases, metrics, warmup)})
-    out_dir = out_root / scn.name
-    results_json = out_dir / "results.json"
-    designs_csv = out_dir / "designs.csv"
-    rep.call(WAYBILL_FEED, lambda: _write_replay_files(out_dir, sim, waybill_sample, scn.seed))
-    write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path), "designs": designs,
-                                                  "replications": replications,
-                                                  "waybill_sample": waybill_sample,
-                                                  "stage_seconds": rep.timings})
-    assert results.comparison is not None
-    write_lines_atomic(designs_csv, designs_csv_lines(results.comparison))
-    write_results(results_json, results)
+        out_dir = out_root / scn.name
+        results_json = out_dir / "results.json"
+        designs_csv = out_dir / "designs.csv"
+        with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
+            del sim  # its waybill log is written: free it before the replications
+            with rep.stage(f"replications: {len(cases)} designs × {replications}"):
+                metrics = run_replications(cases, scn.seed, replications, warmup, pool, known,
+                                           tick)
+            results = replayed.model_copy(
+                update={"comparison": comparison(cases, metrics, warmup)})
+            write_json_atomic(out_dir / "run_meta.json", {
+                "scenario": str(path), "designs": designs, "replications": replications,
+                "waybill_sample": waybill_sample, "stage_seconds": rep.timings})
+            assert results.comparison is not None
+            write_lines_atomic(designs_csv, designs_csv_lines(results.comparison))
+            write_results(results_json, results)
     if dashboard:
         from fwdnet.dashboards.page import write_dashboard
 
