@@ -24,19 +24,31 @@ from fwdnet.logistics.design.matrices import NetworkMatrices, network_matrices
 from fwdnet.logistics.design.network_design import (
     NetworkDesign,
     compare_designs,
+    design_costs,
     design_dict,
     parse_design,
     plan_network,
+    with_ranges,
 )
 from fwdnet.logistics.design.routes import plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.kernel.files import write_lines_atomic
 from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.logistics.network.model import Promotion
 from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
 from fwdnet.simulation.inputs import replay_input
+from fwdnet.simulation.kpis import summary_of, with_costs
 from fwdnet.simulation.report import replay_results
-from fwdnet.simulation.results import ForecastView, Results, write_json_atomic, write_results
+from fwdnet.simulation.results import (
+    AssortmentView,
+    Comparison,
+    ContractsView,
+    ForecastView,
+    Results,
+    write_json_atomic,
+    write_results,
+)
 from fwdnet.simulation.settings import SimSettings
 from fwdnet.simulation.streams import Streams
 
@@ -44,7 +56,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = HERE / "default.toml"
 DEFAULT_DESIGNS = ("optimal", "all-open", "cdc-only")
 ASSORTMENT_REPLICATIONS = 3
-CONTRACT_REPLICATIONS = 5
+CONTRACT_REPLICATIONS = 3
+RUN_REPLICATIONS = 3  # per design in `fwdnet run`'s design comparison
 T = TypeVar("T")
 
 
@@ -107,18 +120,98 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                         warmup_days=warmup_days)
 
 
-def chain_remedies(scn: Scenario) -> dict[str, Any]:
-    """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
-    for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
-    from fwdnet.simulation.assortment import assortment_view, default_rules_path
-    from fwdnet.simulation.contracts import contracts_view, default_contracts_path
+def chain_remedies(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
+                   inp: SimulationInput, overrides: Path | None = None) -> dict[str, Any]:
+    """Regional vs national ranges replayed through the chosen design's network (with the
+    approved `overrides` as a third variant), and fixed vs flexible contracts, on the same
+    demand, for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+    from fwdnet.simulation.assortment import default_rules_path
+    from fwdnet.simulation.contracts import default_contracts_path
 
     out: dict[str, Any] = {}
     if default_rules_path(scn).is_file():
-        out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
+        out["assortment"] = network_ranges(scn, mats, chosen, overrides)
+    elif overrides is not None:
+        raise InputError(f"--overrides needs the assortment rules {default_rules_path(scn)}",
+                         source=str(overrides))
     if default_contracts_path(scn).is_file():
-        out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+        out["contracts"] = network_contracts(default_contracts_path(scn), chosen, inp, scn.seed,
+                                             CONTRACT_REPLICATIONS)
     return out
+
+
+def network_contracts(path: Path, chosen: NetworkDesign, inp: SimulationInput, seed: int,
+                      replications: int, warmup: int = 0, pool: Executor | None = None
+                      ) -> ContractsView:
+    """Every contract of `path` (the first is the baseline) on the supplier side of the chosen
+    design's replay, common random numbers, paired CIs."""
+    from fwdnet.logistics.inventory.contracts import load_contracts
+    from fwdnet.simulation.compare import open_executor
+    from fwdnet.simulation.contracts import contract_cases, contracts_view
+
+    contracts = load_contracts(path)
+    cases = contract_cases(inp, contracts, chosen.fixed_cost_per_year, chosen.open_fw)
+    if pool is not None:
+        return contracts_view(contracts, cases, seed=seed, replications=replications,
+                              warmup=warmup, executor=pool)
+    with open_executor() as own:
+        return contracts_view(contracts, cases, seed=seed, replications=replications,
+                              warmup=warmup, executor=own)
+
+
+def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
+                   overrides: Path | None = None, replications: int = ASSORTMENT_REPLICATIONS
+                   ) -> AssortmentView:
+    """National, regional and (with approved `overrides`: checked against the HQ rules,
+    refusals are an InputError) regional+overrides ranges, each stocked by the chosen design
+    (placement, stock targets, replay) and replayed on common random numbers."""
+    from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
+    from fwdnet.logistics.assortment.model import RangePlan
+    from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
+    from fwdnet.simulation.assortment import default_rules_path
+    from fwdnet.simulation.compare import open_executor
+    from fwdnet.simulation.ranges import network_ranges_view, range_case
+
+    path = default_rules_path(scn)
+    rules = load_rules(path)
+    resolved = resolve_rules(scn, rules, source=str(path))
+    regional, national, _ = plan_ranges(scn, resolved, season_weeks=rules.season_weeks,
+                                        shrinkage=rules.shrinkage, similar=rules.similar_regions)
+    promotions: tuple[Promotion, ...] = ()
+    plans: list[tuple[RangePlan, tuple[Promotion, ...]]] = [(national, ()), (regional, ())]
+    if overrides is not None:
+        rows = read_overrides(overrides, scn.network)
+        approved, _ = apply_overrides_plan(regional, resolved, scn.network, rows, strict=True,
+                                           source=str(overrides))
+        promotions = approved.ranges[0].promotions
+        plans.append((approved.replace(kind="regional+overrides"), promotions))
+    ctx = design_context(scn)
+    cases = [range_case(plan.kind, replay_input(scn, with_ranges(scn, chosen, plan, ctx), mats),
+                        plan, scn.network, promos) for plan, promos in plans]
+    with open_executor() as pool:
+        return network_ranges_view(cases, scn.network.regions, seed=scn.seed,
+                                   replications=replications, season_weeks=rules.season_weeks,
+                                   design=chosen.name, local_promotions=len(promotions),
+                                   executor=pool)
+
+
+def _run_comparison(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
+                    inp: SimulationInput, sim: SimulationResult, console: Console) -> Comparison:
+    """`fwdnet run`'s design comparison: the chosen design next to the other default designs,
+    each planned with its routes and replayed on common random numbers (simulate's warm-up)."""
+    from fwdnet.simulation.compare import open_executor
+
+    ctx = design_context(scn)
+    planned = {chosen.name: (chosen, inp)}
+    for name in DEFAULT_DESIGNS:
+        if name in planned:
+            continue
+        console.print(f"      planning {name} (routes)", highlight=False)
+        d = design(scn, mats, name, ctx=ctx)
+        planned[name] = (d, replay_input(scn, d, mats))
+    warmup = min(28, scn.horizon_days // 5)
+    with open_executor() as pool:
+        return replay_comparison(scn, ctx, planned, RUN_REPLICATIONS, warmup, pool, sim, console)
 
 
 def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
@@ -147,13 +240,14 @@ class RunOutput:
 
 
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
-                 console: Console | None = None) -> RunOutput:
-    """Load → network → design → routing → simulation → forecast → chain remedies →
-    results.json → dashboard.html."""
+                 console: Console | None = None, overrides: Path | None = None) -> RunOutput:
+    """Load → network → design → routing → simulation → design comparison → forecast → chain
+    remedies (ranges on the design's network, with the approved region `overrides` CSV if
+    given; contracts) → results.json → dashboard.html."""
     from fwdnet.dashboards.page import write_dashboard
 
     console = console or Console(stderr=True)
-    rep = StageReporter(9, console)
+    rep = StageReporter(10, console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     mats = rep.call("network matrices", lambda: network_matrices(scn))
     planned = rep.call("design (OR-Tools MIP)",
@@ -162,12 +256,16 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     with rep.stage("simulation (SimPy)"):
         inp = replay_input(scn, chosen, mats)
         sim = replay_with_progress(inp, scn.seed, console)
+    comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
+                    f"{RUN_REPLICATIONS} replications)",
+                    lambda: _run_comparison(scn, mats, chosen, inp, sim, console))
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
-    remedies = rep.call("chain remedies (assortment, contracts)", lambda: chain_remedies(scn))
+    remedies = rep.call("chain remedies (ranges on the network, contracts)",
+                        lambda: chain_remedies(scn, mats, chosen, inp, overrides))
     results = rep.call("results.json", lambda: replay_results(scn, chosen, inp, sim).model_copy(
-        update={"forecast": forecast, **remedies}))
+        update={"forecast": forecast, "comparison": comp, **remedies}))
     _write_replay_files(out_dir, sim)
     write_results(results_json, results)
     page = rep.call("dashboard.html",
@@ -175,6 +273,37 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path),
                                                   "stage_seconds": rep.timings})
     return RunOutput(results_json, page, results)
+
+
+def replay_comparison(scn: Scenario, ctx: DesignContext,
+                      planned: dict[str, tuple[NetworkDesign, SimulationInput]],
+                      replications: int, warmup: int, pool: Executor | None,
+                      first: SimulationResult, console: Console) -> Comparison:
+    """Replications of every planned design on common random numbers (`first`: replication 0
+    of the first design, already replayed), paired CIs, and the design model's estimate of
+    each design's cost over the same days next to the replay's."""
+    from fwdnet.simulation.compare import DesignCase, comparison, run_replications
+
+    cases = [DesignCase(n, inp, d.open_fw, d.fixed_cost_per_year)
+             for n, (d, inp) in planned.items()]
+    base = cases[0]
+    known = {(base.name, 0): with_costs(summary_of(first.kpis, warmup),
+                                        scn.horizon_days - warmup, base.fixed_cost_per_year)}
+    total = len(cases) * replications - 1
+    done = [0]
+    last = [time.perf_counter()]
+
+    def tick(name: str, r: int) -> None:
+        done[0] += 1
+        if time.perf_counter() - last[0] > 5 or done[0] == total:
+            last[0] = time.perf_counter()
+            console.print(f"      replications done {done[0]}/{total}", highlight=False)
+
+    metrics = run_replications(cases, scn.seed, replications, warmup, pool, known, tick)
+    share = (scn.horizon_days - warmup) / scn.horizon_days  # the model prices the horizon
+    model = {n: {k: v * share for k, v in design_costs(scn, d, ctx).replay_terms().items()}
+             for n, (d, _) in planned.items()}
+    return comparison(cases, metrics, warmup, model)
 
 
 @dataclass(frozen=True)
@@ -188,62 +317,43 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
                      warmup_days: int | None = None, executor: str = "local",
                      scheduler: str | None = None, workers: int | None = None,
                      settings: SimSettings | None = None, console: Console | None = None,
-                     dashboard: bool = True) -> SimulateOutput:
+                     dashboard: bool = True, contracts: Path | None = None) -> SimulateOutput:
     """Plan and replay every named design with common random numbers, compare them with paired
     CIs; write results.json (the first design + `comparison`), designs.csv,
     waybill_events.jsonl, run_meta.json and dashboard.html atomically at the end."""
-    from fwdnet.simulation.compare import (
-        DesignCase,
-        comparison,
-        designs_csv_lines,
-        open_executor,
-        run_replications,
-        with_costs,
-    )
+    from fwdnet.simulation.compare import designs_csv_lines, open_executor
 
     console = console or Console(stderr=True)
     if not designs or len(set(designs)) != len(designs):
         raise InputError("--designs needs distinct names, e.g. optimal,all-open,cdc-only")
-    rep = StageReporter(4 + len(designs), console)
+    rep = StageReporter(4 + len(designs) + (contracts is not None), console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     for name in designs:  # fail on a bad name before minutes of solving
         parse_design(scn, name)
-    settings = settings or SimSettings()
     warmup = warmup_days if warmup_days is not None else min(28, scn.horizon_days // 5)
     if not 0 <= warmup < scn.horizon_days:
         raise InputError(f"--warmup must be between 0 and {scn.horizon_days - 1} days "
                          f"(the horizon of {path} is {scn.horizon_days} days), got {warmup}")
     mats = network_matrices(scn)
     ctx = design_context(scn)
-    cases: list[DesignCase] = []
     planned: dict[str, tuple[NetworkDesign, SimulationInput]] = {}
     for name in designs:
         with rep.stage(f"design {name}: plan, routes, replay input"):
             d = design(scn, mats, name, ctx=ctx)
-            inp = replay_input(scn, d, mats, settings)
-            planned[name] = (d, inp)
-            cases.append(DesignCase(name, inp, d.open_fw, d.fixed_cost_per_year))
-    base = cases[0]
-    chosen, inp = planned[base.name]
+            planned[name] = (d, replay_input(scn, d, mats, settings))
+    chosen, inp = planned[designs[0]]
     with open_executor(executor, scheduler, workers) as pool:
-        with rep.stage(f"replay {base.name} (replication 0, waybills)"):
+        with rep.stage(f"replay {designs[0]} (replication 0, waybills)"):
             sim = replay_with_progress(inp, scn.seed, console, warmup)
-        known = {(base.name, 0): with_costs(sim.summary(), scn.horizon_days - warmup,
-                                            base.fixed_cost_per_year)}
-        total = len(cases) * replications - 1
-        done = [0]
-        last = [time.perf_counter()]
-
-        def tick(name: str, r: int) -> None:
-            done[0] += 1
-            if time.perf_counter() - last[0] > 5 or done[0] == total:
-                last[0] = time.perf_counter()
-                console.print(f"      replications done {done[0]}/{total}", highlight=False)
-
-        with rep.stage(f"replications: {len(cases)} designs × {replications}"):
-            metrics = run_replications(cases, scn.seed, replications, warmup, pool, known, tick)
+        with rep.stage(f"replications: {len(planned)} designs × {replications}"):
+            comp = replay_comparison(scn, ctx, planned, replications, warmup, pool, sim, console)
+        extra: dict[str, Any] = {}
+        if contracts is not None:
+            with rep.stage(f"contracts on {designs[0]} × {replications}"):
+                extra["contracts"] = network_contracts(contracts, chosen, inp, scn.seed,
+                                                       replications, warmup, pool)
     results = replay_results(scn, chosen, inp, sim).model_copy(
-        update={"comparison": comparison(cases, metrics, warmup)})
+        update={"comparison": comp, **extra})
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     designs_csv = out_dir / "designs.csv"
