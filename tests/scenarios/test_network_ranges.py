@@ -69,3 +69,25 @@ def test_refused_override_stops_the_run(tiny_rules: Path) -> None:
     chosen = plan_network(scn, "all-open")
     with pytest.raises(InputError, match="core_range"):
         network_ranges(scn, mats, chosen, bad, replications=1)
+
+
+def test_replenishment_orders_only_what_the_range_lists(tiny_rules: Path) -> None:
+    """`fwdnet replenish --ranges regional`: each FW's region lists 2 of 3 SKUs; the third
+    line keeps its figures but orders nothing and says why."""
+    import pandas as pd
+
+    from fwdnet.scenarios.commands.replenish import NOT_IN_RANGE, not_in_range, range_mask
+
+    scn = load_scenario(tiny_rules)
+    mask = range_mask(scn, "regional", ("FW-A", "FW-B"))
+    assert mask.shape == (2, 3)
+    assert mask.sum(axis=1).tolist() == [2, 2]
+    table = pd.DataFrame({"fw": ["FW-A"] * 3 + ["FW-B"] * 3, "sku": ["K1", "K2", "K3"] * 2,
+                          "order_up_to": [10.0] * 6, "order_qty": [4.0] * 6,
+                          "reason": ["below S"] * 6})
+    out = not_in_range(table, mask)
+    assert (out["reason"] == NOT_IN_RANGE).tolist() == (~mask.ravel()).tolist()
+    assert out.loc[~mask.ravel(), "order_qty"].eq(0).all()
+    assert out.loc[mask.ravel(), "order_qty"].eq(4.0).all()
+    with pytest.raises(InputError, match="regional or national"):
+        range_mask(scn, "local", ("FW-A",))
