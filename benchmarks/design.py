@@ -2,7 +2,9 @@
 
 Writes benchmarks/results/design.json: per instance objective, bks, gap to bks, bound, runtime,
 status. Instances are read in place from ../shared/benchmarks (never copied into the repo).
-Run: .venv/bin/python benchmarks/design.py [--quick] [--only cfl|2evrp|scenario]
+Run: .venv/bin/python benchmarks/design.py [--quick] [--only cfl|2evrp|scenario|scale]
+(`scale`: a generated 1,000-store × 2,000-SKU chain with 30 FW candidates: the design's proven
+gap and time, the forecast stage of `fwdnet run` and `fwdnet replenish`).
 """
 
 from __future__ import annotations
@@ -153,6 +155,63 @@ def bench_scenario(scenario: Path) -> list[dict[str, Any]]:
     ]
 
 
+def bench_scale(stores: int, skus: int, work: Path) -> list[dict[str, Any]]:
+    """A generated chain of `stores` × `skus` (`fwdnet generate`, in `work`, outside the repo):
+    the optimal design's location solve (gap, bound, time), then the forecast stage of
+    `fwdnet run` and `fwdnet replenish` as a subprocess, from outside (wall and CPU time)."""
+    import resource
+    import subprocess
+
+    from fwdnet.logistics.design.network_design import plan_network
+    from fwdnet.logistics.network import load_scenario
+    from fwdnet.scenarios.forecast_view import forecast_view
+    from fwdnet.scenarios.generate import (
+        DEFAULT_SEED,
+        DEFAULT_START,
+        Sizes,
+        fw_candidates_for,
+        generate_chain,
+    )
+
+    sizes = Sizes(stores=stores, skus=skus, fw_candidates=fw_candidates_for(stores))
+    chain = generate_chain(work, f"s{stores}x{skus}", sizes, DEFAULT_SEED, DEFAULT_START)
+    scn = load_scenario(chain.toml)
+    base = {"family": "scale", "stores": stores, "skus": skus,
+            "fw_candidates": chain.fw_candidates, "bks": None, "gap": None}
+    t0, c0 = time.perf_counter(), time.process_time()
+    design = plan_network(scn)
+    runtime, cpu = time.perf_counter() - t0, time.process_time() - c0
+    log.info("scale %s design %.1f s, %s, gap %.4f%%", chain.toml.stem, runtime,
+             design.status.value, 100 * design.gap)
+    rows = [{**base, "instance": f"{chain.toml.stem} design (plan_network optimal)",
+             "objective": design.objective_rmb, "bound": design.bound_rmb,
+             "proven_gap": design.gap, "runtime_s": round(runtime, 3), "cpu_s": round(cpu, 3),
+             "status": design.status.value, "fws_open": len(design.open_fw),
+             "reason": design.reason}]
+    t0, c0 = time.perf_counter(), time.process_time()
+    forecast_view(scn, scn.seed)
+    runtime, cpu = time.perf_counter() - t0, time.process_time() - c0
+    log.info("scale %s forecast stage %.1f s", chain.toml.stem, runtime)
+    rows.append({**base, "instance": f"{chain.toml.stem} forecast stage of fwdnet run",
+                 "runtime_s": round(runtime, 3), "cpu_s": round(cpu, 3), "status": "done"})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "fwdnet", "replenish", str(chain.toml),
+         "--out", str(work / "replenishment.csv")], capture_output=True, text=True, check=False)
+    runtime = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log.info("scale %s fwdnet replenish %.1f s (exit %d)", chain.toml.stem, runtime,
+             done.returncode)
+    rows.append({**base, "instance": f"{chain.toml.stem} fwdnet replenish (subprocess)",
+                 "runtime_s": round(runtime, 3),
+                 "cpu_s": round(after.ru_utime + after.ru_stime
+                                - before.ru_utime - before.ru_stime, 3),
+                 "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
+                 "status": "done" if done.returncode == 0 else f"exit {done.returncode}"})
+    return rows
+
+
 def _write(payload: dict[str, Any]) -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=".design.", suffix=".json")
@@ -166,7 +225,10 @@ def _write(payload: dict[str, Any]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="small instances only, short limits")
-    ap.add_argument("--only", choices=("cfl", "2evrp", "scenario"), help="one family only")
+    ap.add_argument("--only", choices=("cfl", "2evrp", "scenario", "scale"),
+                    help="one family only")
+    ap.add_argument("--scale-stores", type=int, default=1000, help="stores of the scale case")
+    ap.add_argument("--scale-skus", type=int, default=2000, help="SKUs of the scale case")
     ap.add_argument("--cfl-time-limit", type=float, default=60.0, help="seconds per instance")
     ap.add_argument(
         "--2evrp-time-limit", dest="tl2", type=float, default=30.0, help="seconds per instance"
@@ -184,10 +246,19 @@ def main() -> None:
         )
     if args.only in (None, "scenario") and not args.quick and args.scenario.exists():
         rows += bench_scenario(args.scenario)
+    if args.only in (None, "scale") and not args.quick:
+        with tempfile.TemporaryDirectory(prefix="fwdnet-scale-") as work:
+            rows += bench_scale(args.scale_stores, args.scale_skus, Path(work))
     if args.only and OUT.exists():  # keep the other families' rows from the last full run
         old = json.loads(OUT.read_text(encoding="utf-8")).get("results", [])
         rows = [r for r in old if r.get("family") != args.only] + rows
     summary: dict[str, Any] = {}
+    scale = [r for r in rows if r["family"] == "scale"]
+    if scale:
+        summary["scale"] = {r["instance"]: {"runtime_s": r["runtime_s"], "cpu_s": r["cpu_s"],
+                                            **({"proven_gap": r["proven_gap"]}
+                                               if "proven_gap" in r else {})}
+                            for r in scale}
     for fam in ("cfl", "2evrp"):
         fr = [r for r in rows if r["family"] == fam and r["gap"] is not None]
         if fr:

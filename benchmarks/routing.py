@@ -22,13 +22,13 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fwdnet.logistics.kernel.files import write_json_atomic
 from fwdnet.logistics.routing import (
     AnyOf,
     FirstFeasible,
@@ -148,15 +148,6 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def write_atomic(path: Path, doc: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".routing.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1)
-        fh.write("\n")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limits", default="10,60", help="seconds per instance, e.g. 10,60")
@@ -192,12 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         log.info("[%d/%d] %s %s %gs: cost %s bks %s gap %s%% feasible %s", k, len(plan),
                  eng, path.stem, tl, rec["cost"], rec["bks"], rec["gap_pct"], rec["feasible"])
         doc.update(records=records, summary=summarise(records), meta=_meta())
-        write_atomic(args.out, doc)
+        write_json_atomic(args.out, doc)
     if args.scale:
         doc["scale"] = scale_check(seed=args.seed)
         log.info("scale: %s", doc["scale"])
         doc.update(meta=_meta())
-        write_atomic(args.out, doc)
+        write_json_atomic(args.out, doc)
     for row in doc.get("summary", []):
         print(f"{row['family']:6} {row['time_limit_s']:>5g}s {row['engine']:9} "
               f"mean gap {row['mean_gap_pct']}% max {row['max_gap_pct']}% "

@@ -63,6 +63,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "route_label": ("{depot} 路线 {i}：{stops} 站，{km:,.1f} 公里，{cost}",
                     "{depot} route {i}: {stops} stops, {km:,.1f} km, {cost}"),
     "routes_day": ("路线（典型日）", "Routes (typical day)"),
+    "map_title_date": ("网络设计与 {date} 配送路线", "Network design and truck routes of {date}"),
+    "routes_date": ("路线（{date}）", "Routes ({date})"),
     # overview trends
     "trends_title": ("每日关键指标", "Daily KPIs"),
     "units_per_day": ("每日件数", "Units per day"),

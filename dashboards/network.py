@@ -100,7 +100,8 @@ def network_map(res: Results, lang: Lang) -> Panel:
     fig.update_yaxes(title=t(lang, "lat"), range=[min(lats) - 0.3, max(lats) + 0.3],
                      scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)),
                      constrain="domain")
-    fig.update_layout(title=t(lang, "map_title"), height=820, hovermode="closest",
+    title, routes_label = _day_labels(res, lang)
+    fig.update_layout(title=title, height=820, hovermode="closest",
                       margin={"l": 50, "r": 10, "t": 50, "b": 40}, plot_bgcolor="#f4f6f8")
     selector = None
     if route_idx:
@@ -110,9 +111,17 @@ def network_map(res: Results, lang: Lang) -> Panel:
                    t(lang, "routes_none")]
         masks = [[True] * n, *([j == i for j in range(n)] for i in range(n)), [False] * n]
         selector = Selector(
-            id="sel-routes", label=t(lang, "routes_day"), options=tuple(options),
+            id="sel-routes", label=routes_label, options=tuple(options),
             steps=tuple((Step("fig-map", idx, {"visible": list(m)}),) for m in masks))
     return Panel("fig-map", fig, selector)
+
+
+def _day_labels(res: Results, lang: Lang) -> tuple[str, str]:
+    """Map title and route-selector label naming the day the routes are planned for."""
+    day = res.routing_day.date if res.routing_day is not None else None
+    if day is None:
+        return t(lang, "map_title"), t(lang, "routes_day")
+    return t(lang, "map_title_date", date=day), t(lang, "routes_date", date=day)
 
 
 def tile_map(res: Results, lang: Lang, tiles: str, attribution: str = "") -> Panel:
@@ -151,7 +160,7 @@ def tile_map(res: Results, lang: Lang, tiles: str, attribution: str = "") -> Pan
     lons = [s.lon for s in res.sites]
     lats = [s.lat for s in res.sites]
     fig.update_layout(
-        title=t(lang, "map_title"), height=680, margin={"l": 0, "r": 0, "t": 50, "b": 0},
+        title=_day_labels(res, lang)[0], height=680, margin={"l": 0, "r": 0, "t": 50, "b": 0},
         map={"style": "white-bg", "zoom": 5.5,
              "center": {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2},
              "layers": [{"below": "traces", "sourcetype": "raster", "source": [tiles],

@@ -16,7 +16,9 @@ from fwdnet.scenarios.commands import (
     dashboard,
     design,
     forecast,
+    generate,
     keys,
+    rebalance,
     regions,
     replenish,
     route,
@@ -41,8 +43,10 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("simulate")(simulate.simulate)
 app.command("replenish")(replenish.replenish)
+app.command("rebalance")(rebalance.rebalance)
 app.command("serve")(serve.serve)
 app.command("dashboard")(dashboard.dashboard)
+app.command("generate")(generate.generate)
 app.add_typer(design.app, name="design")
 app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,22 +31,26 @@ from fwdnet.logistics.design.network_design import (
     plan_network,
     with_ranges,
 )
-from fwdnet.logistics.design.routes import plan_routes
+from fwdnet.logistics.design.routes import DesignRoutes, plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.kernel.files import write_lines_atomic
 from fwdnet.logistics.network import Scenario, load_scenario
+from fwdnet.logistics.network.history import store_daily_units
 from fwdnet.logistics.network.model import Promotion
 from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
+from fwdnet.simulation.exports import write_exports
 from fwdnet.simulation.inputs import replay_input
 from fwdnet.simulation.kpis import summary_of, with_costs
-from fwdnet.simulation.report import replay_results
+from fwdnet.simulation.report import replay_results, routing_out
 from fwdnet.simulation.results import (
+    TYPICAL_DAY,
     AssortmentView,
     Comparison,
     ContractsView,
     ForecastView,
     Results,
+    RoutingDay,
     write_json_atomic,
     write_results,
 )
@@ -55,6 +60,8 @@ from fwdnet.simulation.streams import Streams
 HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = HERE / "default.toml"
 DEFAULT_DESIGNS = ("optimal", "all-open", "cdc-only")
+WAYBILL_FEED = "waybill_events.jsonl.gz"  # `fwdnet track ingest` reads it as it is
+WAYBILL_GZIP_LEVEL = 6
 ASSORTMENT_REPLICATIONS = 3
 CONTRACT_REPLICATIONS = 3
 RUN_REPLICATIONS = 3  # per design in `fwdnet run`'s design comparison
@@ -93,10 +100,36 @@ def design(scn: Scenario, mats: NetworkMatrices, name: str = "optimal", *,
 
 def with_routes(scn: Scenario, mats: NetworkMatrices, planned: NetworkDesign,
                 executor: Executor | None = None) -> NetworkDesign:
-    """The design with its typical-day routes (trunk load: a review period of mean demand)."""
+    """The design with its typical-day routes (trunk load: a review period of mean demand);
+    each depot's VRP is one task on `executor` (the replications' pool or Dask cluster)."""
     node_daily = planned.stock.daily_mean_by_week.mean(axis=0).sum(axis=1)
     return planned.with_routes(plan_routes(scn, mats, planned.node_ids, planned.store_node,
                                            node_daily, executor))
+
+
+def routing_day(scn: Scenario, day: date | None) -> RoutingDay:
+    """Which day routes are planned for: a typical day, or `day` (within the horizon)."""
+    if day is None:
+        return TYPICAL_DAY
+    last = scn.start + timedelta(days=scn.horizon_days - 1)
+    if not scn.start <= day <= last:
+        raise InputError(f"--date {day.isoformat()} is outside the horizon of scenario "
+                         f"{scn.name} ({scn.start.isoformat()} to {last.isoformat()})")
+    week = iso_week_index(day) + 1
+    return RoutingDay(date=day.isoformat(), iso_week=week,
+                      basis=f"{day.isoformat()}: planning demand of ISO week {week} "
+                            "(the replay is priced on the typical day's routes)")
+
+
+def routes_of_day(scn: Scenario, mats: NetworkMatrices, planned: NetworkDesign, day: date,
+                  executor: Executor | None = None) -> DesignRoutes:
+    """The design's routes of one date: trunk loads of a review period and store drops of a
+    day, both from the planning demand of the date's ISO week."""
+    week = iso_week_index(day)
+    node_daily = planned.stock.daily_mean_by_week[week].sum(axis=1)
+    store_daily = store_daily_units(scn, scn.network.stores, week)
+    return plan_routes(scn, mats, planned.node_ids, planned.store_node, node_daily, executor,
+                       store_daily)
 
 
 def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
@@ -120,23 +153,37 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                         warmup_days=warmup_days)
 
 
-def chain_remedies(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
-                   inp: SimulationInput, overrides: Path | None = None) -> dict[str, Any]:
-    """Regional vs national ranges replayed through the chosen design's network (with the
-    approved `overrides` as a third variant), and fixed vs flexible contracts, on the same
-    demand, for scenarios that ship their rules (scenarios/rules/ beside the TOML)."""
+def chain_remedies(scn: Scenario, note: Callable[[str], None] = print, *,
+                   network: tuple[NetworkMatrices, NetworkDesign, SimulationInput] | None = None,
+                   overrides: Path | None = None) -> dict[str, Any]:
+    """Regional vs national ranges replayed through the chosen design's network (`network`:
+    its matrices, design and replay input; the approved `overrides` as a third variant), and
+    fixed vs flexible contracts on its supplier side, for scenarios that ship their rules
+    (rules/ beside the TOML); `note` is told of each remedy skipped for want of its rules
+    file, so none is skipped silently."""
     from fwdnet.simulation.assortment import default_rules_path
     from fwdnet.simulation.contracts import default_contracts_path
 
     out: dict[str, Any] = {}
-    if default_rules_path(scn).is_file():
+    rules, contracts = default_rules_path(scn), default_contracts_path(scn)
+    if (rules.is_file() or contracts.is_file()) and network is None:
+        raise ValueError("chain remedies need the chosen design's network to replay on")
+    if rules.is_file():
+        assert network is not None
+        mats, chosen, _ = network
         out["assortment"] = network_ranges(scn, mats, chosen, overrides)
-    elif overrides is not None:
-        raise InputError(f"--overrides needs the assortment rules {default_rules_path(scn)}",
-                         source=str(overrides))
-    if default_contracts_path(scn).is_file():
-        out["contracts"] = network_contracts(default_contracts_path(scn), chosen, inp, scn.seed,
+    else:
+        if overrides is not None:
+            raise InputError(f"--overrides needs the assortment rules {rules}",
+                             source=str(overrides))
+        note(f"regional vs national assortment skipped: no rules file {rules}")
+    if contracts.is_file():
+        assert network is not None
+        _, chosen, inp = network
+        out["contracts"] = network_contracts(contracts, chosen, inp, scn.seed,
                                              CONTRACT_REPLICATIONS)
+    else:
+        note(f"fixed vs flexible supplier contracts skipped: no rules file {contracts}")
     return out
 
 
@@ -196,21 +243,23 @@ def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
 
 
 def _run_comparison(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
-                    inp: SimulationInput, sim: SimulationResult, console: Console) -> Comparison:
+                    inp: SimulationInput, sim: SimulationResult, console: Console,
+                    executor: str = "local", scheduler: str | None = None,
+                    workers: int | None = None) -> Comparison:
     """`fwdnet run`'s design comparison: the chosen design next to the other default designs,
     each planned with its routes and replayed on common random numbers (simulate's warm-up)."""
     from fwdnet.simulation.compare import open_executor
 
     ctx = design_context(scn)
     planned = {chosen.name: (chosen, inp)}
-    for name in DEFAULT_DESIGNS:
-        if name in planned:
-            continue
-        console.print(f"      planning {name} (routes)", highlight=False)
-        d = design(scn, mats, name, ctx=ctx)
-        planned[name] = (d, replay_input(scn, d, mats))
     warmup = min(28, scn.horizon_days // 5)
-    with open_executor() as pool:
+    with open_executor(executor, scheduler, workers) as pool:
+        for name in DEFAULT_DESIGNS:
+            if name in planned:
+                continue
+            console.print(f"      planning {name} (routes)", highlight=False)
+            d = design(scn, mats, name, ctx=ctx, executor=pool)
+            planned[name] = (d, replay_input(scn, d, mats))
         return replay_comparison(scn, ctx, planned, RUN_REPLICATIONS, warmup, pool, sim, console)
 
 
@@ -227,9 +276,26 @@ def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
     return forecast_view(scn, scn.seed)
 
 
-def _write_replay_files(out_dir: Path, sim: SimulationResult) -> None:
+def _write_replay_files(out_dir: Path, sim: SimulationResult, sample: float, seed: int
+                        ) -> None:
+    """waybill_events.jsonl.gz: the replay's waybills and events (all, or the share `sample`
+    of the waybills with all their events, chosen by the seed); gzip level 6 is 4× faster
+    than 9 for 12% more bytes. An uncompressed feed of an older run is removed."""
+    from fwdnet.logistics.tracking.sample import sample_lines
+
     if sim.waybills is not None:
-        write_lines_atomic(out_dir / "waybill_events.jsonl", sim.waybills.lines())
+        write_lines_atomic(out_dir / WAYBILL_FEED,
+                           sample_lines(sim.waybills.lines(), sample, seed),
+                           compress=True, level=WAYBILL_GZIP_LEVEL)
+        (out_dir / "waybill_events.jsonl").unlink(missing_ok=True)
+
+
+def check_sample(share: float) -> float:
+    """`--waybill-sample` is a share of waybills in (0, 1]."""
+    if not 0.0 < share <= 1.0:
+        raise InputError(f"--waybill-sample must be in (0, 1] (a share of the waybills, "
+                         f"e.g. 0.1), got {share}")
+    return share
 
 
 @dataclass(frozen=True)
@@ -240,37 +306,62 @@ class RunOutput:
 
 
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
-                 console: Console | None = None, overrides: Path | None = None) -> RunOutput:
-    """Load → network → design → routing → simulation → design comparison → forecast → chain
-    remedies (ranges on the design's network, with the approved region `overrides` CSV if
-    given; contracts) → results.json → dashboard.html."""
+                 console: Console | None = None, route_date: date | None = None,
+                 executor: str = "local", scheduler: str | None = None,
+                 workers: int | None = None, waybill_sample: float = 1.0,
+                 overrides: Path | None = None) -> RunOutput:
+    """Load → network → design → routing → simulation → design comparison (optimal, all-open,
+    cdc-only, the design model's estimate beside the replay's) → forecast → chain remedies
+    (ranges on the chosen design's network, with the approved region `overrides` CSV if given;
+    contracts on its supplier side) → results.json, route/placement/transfer exports →
+    dashboard.html. Routes shown are a typical day's unless `route_date` names a day of the
+    horizon. Routing solves run on `open_executor(executor, scheduler, workers)`;
+    `waybill_sample` is the share of waybills written to the feed."""
     from fwdnet.dashboards.page import write_dashboard
+    from fwdnet.simulation.compare import open_executor
 
     console = console or Console(stderr=True)
-    rep = StageReporter(10, console)
+    check_sample(waybill_sample)
+    rep = StageReporter(11 if route_date is None else 12, console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
+    day = routing_day(scn, route_date)  # a bad --date fails before minutes of solving
     mats = rep.call("network matrices", lambda: network_matrices(scn))
     planned = rep.call("design (OR-Tools MIP)",
                        lambda: design(scn, mats, "optimal", routes=False))
-    chosen = rep.call("routing (OR-Tools)", lambda: with_routes(scn, mats, planned))
+    with open_executor(executor, scheduler, workers) as pool:
+        chosen = rep.call("routing (PyVRP)", lambda: with_routes(scn, mats, planned, pool))
+        shown = chosen.routes
+        if route_date is not None:
+            shown = rep.call(f"routes of {route_date.isoformat()}",
+                             lambda: routes_of_day(scn, mats, planned, route_date, pool))
     with rep.stage("simulation (SimPy)"):
         inp = replay_input(scn, chosen, mats)
         sim = replay_with_progress(inp, scn.seed, console)
     comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
                     f"{RUN_REPLICATIONS} replications)",
-                    lambda: _run_comparison(scn, mats, chosen, inp, sim, console))
+                    lambda: _run_comparison(scn, mats, chosen, inp, sim, console, executor,
+                                            scheduler, workers))
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     forecast = rep.call("forecast (statsforecast/LightGBM)", lambda: _forecast(scn, console))
+
+    def note(message: str) -> None:
+        console.print(f"      note: {message}", highlight=False, soft_wrap=True)
+
     remedies = rep.call("chain remedies (ranges on the network, contracts)",
-                        lambda: chain_remedies(scn, mats, chosen, inp, overrides))
+                        lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
+                                               overrides=overrides))
     results = rep.call("results.json", lambda: replay_results(scn, chosen, inp, sim).model_copy(
-        update={"forecast": forecast, "comparison": comp, **remedies}))
-    _write_replay_files(out_dir, sim)
+        update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
+                "comparison": comp, **remedies}))
+    rep.call(WAYBILL_FEED, lambda: _write_replay_files(out_dir, sim, waybill_sample, scn.seed))
+    write_exports(out_dir, scn, chosen, inp, sim, results.routing, day,
+                  iso_week_index(scn.start))
     write_results(results_json, results)
     page = rep.call("dashboard.html",
                     lambda: write_dashboard(results_json, out_dir / "dashboard.html"))
     write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path),
+                                                  "waybill_sample": waybill_sample,
                                                   "stage_seconds": rep.timings})
     return RunOutput(results_json, page, results)
 
@@ -317,16 +408,20 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
                      warmup_days: int | None = None, executor: str = "local",
                      scheduler: str | None = None, workers: int | None = None,
                      settings: SimSettings | None = None, console: Console | None = None,
-                     dashboard: bool = True, contracts: Path | None = None) -> SimulateOutput:
+                     dashboard: bool = True, waybill_sample: float = 1.0,
+                     contracts: Path | None = None) -> SimulateOutput:
     """Plan and replay every named design with common random numbers, compare them with paired
-    CIs; write results.json (the first design + `comparison`), designs.csv,
-    waybill_events.jsonl, run_meta.json and dashboard.html atomically at the end."""
+    CIs (the design model's estimate beside each), and with `contracts` replay the first
+    design under each supplier contract; write results.json (the first design +
+    `comparison`, `contracts`), designs.csv, waybill_events.jsonl.gz (the share
+    `waybill_sample` of the waybills), run_meta.json and dashboard.html atomically at the end."""
     from fwdnet.simulation.compare import designs_csv_lines, open_executor
 
     console = console or Console(stderr=True)
     if not designs or len(set(designs)) != len(designs):
         raise InputError("--designs needs distinct names, e.g. optimal,all-open,cdc-only")
-    rep = StageReporter(4 + len(designs) + (contracts is not None), console)
+    check_sample(waybill_sample)
+    rep = StageReporter(5 + len(designs) + (contracts is not None), console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     for name in designs:  # fail on a bad name before minutes of solving
         parse_design(scn, name)
@@ -337,12 +432,12 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
     mats = network_matrices(scn)
     ctx = design_context(scn)
     planned: dict[str, tuple[NetworkDesign, SimulationInput]] = {}
-    for name in designs:
-        with rep.stage(f"design {name}: plan, routes, replay input"):
-            d = design(scn, mats, name, ctx=ctx)
-            planned[name] = (d, replay_input(scn, d, mats, settings))
-    chosen, inp = planned[designs[0]]
     with open_executor(executor, scheduler, workers) as pool:
+        for name in designs:
+            with rep.stage(f"design {name}: plan, routes, replay input"):
+                d = design(scn, mats, name, ctx=ctx, executor=pool)
+                planned[name] = (d, replay_input(scn, d, mats, settings))
+        chosen, inp = planned[designs[0]]
         with rep.stage(f"replay {designs[0]} (replication 0, waybills)"):
             sim = replay_with_progress(inp, scn.seed, console, warmup)
         with rep.stage(f"replications: {len(planned)} designs × {replications}"):
@@ -357,9 +452,10 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     designs_csv = out_dir / "designs.csv"
-    _write_replay_files(out_dir, sim)
+    rep.call(WAYBILL_FEED, lambda: _write_replay_files(out_dir, sim, waybill_sample, scn.seed))
     write_json_atomic(out_dir / "run_meta.json", {"scenario": str(path), "designs": designs,
                                                   "replications": replications,
+                                                  "waybill_sample": waybill_sample,
                                                   "stage_seconds": rep.timings})
     assert results.comparison is not None
     write_lines_atomic(designs_csv, designs_csv_lines(results.comparison))
@@ -384,8 +480,6 @@ def design_scenario(path: Path, *, time_limit_s: float | None = None, name: str 
                      if compare else ((), ()))
     payload = design_dict(chosen, rows, skipped, start_week=iso_week_index(scn.start))
     if chosen.routes is not None:
-        from fwdnet.simulation.report import routing_out
-
         payload["routes"] = [r.model_dump(mode="json") for r in routing_out(chosen.routes)]
     payload["runtime_s"] = round(time.perf_counter() - t0, 3)
     return payload

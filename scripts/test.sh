@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 echo "== ruff"; $BIN/ruff check .
 echo "== mypy"; $BIN/mypy
-echo "== pytest"; $BIN/pytest -q --cov --cov-report=term:skip-covered "$@"
+# two processes (one per core on CI), a test file per process so module fixtures run once
+echo "== pytest"; $BIN/pytest -q -n auto --dist loadfile --cov --cov-report=term:skip-covered "$@"
 echo "== wheel"; bash scripts/wheel_smoke.sh

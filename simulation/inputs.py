@@ -77,6 +77,7 @@ class Logistics:
     node_region: IntArray  # (nodes,)
     cdc_order_up_to_by_week: FloatArray | None = None  # (53, skus); None = unlimited CDC
     cdc_initial: FloatArray | None = None  # (skus,)
+    lost_sale_penalty_rate: float = 0.0  # share of price a lost sale costs (rebalancing)
     store_cdc_km: FloatArray | None = None  # (stores,) road km from the CDC (spilled parcels)
     cdc_daily_by_week: FloatArray | None = None  # (53, skus) planned network units/day
     cdc_cover_days: float = 21.0  # CDC order-up-to = planned demand × (supplier lead + cover)
@@ -200,6 +201,7 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
         cdc_daily_by_week=network_daily,
         cdc_cover_days=settings.cdc_cover_days,
         cdc_initial=cdc_level[start_week],
+        lost_sale_penalty_rate=scn.costs.lost_sale_penalty_rate,
         store_cdc_km=mats.distance_m[mats.index[cdc], store_site] / 1000.0,
         store_cdc_hours=mats.truck_s[mats.index[cdc], store_site] / 3600.0,
     )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from fwdnet.logistics.design.transfers import plan_transfers
 from fwdnet.logistics.inventory import RS, InventoryState
 from fwdnet.logistics.inventory.contracts import revise_orders
 from fwdnet.logistics.kernel.calendar import iso_week_index
@@ -25,7 +26,6 @@ from fwdnet.simulation.disruptions import Disruption, DisruptionKind, wait_until
 from fwdnet.simulation.docks import use_dock
 from fwdnet.simulation.inputs import SimulationInput, TrunkRoute
 from fwdnet.simulation.kpis import ShipmentRecord, TransferRecord
-from fwdnet.simulation.rebalancing import plan_transfers
 from fwdnet.simulation.streams import Streams
 from fwdnet.simulation.tracker import KpiTracker
 from fwdnet.simulation.waybills import E, Emitter, Event, StoreLegs, WaybillRow
@@ -34,6 +34,7 @@ Proc = Generator[simpy.Event, Any, None]
 OUTAGE = (DisruptionKind.FW_OUTAGE,)
 BLOCKED = (DisruptionKind.FW_OUTAGE, DisruptionKind.ROAD_CLOSURE)
 DIRECT_TRUCK_KMH = 60.0  # speed of an unplanned CDC → FW truck
+SEEN_RATE_WEIGHT = 1.0 / 14.0  # weight of today's demand in the smoothed rate rebalancing uses
 
 
 class Stock:
@@ -102,6 +103,12 @@ class Replay:
         self.spill_node = lg.direct_node if lg is not None else -1
         if self.held is not None and self.spill_node < 0:
             raise ValueError("held SKUs need a CDC node (logistics.direct_node) to serve the rest")
+        # per node: the trunk waybill whose drop last filled its stock (parent of store waybills)
+        self.fed_by: list[str | None] = [None] * self.n_nodes
+        # demand seen lately per node × SKU (units/day, exponentially smoothed over ~2 weeks),
+        # starting from the expected rate of the first day: what rebalancing calls hot or slow
+        self.seen_rate = np.zeros((self.n_nodes, self.n_skus))
+        np.add.at(self.seen_rate, inp.store_node, inp.demand.rate(inp.start))
 
     def _day_of(self, t: float) -> int:
         return min(int(t), self.inp.days - 1)
@@ -119,6 +126,7 @@ class Replay:
                 spill = np.where(self.held, 0.0, need)
                 need = need - spill
                 need[self.spill_node] += spill.sum(axis=0)
+            self.seen_rate += SEEN_RATE_WEIGHT * (need - self.seen_rate)
             down = np.array([bool(wait_until_clear(self.disruptions, OUTAGE, n, env.now)
                                   > env.now) for n in inp.node_ids])
             avail = np.where(down[:, None], 0.0, st.on_hand)
@@ -211,7 +219,7 @@ class Replay:
         promised = np.asarray(day + lead_days + self.cfg.promised_hour / 24.0, dtype=np.float64)
         vol_per_unit = float(np.mean(lg.sku_volume_m3)) if lg.sku_volume_m3.size else 0.0
         self.emit.stores(StoreLegs(day, store, lay.store_node, units, kg, leave, arrive, third,
-                                   promised, self.carrier_exception[day]),
+                                   promised, self.carrier_exception[day], tuple(self.fed_by)),
                          inp.node_ids, lg.store_ids, self.store_region, vol_per_unit)
 
     def _spilled_parcels(self, day: int, store: IntArray, share: FloatArray, g_kg: FloatArray,
@@ -310,6 +318,8 @@ class Replay:
             yield env.process(use_dock(env, self.fw_docks[int(n)],
                                        self.ops.exponential(cfg.unload_hours)))
             self._receive(int(n), shipped[j], ordered_t, depart, "trunk")
+            if waybills[j] and shipped[j].sum() > 0:
+                self.fed_by[int(n)] = waybills[j]
             events[j].append((E.DELIVERED, env.now, fw))
             on_board_t -= float(shipped[j] @ w) / 1000.0
         km = sum(route.leg_km) + route.return_km
@@ -443,14 +453,16 @@ class Replay:
             yield env.timeout(1.0)
 
     def _send_transfers(self, day: int, nodes: IntArray) -> None:
+        """Move stock from FWs that sell a SKU slowly to FWs about to run out of it, where the
+        lost sales avoided (the scenario's penalty rate × price) pay for the trucks."""
         inp, lg, st = self.inp, self.lg, self.stock
         assert lg is not None
-        level = inp.order_up_to_by_week[week_of(inp, day)][nodes]
         km = lg.node_km[np.ix_(nodes, nodes)]
-        moves = plan_transfers(st.on_hand[nodes], level, km, lg.truck_capacity_units,
-                               lg.truck_fixed_rmb, lg.truck_rmb_per_km,
-                               inp.price - inp.unit_cost, self.daily_holding * 30.0,
-                               self.cfg.rebalance_min_units)
+        moves = plan_transfers(st.on_hand[nodes], st.on_order[nodes], self.seen_rate[nodes],
+                               inp.lead_days[nodes].astype(np.float64), inp.review_days, km,
+                               lg.truck_capacity_units, lg.truck_fixed_rmb,
+                               lg.truck_rmb_per_km, lg.lost_sale_penalty_rate * inp.price,
+                               self.daily_holding * 30.0, self.cfg.rebalance_min_units)
         if not moves.transfers:
             return
         w = lg.sku_weight_kg
@@ -518,7 +530,7 @@ class Replay:
         if self.stock.cdc_finite:
             contract = self.lg.contract if self.lg is not None else None
             env.process(self.supplier() if contract is None else self.supplier_contract())
-        if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes > 2:
+        if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes >= 2:
             env.process(self.rebalance())
         env.process(self.close())
         env.run(until=self.inp.days)

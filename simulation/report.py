@@ -18,6 +18,7 @@ from fwdnet.logistics.network.model import Scenario
 from fwdnet.simulation.engine import SimulationInput, SimulationResult
 from fwdnet.simulation.kpis import with_costs
 from fwdnet.simulation.results import (
+    TYPICAL_DAY,
     DailySeries,
     DesignOut,
     HotItem,
@@ -198,6 +199,7 @@ def replay_results(scn: Scenario, design: NetworkDesign, inp: SimulationInput,
         sites=sites_out(scn),
         design=design_out(design),
         routing=routing_out(design.routes),
+        routing_day=TYPICAL_DAY,
         kpis=KpiSummary(
             fill_rate=s["fill_rate"], demand_units=s["demand_units"],
             sales_units=s["sales_units"], lost_sales_units=s["lost_sales_units"],

@@ -95,6 +95,18 @@ class RoutingOut(_Out):
     unassigned: list[str]
 
 
+class RoutingDay(_Out):
+    """Which day the routes of `routing` (and routes.geojson / routes.csv) are planned for."""
+
+    date: str | None  # ISO date; None = a typical day (mean daily demand of the year)
+    iso_week: int | None  # 1..53 of `date`, whose planning demand loads the vehicles
+    basis: str  # in words, for people
+
+
+TYPICAL_DAY = RoutingDay(date=None, iso_week=None,
+                         basis="typical day: mean daily demand of the year")
+
+
 class KpiSummary(_Out):
     fill_rate: float
     demand_units: float
@@ -357,6 +369,7 @@ class Results(_Out):
     waybills: WaybillView | None = None
     contracts: ContractsView | None = None
     assortment: AssortmentView | None = None
+    routing_day: RoutingDay | None = None  # None: results written before routes had a day
 
 
 def _rounded(value: Any, digits: int = 6) -> Any:

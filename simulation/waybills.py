@@ -40,6 +40,7 @@ class WaybillRow:
     volume_m3: float
     created: float
     promised: float
+    parent: str | None = None  # the trunk waybill whose drop last filled the sender's stock
 
 
 class WaybillLog:
@@ -72,14 +73,17 @@ class WaybillLog:
             by_wb.setdefault(i, []).append((e, t, loc))
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for i, r in enumerate(self.rows):
-            yield dumps({
+            line = {
                 "kind": "waybill", "waybill_no": r.waybill_no, "order_ref": f"SIM-{r.waybill_no}",
                 "sender_site": r.sender, "receiver_site": r.receiver, "carrier": r.carrier,
                 "service_level": r.service_level,
                 "parcels": {"count": max(1, int(np.ceil(r.units))),
                             "weight_kg": round(r.weight_kg, 3), "volume_m3": round(r.volume_m3, 4)},
                 "promised_at": self.iso(r.promised), "region": r.region,
-                "created_at": self.iso(r.created)})
+                "created_at": self.iso(r.created)}
+            if r.parent is not None:
+                line["parent_waybill_no"] = r.parent
+            yield dumps(line)
             for e, t, loc in by_wb.get(i, []):
                 yield dumps({"waybill_no": r.waybill_no, "event_type": e.value,
                              "event_time": self.iso(t), "carrier": r.carrier,
@@ -119,6 +123,8 @@ class StoreLegs:
     third_party: np.ndarray  # bool: parcel carrier from the CDC
     promised: FloatArray
     exception: np.ndarray  # bool per original store index: carrier exception today
+    # per node: the trunk waybill of its latest stock receipt (None: none yet, or the CDC)
+    node_parent: tuple[str | None, ...] = ()
 
 
 class Emitter(Protocol):
@@ -192,7 +198,8 @@ class WaybillEmitter:
                 ev = [(E.CREATED, order_t, src), (E.PICKED_UP, leave, src),
                       (E.OUT_FOR_DELIVERY, leave + 1e-3, src), (E.DELIVERED, arrive, dst)]
             units = float(legs.units[i])
+            parent = legs.node_parent[n] if n < len(legs.node_parent) else None
             row = WaybillRow(self.number("ST"), carrier, src, dst, store_region[s], svc, units,
                              float(legs.kg[i]), units * volume_per_unit, order_t,
-                             float(legs.promised[i]))
+                             float(legs.promised[i]), parent)
             self.log.add(row, ev)

@@ -74,3 +74,24 @@ def test_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert _ours(f) == {"fwdnet.simulation.engine"}
     assert not _allowed("logistics", "fwdnet.simulation.engine")
     assert _bare(f) == {"logistics.geo"}
+
+
+# What `fwdnet run` and `fwdnet simulate` import must work with the core + [forecast] install:
+# drivers and servers of other extras are blocked here as if they were not installed.
+RUN_PATH_MODULES = ("fwdnet.scenarios.pipeline", "fwdnet.scenarios.commands.run",
+                    "fwdnet.scenarios.commands.simulate", "fwdnet.simulation.waybills",
+                    "fwdnet.logistics.tracking.schema")
+OTHER_EXTRAS = ("psycopg", "fastapi", "uvicorn", "redis", "dask", "distributed")
+
+
+def test_run_path_needs_no_other_extra() -> None:
+    """The wheel smoke test installs only [forecast] and runs `fwdnet run` (CI found psycopg)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            f"for m in {OTHER_EXTRAS!r}: sys.modules[m] = None\n"
+            f"import importlib\nfor m in {RUN_PATH_MODULES!r}: importlib.import_module(m)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]

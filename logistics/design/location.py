@@ -262,6 +262,14 @@ def solve_location(
     backend = backend.upper()
     if backend == "CP-SAT" and not problem.single_source:
         raise ValueError("CP-SAT needs single_source=True (split demand has continuous x)")
+    if backend == "AUTO" and problem.single_source and _open_set_fits(problem, reduce):
+        from fwdnet.logistics.design.open_set import solve_open_set
+
+        res = solve_open_set(problem, time_limit_s)
+        left = time_limit_s - (time.perf_counter() - start)
+        if res.open or left < 1.0:
+            return dataclasses.replace(res, runtime_s=time.perf_counter() - start)
+        time_limit_s = left  # no plan from the open-set search: CP-SAT with the time left
     if backend == "CP-SAT" or (backend == "AUTO" and problem.single_source):
         from fwdnet.logistics.design.location_cpsat import solve_location_cpsat
 
@@ -275,6 +283,13 @@ def solve_location(
     if reduce and not problem.single_source and simple:
         return _solve_reduced(problem, time_limit_s, backend, start)
     return _solve_mip(problem, time_limit_s, backend, start)
+
+
+def _open_set_fits(problem: LocationProblem, reduce: bool | None) -> bool:
+    """Large single-source problems (or `reduce=True`) go to the branch and bound over the open
+    set; CP-SAT keeps the small ones, where it proves the optimum in seconds."""
+    large = problem.n_candidates * problem.n_customers >= REDUCE_FROM
+    return large if reduce is None else reduce
 
 
 def _restricted(

@@ -42,6 +42,10 @@ class RebalanceProblem:
     excess_cost: FloatArray  # (k,) RMB per unit of excess left at a FW (holding, markdown risk)
     min_transfer_units: int = 1
     return_to_cdc: bool = True
+    # True: a FW → FW lane runs only if what it moves is worth its whole trucks (lost sales
+    # avoided + excess cleared ≥ trucks × lane cost); lanes that do not pay are closed
+    whole_trucks: bool = False
+    lane_margin: float = 1.0  # with whole_trucks: value must reach margin × trucks' cost
     fw_labels: tuple[str, ...] = ()
     sku_labels: tuple[str, ...] = ()
 
@@ -127,6 +131,9 @@ def rebalance(problem: RebalanceProblem) -> RebalanceResult:
                 transfers.append(Transfer(sku=k, src=i, dst=j, units=q))
                 if j != cdc:
                     covered += q
+    if problem.whole_trucks:
+        transfers = _paying_lanes(problem, transfers)
+        covered = sum(t.units for t in transfers if t.dst != cdc)
     load: dict[tuple[int, int], int] = {}
     for t in transfers:
         load[(t.src, t.dst)] = load.get((t.src, t.dst), 0) + t.units
@@ -141,6 +148,64 @@ def rebalance(problem: RebalanceProblem) -> RebalanceResult:
         shortage_left_units=int(short.sum()) - covered,
         objective=objective,
     )
+
+
+def lane_value(problem: RebalanceProblem, transfers: list[Transfer]
+               ) -> dict[tuple[int, int], float]:
+    """RMB each lane's transfers are worth: per unit the lost sale avoided at the receiving FW
+    plus the excess cleared at the sending one (to the CDC: the excess only)."""
+    f = problem.on_hand.shape[0]
+    out: dict[tuple[int, int], float] = {}
+    for t in transfers:
+        unit = float(problem.excess_cost[t.sku])
+        if t.dst != f:
+            unit += float(problem.shortage_value[t.sku])
+        out[(t.src, t.dst)] = out.get((t.src, t.dst), 0.0) + unit * t.units
+    return out
+
+
+def _paying_lanes(problem: RebalanceProblem, transfers: list[Transfer]) -> list[Transfer]:
+    """Drop, one at a time, the lane whose value falls furthest short of its trucks' cost,
+    until every remaining lane pays for its whole trucks (a lane's SKUs share its trucks, so
+    dropping one lane never changes another's value or cost)."""
+    kept = list(transfers)
+    while kept:
+        value = lane_value(problem, kept)
+        units: dict[tuple[int, int], int] = {}
+        for t in kept:
+            units[(t.src, t.dst)] = units.get((t.src, t.dst), 0) + t.units
+        shortfall = {ln: problem.lane_margin * math.ceil(q / problem.truck_capacity_units)
+                     * float(problem.truck_cost[ln]) - value[ln] for ln, q in units.items()}
+        worst = max(sorted(shortfall), key=lambda ln: shortfall[ln])
+        if shortfall[worst] <= 0:
+            break
+        kept = [t for t in kept if (t.src, t.dst) != worst]
+    return kept
+
+
+def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: FloatArray,
+                     lead_days: FloatArray, review_days: float, slow_cover_days: float
+                     ) -> tuple[IntArray, IntArray]:
+    """(need, spare) per FW × SKU: what a hot FW lacks and what a slow one can give.
+
+    Hot: stock on hand will not last until its next receipt lands: in `lead_days` (per FW)
+    when an order is on the way, else on average half a review period later. A transfer lands
+    the next day, so it needs the demand from then to the receipt that today's leftover stock
+    cannot meet: ceil(rate × (days − 1) − max(on hand − rate, 0)). Slow: stock on hand
+    covers more than `slow_cover_days` (at least its window) of its demand: it can give what
+    lies above that cover (a SKU a FW does not sell at all is all spare), so a FW is never
+    both. Units: units of stock, days.
+    """
+    rate = np.maximum(np.asarray(daily_demand, dtype=np.float64), 0.0)
+    oh = np.maximum(np.asarray(on_hand, dtype=np.float64), 0.0)
+    lead = np.asarray(lead_days, dtype=np.float64).reshape(-1, 1)
+    window = lead + review_days
+    gap = np.where(np.asarray(on_order) > 0, lead, lead + review_days / 2.0)
+    after = np.maximum(gap - 1.0, 0.0)  # a transfer lands the next day
+    need = np.maximum(np.ceil(rate * after - np.maximum(oh - rate, 0.0) - 1e-9), 0.0)
+    keep = np.ceil(rate * np.maximum(window, slow_cover_days) - 1e-9)
+    spare = np.where(oh > keep, np.floor(oh - keep), 0.0)
+    return need.astype(np.int64), spare.astype(np.int64)
 
 
 def _solve_sku(

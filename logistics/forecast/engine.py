@@ -204,7 +204,9 @@ def _global_cv(history: History, df: pd.DataFrame, static: list[str], *, horizon
                n_windows: int, step: int, season: int, num_threads: int, seed: int,
                n_estimators: int) -> pd.DataFrame:
     """Rolling-origin forecasts of the global model: mlforecast's own cross-validation, or
-    (big panels whose series share an end date) a refit on a sample of series per origin."""
+    (big panels whose series share an end date) one fit on a sample of series at the earliest
+    origin, which then forecasts from every origin (saves a third of the LightGBM time at 24,000
+    series with two origins and the final fit)."""
     import pandas as pd
 
     mlf = global_model(history.freq, history.pandas_freq, season, num_threads=num_threads,
@@ -223,10 +225,13 @@ def _global_cv(history: History, df: pd.DataFrame, static: list[str], *, horizon
         cut = dates[len(dates) - 1 - horizon - (n_windows - 1 - w) * step]
         train = df[df[DS] <= cut]
         test = df[(df[DS] > cut) & (df[DS] <= dates[dates.get_loc(cut) + horizon])]
-        fc = _fit_global(global_model(history.freq, history.pandas_freq, season,
-                                      num_threads=num_threads, seed=seed,
-                                      n_estimators=n_estimators),
-                         train, static, test[feats], horizon, seed)
+        if w == 0:  # fitted once, at the earliest origin: later origins only predict
+            fc = _fit_global(mlf, train, static, test[feats], horizon, seed)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # NaN seasonal lags are intended
+                fc = pd.DataFrame(mlf.predict(horizon, new_df=train, X_df=test[feats]))
+            fc[ID] = fc[ID].astype(str)
         fc = fc.merge(test[[ID, DS, Y]].assign(**{ID: test[ID].astype(str)}), on=[ID, DS])
         parts.append(fc.assign(cutoff=cut))
     return pd.concat(parts, ignore_index=True)

@@ -93,15 +93,14 @@ def calibrate(backtest: pd.DataFrame, value: str, probs: Sequence[float]) -> Cal
     uid = bt[ID]
     own_ss = bt.assign(_sq=sq).groupby(ID)["_sq"].sum()
     own_n = bt.groupby(ID).size().astype(np.float64)
-    per_origin = bt.assign(_sq=sq).groupby([ID, "cutoff"])["_sq"].agg(["sum", "size"])
     lvl = bt.groupby([ID, "cutoff"])[value].transform("mean").to_numpy(dtype=np.float64)
     series_level = bt.groupby(ID)[value].mean()
     rmse = np.sqrt(own_ss / own_n)
     a, b = _pool_fit(rmse.to_numpy(), series_level.reindex(rmse.index).to_numpy())
-    # scale of each row from the other origins only
-    key = list(zip(uid, bt["cutoff"], strict=True))
-    o_sum = per_origin["sum"].reindex(key).to_numpy()
-    o_n = per_origin["size"].reindex(key).to_numpy().astype(np.float64)
+    # scale of each row from the other origins only (per-row group sums, no Python loop)
+    by_origin = bt.assign(_sq=sq).groupby([ID, "cutoff"])["_sq"]
+    o_sum = by_origin.transform("sum").to_numpy()
+    o_n = by_origin.transform("size").to_numpy().astype(np.float64)
     ss = uid.map(own_ss).to_numpy() - o_sum
     n = uid.map(own_n).to_numpy() - o_n
     pool = a * np.maximum(lvl, 1e-3) ** b

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fwdnet.logistics.forecast.history import DS, ID, Y
+from fwdnet.logistics.kernel.arrays import frozen
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,8 +66,7 @@ def build(tags: pd.DataFrame, levels: Mapping[str, Sequence[str]]) -> Hierarchy:
         rows += [(str(u), name) for u in uniques]
     blocks.append(np.eye(len(bottom)))
     rows += [(u, BOTTOM) for u in bottom]
-    S = np.vstack(blocks)
-    S.flags.writeable = False
+    S = frozen(np.vstack(blocks))
     return Hierarchy(bottom=bottom, nodes=pd.DataFrame(rows, columns=[ID, "level"]), S=S)
 
 

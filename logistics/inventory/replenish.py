@@ -127,10 +127,12 @@ def _levels(mu_d: FloatArray, sd_d: FloatArray, lead: npt.ArrayLike, review: int
     """Order-up-to S: normal over L + R, or the discrete NB/Poisson S for slow movers."""
     level, _ = order_up_to_level(mu_d, sd_d, lead, review, settings.service_level)
     protect = np.asarray(lead, dtype=np.float64) + review
-    slow = mu_d * protect < settings.slow_mover_units
-    discrete = discrete_order_up_to(mu_d * protect, sd_d * np.sqrt(protect),
-                                    settings.service_level)
-    return np.asarray(np.where(slow, discrete, level))
+    mu_p, sd_p = np.broadcast_arrays(mu_d * protect, sd_d * np.sqrt(protect))
+    slow = mu_p < settings.slow_mover_units
+    out = np.array(np.broadcast_to(level, slow.shape), dtype=np.float64)
+    # the discrete quantile only where it is used: a scipy ppf per pair is the slow part
+    out[slow] = discrete_order_up_to(mu_p[slow], sd_p[slow], settings.service_level)
+    return out
 
 
 def plan_replenishment(

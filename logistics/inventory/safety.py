@@ -156,14 +156,16 @@ def discrete_order_up_to(
     D is negative binomial with the given mean and variance when σ² > μ (over-dispersed
     forecast error), else Poisson(μ): the normal approximation is poor for a few units.
     """
-    target = _check_target(cycle_service, "cycle service level")
-    mu = np.maximum(_f(mean_protect), 0.0)
-    var = np.maximum(_f(sigma_protect) ** 2, mu)
+    target, mu, sigma = np.broadcast_arrays(
+        _check_target(cycle_service, "cycle service level"),
+        np.maximum(_f(mean_protect), 0.0), _f(sigma_protect))
+    var = np.maximum(sigma**2, mu)
     over = var > mu * (1 + 1e-9)
-    safe_var = np.where(over, var, mu + 1.0)  # placeholder where Poisson is used
-    n = np.where(over, mu**2 / np.maximum(safe_var - mu, 1e-12), 1.0)
-    p = np.where(over, mu / safe_var, 0.5)
-    nb = stats.nbinom.ppf(target, np.maximum(n, 1e-12), np.clip(p, 1e-12, 1.0))
-    po = stats.poisson.ppf(target, np.maximum(mu, 1e-12))
-    level = np.where(mu > 0, np.where(over, nb, po), 0.0)
+    level = np.zeros(mu.shape)
+    nb = over & (mu > 0)  # each ppf only where it applies (a million pairs at 1,000 stores)
+    po = ~over & (mu > 0)
+    n = mu[nb] ** 2 / np.maximum(var[nb] - mu[nb], 1e-12)
+    level[nb] = stats.nbinom.ppf(target[nb], np.maximum(n, 1e-12),
+                                 np.clip(mu[nb] / var[nb], 1e-12, 1.0))
+    level[po] = stats.poisson.ppf(target[po], np.maximum(mu[po], 1e-12))
     return np.asarray(level, dtype=np.float64)

@@ -1,16 +1,18 @@
 """Atomic file writes: a temp file in the target's folder, flushed to disk, then renamed.
 
 An interrupted run (Ctrl-C, kill, full disk) leaves the old file or none, never half a file.
+`open_read` reads back plain or gzip files alike.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
@@ -42,14 +44,16 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_open(path: Path | str, *, binary: bool = False, compress: bool = False
-                ) -> Iterator[IO[Any]]:
-    """Stream into `path` atomically. `compress` writes gzip with no name and mtime 0, so the
-    same content gives the same bytes; text mode is UTF-8 with '\\n' line ends."""
+def atomic_open(path: Path | str, *, binary: bool = False, compress: bool = False,
+                level: int = 9) -> Iterator[IO[Any]]:
+    """Stream into `path` atomically. `compress` writes gzip (at `level`, 1 fast … 9 small)
+    with no name and mtime 0, so the same content gives the same bytes; text mode is UTF-8
+    with '\\n' line ends."""
     with atomic_path(path) as tmp:
         if compress:
             with (open(tmp, "wb") as raw,
-                  gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz):
+                  gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0,
+                                compresslevel=level) as gz):
                 if binary:
                     yield cast(IO[bytes], gz)
                 else:
@@ -73,10 +77,10 @@ def write_text_atomic(path: Path | str, text: str) -> None:
         fh.write(text)
 
 
-def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False
-                       ) -> None:
-    """One line per item, each ended by '\\n' (JSON Lines, CSV rows)."""
-    with atomic_open(path, compress=compress) as fh:
+def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False,
+                       level: int = 9) -> None:
+    """One line per item, each ended by '\\n' (JSON Lines, CSV rows); gzip with `compress`."""
+    with atomic_open(path, compress=compress, level=level) as fh:
         for line in lines:
             fh.write(line)
             fh.write("\n")
@@ -87,3 +91,29 @@ def write_json_atomic(path: Path | str, payload: Any, *, indent: int | None = 1,
     """UTF-8 JSON (non-ASCII kept readable) ending in a newline."""
     write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=indent,
                                        sort_keys=sort_keys) + "\n")
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]], digits: int = 6
+              ) -> list[str]:
+    """CSV text lines (quoted where needed, floats rounded to `digits`) for
+    `write_lines_atomic`, so CSV exports are byte-stable for a seed."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([round(v, digits) if isinstance(v, float) else v for v in row])
+    return buf.getvalue().splitlines()
+
+
+def is_gzip(path: Path | str) -> bool:
+    """True when the file starts with gzip's magic bytes (whatever its name)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_read(path: Path | str) -> IO[bytes]:
+    """The file's bytes for reading, gunzipped on the fly when it is gzip (by content, not
+    name): readers take `feed.jsonl` and `feed.jsonl.gz` alike."""
+    if is_gzip(path):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")

@@ -46,6 +46,17 @@ def store_annual_units(scenario: Scenario, stores: tuple[Site, ...]) -> FloatArr
     return np.asarray(region_year[region] * store_share(scenario, stores))
 
 
+def store_daily_units(scenario: Scenario, stores: tuple[Site, ...],
+                      iso_week: int | None = None) -> FloatArray:
+    """(stores,) units each store is expected to sell a day, all SKUs together: on an average
+    day of the year, or (with `iso_week`, ISO week − 1) on a day of that week."""
+    if iso_week is None:
+        return np.asarray(store_annual_units(scenario, stores) / 365.0)
+    weekly = history_by_iso_week(scenario)[:, :, iso_week].sum(axis=1)  # regions
+    region = scenario.network.region_index(stores)
+    return np.asarray(weekly[region] * store_share(scenario, stores) / 7.0)
+
+
 def node_daily_mean_by_week(
     scenario: Scenario, stores: tuple[Site, ...], store_node: IntArray, nodes: int
 ) -> FloatArray:

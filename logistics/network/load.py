@@ -12,7 +12,7 @@ import io
 import math
 import os
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -68,6 +68,8 @@ class DataSection(_Strict):
 
 class NetworkSection(_Strict):
     road_factor: float = Field(default=1.3, ge=1.0, le=5.0)
+    # the sales regions sites may name; None = the regions of the seasonality file
+    regions: list[Annotated[str, Field(min_length=1)]] | None = None
 
 
 class CalibrationSection(_Strict):
@@ -272,9 +274,19 @@ def _unique(path: Path, items: list[tuple[int, str]], what: str) -> None:
         seen[key] = line
 
 
-def load_sites(path: Path) -> tuple[Site, ...]:
+def load_sites(path: Path, regions: Collection[str] | None = None,
+               regions_from: str = "the declared regions") -> tuple[Site, ...]:
+    """Sites of a CSV file; with `regions`, a site naming another region is an error (a typo
+    such as 'ZZ' must not become a region of its own)."""
     rows = [(line, _parse_row(SiteRow, path, line, r)) for line, r in _rows(path, SITE_COLUMNS)]
     _unique(path, [(line, r.id) for line, r in rows], "site id")
+    if regions is not None:
+        for line, r in rows:
+            if r.region not in regions:
+                raise InputError(
+                    f"row {line}: field 'region': unknown region {r.region!r} of site {r.id!r}; "
+                    f"expected one of {regions_from}: {', '.join(sorted(regions))}",
+                    source=str(path))
     sites = tuple(Site(**r.model_dump()) for _, r in rows)
     kinds = [s.kind for s in sites]
     for kind in SiteKind:
@@ -300,6 +312,12 @@ def _known(path: Path, line: int, field: str, value: str, positions: dict[str, i
         raise InputError(f"row {line}: field '{field}': unknown {field} {value!r}",
                          source=str(path))
     return positions[value]
+
+
+def declared_regions(season_path: Path) -> frozenset[str]:
+    """The regions a seasonality file lists: the scenario's regions unless the TOML lists
+    them under `[network] regions`."""
+    return frozenset(raw["region"].strip() for _, raw in _rows(season_path, SEASON_COLUMNS))
 
 
 def load_seasonality(path: Path, regions: tuple[str, ...], categories: tuple[str, ...]) -> Any:
@@ -419,11 +437,16 @@ def load_scenario(path: str | Path) -> Scenario:
     def data(name: str) -> Path:
         return Path(os.path.normpath(base / name))
 
-    sites = load_sites(data(cfg.data.sites))
+    season_path = data(cfg.data.seasonality)
+    if cfg.network.regions is not None:
+        known, known_from = frozenset(cfg.network.regions), f"{path}'s [network] regions"
+    else:
+        known, known_from = declared_regions(season_path), f"the regions of {season_path}"
+    sites = load_sites(data(cfg.data.sites), known, known_from)
     skus = load_skus(data(cfg.data.skus))
     regions = tuple(sorted({s.region for s in sites}))
     categories = tuple(sorted({k.category for k in skus}))
-    season = load_seasonality(data(cfg.data.seasonality), regions, categories)
+    season = load_seasonality(season_path, regions, categories)
     affinity = (load_affinity(data(cfg.data.affinity), regions, skus)
                 if cfg.data.affinity else None)
     promos = (load_promotions(data(cfg.data.promotions), regions, categories)

@@ -25,6 +25,7 @@ from fwdnet.logistics.routing.stop import (
     AnyOf,
     Converged,
     FirstFeasible,
+    MaxCpuTime,
     MaxRuntime,
     NoImprovement,
     default_stop,
@@ -32,7 +33,7 @@ from fwdnet.logistics.routing.stop import (
 
 __all__ = [
     "HORIZON_S", "AnyOf", "Break", "BreakTaken", "Converged", "Depot", "FirstFeasible",
-    "MaxRuntime",
+    "MaxCpuTime", "MaxRuntime",
     "NoImprovement", "PlannedRoute", "Reason", "Route", "RoutingModel", "RoutingProblem",
     "RoutingResult", "Shipment", "Status", "Stop", "TimeWindow", "Unassigned", "VehicleType",
     "choose_backend", "default_stop", "solve",

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.arrays import frozen_copy
 
 HORIZON_S = 10**9
 """Latest representable time (s): 'no limit' for windows and shifts (~31 years)."""
@@ -110,12 +111,6 @@ class PlannedRoute:
 
     vehicle: int
     stops: tuple[int, ...]
-
-
-def _readonly(a: npt.ArrayLike) -> IntMatrix:
-    arr = np.array(a, dtype=np.int64, copy=True)
-    arr.setflags(write=False)
-    return arr
 
 
 @dataclass(frozen=True)
@@ -221,9 +216,9 @@ class RoutingModel:
     def set_matrices(self, distance_m: npt.ArrayLike, duration_s: npt.ArrayLike | None = None
                      ) -> None:
         """Square integer matrices indexed by location; duration defaults to zeros."""
-        self._distance = _readonly(distance_m)
-        self._duration = (_readonly(duration_s) if duration_s is not None
-                          else _readonly(np.zeros_like(self._distance)))
+        self._distance = frozen_copy(distance_m, np.int64)
+        self._duration = (frozen_copy(duration_s, np.int64) if duration_s is not None
+                          else frozen_copy(np.zeros_like(self._distance), np.int64))
 
     def problem(self) -> RoutingProblem:
         """Validate the whole model and return the frozen problem."""

@@ -25,6 +25,28 @@ on 2 shared cores it gave 0.33% instead of 0.42% mean gap on Solomon/GH, 0.68% i
 1.17% on Cordeau (benchmarks/routing.py), and settles sooner."""
 
 
+PYVRP_MAX_PENALTY = 100_000.0
+"""PyVRP's own cap on a penalty per unit of excess load, duration or distance."""
+
+
+def penalty_params(problem: RoutingProblem) -> pyvrp.PenaltyParams:
+    """PyVRP's penalty settings with the cap raised to what one extra route can cost (fixed
+    cost plus the longest round trip, in integer cost units), never below PyVRP's own.
+
+    With RMB rates (e.g. 220 units per metre) PyVRP's cap of 1e5 per unit of excess is below
+    what merging two routes saves, so its search settles on overloaded routes and never
+    finds a feasible plan (a 106-store van plan at 1,000 stores did so); pure-distance
+    instances keep PyVRP's defaults."""
+    costs = integer_costs(problem)
+    dist = np.asarray(problem.distance_m, dtype=np.float64)
+    dur = np.asarray(problem.duration_s, dtype=np.float64)
+    worst = 0.0
+    for t in range(len(problem.vehicle_types)):
+        arc = (costs.per_distance[t] * dist + (costs.per_duration[t] + costs.travel(t)) * dur)
+        worst = max(worst, costs.fixed[t] + 2.0 * float(arc.max(initial=0.0)))
+    return pyvrp.PenaltyParams(max_penalty=max(PYVRP_MAX_PENALTY, worst))
+
+
 def supports(problem: RoutingProblem) -> list[str]:
     """Features of `problem` PyVRP cannot model here (empty list = PyVRP can solve it)."""
     missing: list[str] = []
@@ -133,8 +155,10 @@ def solve_pyvrp(problem: RoutingProblem, check: Check, time_limit_s: float, seed
         back = {t: k for k, t in enumerate(type_map)}
         init = pyvrp.Solution(data, [pyvrp.Route(data, list(r.stops), back[fleet[r.vehicle]])
                                      for r in initial if r.stops])
+    penalty = penalty_params(problem)
     params = (pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(
-        history_length=SHORT_HISTORY)) if short else pyvrp.SolveParams())
+        history_length=SHORT_HISTORY), penalty=penalty) if short
+        else pyvrp.SolveParams(penalty=penalty))
     res = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False,
                       initial_solution=init, params=params)
     best = res.best

@@ -47,21 +47,48 @@ class MaxRuntime:
 
 
 @dataclass(frozen=True)
+class MaxCpuTime:
+    """Stop after `seconds` of this process's CPU time (`time.process_time`, all its threads):
+    a cap that a loaded machine does not bring forward, unlike wall time. Not hard: pair it
+    with a `MaxRuntime` backstop."""
+
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise ValueError("MaxCpuTime: seconds > 0 expected")
+
+    def start(self) -> Check:
+        end = time.process_time() + self.seconds
+        return lambda _best: time.process_time() >= end
+
+    def hard_limit_s(self) -> float | None:
+        return None
+
+
+@dataclass(frozen=True)
 class NoImprovement:
-    """Stop after `iterations` checks without a better best cost (iterations of the engine)."""
+    """Stop after `iterations` checks without a better best cost (iterations of the engine).
+
+    With `min_gain` > 0 only a gain of at least that share of the best cost restarts the
+    count (0.001 = 0.1%): a long tail of tiny gains then no longer keeps a search going."""
 
     iterations: int
+    min_gain: float = 0.0
 
     def __post_init__(self) -> None:
         if self.iterations < 1:
             raise ValueError("NoImprovement: iterations >= 1 expected")
+        if not 0.0 <= self.min_gain < 1.0:
+            raise ValueError("NoImprovement: 0 <= min_gain < 1 expected")
 
     def start(self) -> Check:
-        state = {"best": math.inf, "count": 0}
+        state = {"ref": math.inf, "count": 0}
+        keep = 1.0 - self.min_gain
 
         def check(best: float) -> bool:
-            if best < state["best"]:
-                state["best"], state["count"] = best, 0
+            if best < state["ref"] * keep:  # inf * keep is inf: the first plan counts
+                state["ref"], state["count"] = best, 0
             else:
                 state["count"] += 1
             return state["count"] >= self.iterations
@@ -118,10 +145,13 @@ class Converged:
 
     clients: int
     scale: float = 1.0
+    min_gain: float = 0.0  # see NoImprovement
 
     def __post_init__(self) -> None:
         if self.clients < 0 or not self.scale > 0:
             raise ValueError("Converged: clients >= 0 and scale > 0 expected")
+        if not 0.0 <= self.min_gain < 1.0:
+            raise ValueError("Converged: 0 <= min_gain < 1 expected")
 
     def patience(self, engine: Engine = "pyvrp") -> int:
         """Iterations without improvement before stopping, for `engine`'s kind of iteration.
@@ -136,7 +166,7 @@ class Converged:
         return self.start_for("pyvrp")
 
     def start_for(self, engine: Engine) -> Check:
-        return NoImprovement(self.patience(engine)).start()
+        return NoImprovement(self.patience(engine), self.min_gain).start()
 
     def hard_limit_s(self) -> float | None:
         return None

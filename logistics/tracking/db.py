@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from fwdnet.logistics.migrations import MigrationSet
 
 DEFAULT_URL = "sqlite:///fwdnet.db"
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 VERSION_TABLE = "tracking_alembic_version"
 # pg_advisory_xact_lock key 0x66776474 ("fwdt") for tracking migrations
 MIGRATIONS = MigrationSet(Path(__file__).resolve().parent / "migrations", VERSION_TABLE,

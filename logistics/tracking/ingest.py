@@ -102,7 +102,7 @@ def waybill_row(wb: Waybill, fmt: Callable[[datetime], Any]) -> Row:
         wb.waybill_no, wb.order_ref, wb.sender_site, wb.receiver_site, wb.carrier,
         wb.service_level, wb.parcel_count, wb.weight_kg, wb.volume_m3, fmt(wb.promised_at),
         wb.region, json.dumps(label, ensure_ascii=False) if label else None,
-        None if wb.created_at is None else fmt(wb.created_at),
+        None if wb.created_at is None else fmt(wb.created_at), wb.parent_waybill_no,
     )
 
 

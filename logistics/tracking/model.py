@@ -271,6 +271,7 @@ class Waybill:
     receiver: Party | None = None
     sort_code: str | None = None
     created_at: datetime | None = None
+    parent_waybill_no: str | None = None  # the trunk waybill that fed the stock shipped
 
     @classmethod
     def from_input(cls, item: WaybillIn) -> Waybill:
@@ -287,6 +288,7 @@ class Waybill:
             region=item.region, sender=party(item.sender), receiver=party(item.receiver),
             sort_code=item.sort_code,
             created_at=None if item.created_at is None else item.created_at.astimezone(UTC),
+            parent_waybill_no=item.parent_waybill_no,
         )
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -299,7 +301,7 @@ class Waybill:
                         "volume_m3": self.volume_m3},
             "promised_at": utc_iso(self.promised_at).replace("+00:00", "Z"),
         }
-        for name in ("region", "sort_code"):
+        for name in ("region", "sort_code", "parent_waybill_no"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         for name in ("sender", "receiver"):

@@ -49,6 +49,25 @@ class WaybillTrace:
 
 
 @dataclass(frozen=True, slots=True)
+class WaybillChain:
+    """A waybill and its ancestors through `parent_waybill_no`: the source's waybill first
+    (e.g. the CDC → FW trunk drop), the asked one last. `missing_parent` names a parent the
+    log does not hold (the chain stops there); `withheld` counts links the reader may not see.
+    """
+
+    waybill_no: str
+    links: tuple[WaybillTrace, ...]
+    missing_parent: str | None = None
+    withheld: int = 0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON form shared by `track show --chain --json` and the HTTP API."""
+        return {"waybill_no": self.waybill_no,
+                "chain": [t.to_json_dict() for t in self.links],
+                "missing_parent": self.missing_parent, "withheld": self.withheld}
+
+
+@dataclass(frozen=True, slots=True)
 class WaybillSummary:
     """A registered waybill with its status and lateness at time `as_of` (UTC).
 
@@ -122,6 +141,7 @@ def _waybill(m: RowMapping) -> Waybill:
         region=m["region"], sender=party("sender"), receiver=party("receiver"),
         sort_code=label.get("sort_code"),
         created_at=None if m["created_at"] is None else _utc(m["created_at"]),
+        parent_waybill_no=m["parent_waybill_no"],
     )
 
 
@@ -150,6 +170,30 @@ def get_trace(target: Target, waybill_no: str) -> WaybillTrace | None:
     if wb is None and not evs:
         return None
     return WaybillTrace(waybill_no, wb, evs, derive_status(e.event for e in evs))
+
+
+MAX_CHAIN = 16  # links followed before a chain is cut (a loop of parents is cut at once)
+
+
+def get_chain(target: Target, waybill_no: str) -> WaybillChain | None:
+    """The waybill's trace and its ancestors', source first; None if nothing is known."""
+    with _conn(target) as c:
+        first = get_trace(c, waybill_no)
+        if first is None:
+            return None
+        links = [first]
+        seen = {waybill_no}
+        missing = None
+        parent = first.waybill.parent_waybill_no if first.waybill is not None else None
+        while parent is not None and parent not in seen and len(links) < MAX_CHAIN:
+            seen.add(parent)
+            trace = get_trace(c, parent)
+            if trace is None:
+                missing = parent
+                break
+            links.append(trace)
+            parent = trace.waybill.parent_waybill_no if trace.waybill is not None else None
+    return WaybillChain(waybill_no, tuple(reversed(links)), missing)
 
 
 def iter_events(

@@ -117,3 +117,7 @@ class WaybillIn(BaseModel):
     receiver: PartyIn | None = None
     sort_code: NonEmpty | None = None
     created_at: AwareDatetime | None = None
+    # the waybill whose shipment fed the stock this one carries (a store delivery names the
+    # CDC → FW trunk waybill that last filled its FW), so a parcel is traced back to its source
+    parent_waybill_no: Annotated[str, Field(min_length=1, max_length=64,
+                                            pattern=r"^[\x20-\x7e]+$")] | None = None

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from psycopg.errors import UniqueViolation
-from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy.engine import Connection
 
 from fwdnet.logistics.tracking.tables import EVENT_COLUMNS, WAYBILL_COLUMNS
@@ -127,6 +125,10 @@ def lock_order(row: Row) -> str:
 
 def _copy_all_new(cur: Any, rows: Sequence[Row], recorded_at: datetime) -> bool:
     """COPY rows straight into the log; False (and nothing written) if a key is stored."""
+    # psycopg only where PostgreSQL is used: a core or [forecast] install has no driver
+    from psycopg.errors import UniqueViolation
+    from psycopg.types.string import BytesBinaryDumper
+
     fromhex = bytes.fromhex
     # psycopg maps the bytea oid to its DB-API `Binary` wrapper dumper (Python, ~0.3 us a
     # row); registering plain bytes again selects its C dumper for this cursor.

@@ -28,6 +28,7 @@ EVENT_COLUMNS = (
 WAYBILL_COLUMNS = (
     "waybill_no", "order_ref", "sender_site", "receiver_site", "carrier", "service_level",
     "parcel_count", "weight_kg", "volume_m3", "promised_at", "region", "label", "created_at",
+    "parent_waybill_no",
 )
 
 events = Table(
@@ -66,7 +67,9 @@ waybills = Table(
     Column("label", Text),
     Column("created_at", DateTime(timezone=True)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("parent_waybill_no", String(64)),  # migration 0003
     Index("ix_tracking_waybills_promised", "promised_at"),
+    Index("ix_tracking_waybills_parent", "parent_waybill_no"),
 )
 
 owners = Table(

@@ -2,8 +2,9 @@
 
 Each named design is planned by the pipeline (`scenarios.pipeline.design`, the same function
 `run` and `design` use) and replayed with common random numbers on a local process pool or a
-Dask cluster; results.json (baseline design + `comparison`), designs.csv, waybill_events.jsonl
-and dashboard.html are written atomically at the end, so Ctrl-C leaves nothing half-written.
+Dask cluster; results.json (baseline design + `comparison`), designs.csv,
+waybill_events.jsonl.gz and dashboard.html are written atomically at the end, so Ctrl-C
+leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def simulate(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for results/<scenario name>/.")] = Path(
         "results"),
+    waybill_sample: Annotated[float, typer.Option(
+        "--waybill-sample", help="Share of waybills (each with all its events) written to "
+        "waybill_events.jsonl.gz, e.g. 0.1; the same seed picks the same ones.")] = 1.0,
     contracts: Annotated[Path | None, typer.Option(
         help="Supplier contracts TOML (e.g. scenarios/rules/default_contracts.toml): replay "
              "the first design under each contract on the same demand, paired CIs against "
@@ -45,7 +49,7 @@ def simulate(
     (and, with --contracts, the supplier contracts on the first design's network).
 
     Writes results/<name>/results.json (baseline design, stock and waybill views, and the
-    comparison with paired 95% CIs), designs.csv (one row per design), waybill_events.jsonl
+    comparison with paired 95% CIs), designs.csv (one row per design), waybill_events.jsonl.gz
     and dashboard.html; prints the path of designs.csv.
     """
     from fwdnet.scenarios.pipeline import simulate_designs
@@ -54,7 +58,7 @@ def simulate(
     names = [d.strip() for d in designs.split(",") if d.strip()]
     output = simulate_designs(scenario, out, names, replications, warmup, executor, scheduler,
                               workers, load_settings(settings) if settings else None,
-                              contracts=contracts)
+                              waybill_sample=waybill_sample, contracts=contracts)
     comp = output.results.comparison
     assert comp is not None
     for r in comp.designs:

@@ -75,26 +75,39 @@ def _progress(total_bytes: int) -> tuple[Callable[[Any, int], None], Callable[[]
     return log, lambda: None
 
 
+def _rejects_default(feed: Path) -> Path:
+    """FEED.rejects.jsonl beside the feed (a `.gz` suffix dropped: the rejects are plain)."""
+    name = feed.name[:-3] if feed.name.endswith(".gz") else feed.name
+    return feed.with_name(name + ".rejects.jsonl")
+
+
 @app.command("ingest")
 def ingest(
-    feed: Annotated[Path, typer.Argument(help="JSONL feed: one event (or waybill) per line.")],
+    feed: Annotated[Path, typer.Argument(
+        help="JSONL feed: one event (or waybill) per line; gzip (e.g. .jsonl.gz) is read "
+             "as it is.")],
     db: DbOpt = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Reject events whose waybill is not registered.")] = False,
     rejects: Annotated[Path | None, typer.Option(
-        "--rejects", help="Rejects file (default: FEED.rejects.jsonl).")] = None,
+        "--rejects", help="Rejects file (default: FEED.rejects.jsonl, without .gz).")] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Events per committed transaction.")] = 20_000,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=32, show_default=False,
         help="Parsing processes, each on a slice of FEED. Default: one per CPU (at most 4) "
-             "for a feed of 32 MB or more, else 1 (always 1 with --strict).")] = None,
+             "for a feed of 32 MB or more (uncompressed), else 1 (always 1 with --strict); "
+             "a gzip feed is unpacked to a temporary file first when more than one.")] = None,
 ) -> None:
     """Store every event of FEED exactly once; bad lines go to a rejects file.
 
     Re-runs, crashes and overlapping feeds are safe. Rejects carry line number and reason.
     Prints read, stored, duplicates, rejected.
     """
+    import shutil
+    import tempfile
+
+    from fwdnet.logistics.kernel.files import is_gzip, open_read
     from fwdnet.logistics.tracking.db import resolve_url
     from fwdnet.logistics.tracking.ingest import ingest_lines
     from fwdnet.logistics.tracking.model import Reject
@@ -102,12 +115,13 @@ def ingest(
 
     if not feed.is_file():
         raise InputError(f"{feed}: no such file (expected a JSONL event feed)")
-    rej_path = rejects or feed.with_name(feed.name + ".rejects.jsonl")
+    rej_path = rejects or _rejects_default(feed)
     engine = _engine(db)  # migrates once, before any worker starts
     size = feed.stat().st_size
+    packed = is_gzip(feed)
     url = resolve_url(db)
-    workers = workers or default_workers(size, strict)
-    with atomic_open(rej_path) as rej:
+    workers = workers or default_workers(_unpacked_size(feed) if packed else size, strict)
+    with atomic_open(rej_path) as rej, tempfile.TemporaryDirectory() as tmp:
         def on_reject(r: Reject) -> None:
             rej.write(json.dumps({"line": r.line, "reason": r.reason, "text": r.text},
                                  ensure_ascii=False) + "\n")
@@ -119,14 +133,22 @@ def ingest(
         try:
             if workers > 1 and not strict:
                 engine.dispose()
+                source = feed
+                if packed:  # slices need byte offsets of the plain lines
+                    source = Path(tmp) / "feed.jsonl"
+                    with open_read(feed) as src, source.open("wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                    size = source.stat().st_size
+                    update, stop = _progress(size)
                 counts = ingest_file(
-                    url, feed, workers=workers, strict=strict, batch_size=batch_size,
+                    url, source, workers=workers, strict=strict, batch_size=batch_size,
                     on_reject=on_reject, on_progress=lambda pos: update(None, pos))
             else:
-                with feed.open("rb") as f:
+                with open_read(feed) as f:
+                    raw = getattr(f, "fileobj", None) or f  # progress in the file's bytes
                     counts = ingest_lines(engine, f, strict=strict, batch_size=batch_size,
                                           on_reject=on_reject,
-                                          on_batch=lambda c: update(c, f.tell()))
+                                          on_batch=lambda c: update(c, raw.tell()))
                 engine.dispose()
         finally:
             stop()
@@ -134,6 +156,13 @@ def ingest(
                f"rejected {counts.rejected}")
     if counts.rejected:
         typer.echo(f"rejects: {rej_path}")
+
+
+def _unpacked_size(path: Path) -> int:
+    """A gzip file's unpacked size from its trailer (modulo 4 GiB, as gzip keeps it)."""
+    with path.open("rb") as fh:
+        fh.seek(-4, 2)
+        return int.from_bytes(fh.read(4), "little")
 
 
 def _iso(t: datetime | None) -> str:
@@ -145,10 +174,16 @@ def show(
     waybill: Annotated[str, typer.Argument(help="Waybill number.")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    chain: Annotated[bool, typer.Option(
+        "--chain", help="Print the chain from the source (CDC → FW trunk waybill) to this "
+        "waybill, one line per link, following each waybill's parent.")] = False,
 ) -> None:
     """A waybill's timeline (by event time, UTC), its derived status and any anomalies."""
     from fwdnet.logistics.tracking.queries import get_trace
 
+    if chain:
+        _show_chain(waybill, db, as_json)
+        return
     trace = get_trace(_engine(db), waybill)
     if trace is None:
         raise InputError(f"waybill {waybill!r}: no such waybill and no events for it")
@@ -179,6 +214,36 @@ def show(
     Console(width=160).print(table)
     for a in st.anomalies:
         typer.echo(f"anomaly: {a.reason} (event {a.event_key[:8]} at {_iso(a.event_time)})")
+
+
+def _show_chain(waybill: str, db: str | None, as_json: bool) -> None:
+    """`track show --chain`: every link from the source to `waybill`, oldest first."""
+    from fwdnet.logistics.tracking.queries import get_chain
+
+    found = get_chain(_engine(db), waybill)
+    if found is None:
+        raise InputError(f"waybill {waybill!r}: no such waybill and no events for it")
+    if as_json:
+        typer.echo(json.dumps(found.to_json_dict(), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{waybill}: chain of {len(found.links)} waybill(s), source first")
+    for col in ("#", "waybill", "from", "to", "carrier", "status", "created (UTC)",
+                "delivered (UTC)", "parent"):
+        table.add_column(col)
+    for i, tr in enumerate(found.links, start=1):
+        wb, st = tr.waybill, tr.status
+        table.add_row(str(i), tr.waybill_no, wb.sender_site if wb else "?",
+                      wb.receiver_site if wb else "?", wb.carrier if wb else "",
+                      st.status.value if st.status else "no events",
+                      _iso(wb.created_at if wb else None), _iso(st.delivered_at),
+                      (wb.parent_waybill_no or "") if wb else "")
+    Console(width=160).print(table)
+    if found.missing_parent is not None:
+        typer.echo(f"note: parent waybill {found.missing_parent!r} is not in the log; the chain "
+                   "stops there")
 
 
 @app.command("late")

@@ -114,3 +114,47 @@ def test_times_outside_any_real_shipment_are_422(api: Api, when: str) -> None:
     r = api.post("/v1/waybills/events", json=[waybill(no, promised=when)])
     assert r.json()["error"].startswith("0.waybill.promised_at: ")
     assert api.get(f"/v1/waybills?as_of={when.replace('+', '%2B')}").status_code == 422
+
+
+def test_chain_returns_the_trunk_then_the_store_waybill(api: Api) -> None:
+    """HQ sees the whole chain, source first, the same as `track show --chain --json`."""
+    trunk, store = _no(), _no()
+    assert api.post("/v1/waybills/events", json=list(_items(trunk, store))).status_code == 200
+    doc = api.get(f"/v1/waybills/{store}/chain").json()
+    assert [c["waybill_no"] for c in doc["chain"]] == [trunk, store]
+    assert doc["chain"][0]["waybill"]["receiver_site"] == "FW-B"
+    assert doc["chain"][0]["status"]["status"] == "delivered"
+    assert doc["chain"][1]["waybill"]["parent_waybill_no"] == trunk
+    assert (doc["missing_parent"], doc["withheld"]) == (None, 0)
+    from fwdnet.logistics.tracking import get_chain
+
+    chain = get_chain(api.engine, store)
+    assert chain is not None
+    assert [t.waybill_no for t in chain.links] == [c["waybill_no"] for c in doc["chain"]]
+
+
+def test_chain_honours_region_and_carrier_scopes(api: Api) -> None:
+    """A region key reads the chain of its own store waybill but not the other region's trunk
+    link (withheld); another region's key gets 404, another carrier's 403."""
+    trunk, store = _no(), _no()
+    assert api.post("/v1/waybills/events", json=list(_items(trunk, store, "zto"))
+                    ).status_code == 200
+    east = api.get(f"/v1/waybills/{store}/chain", "region:east").json()
+    assert [c["waybill_no"] for c in east["chain"]] == [store]
+    assert east["withheld"] == 1
+    assert api.get(f"/v1/waybills/{store}/chain", "region:west").status_code == 404
+    assert api.get(f"/v1/waybills/{trunk}/chain", "region:west").json()["withheld"] == 0
+    sf = api.get(f"/v1/waybills/{store}/chain", "carrier:sf")
+    assert sf.status_code == 200
+    assert sf.json()["withheld"] == 1  # the trunk drop is zto's
+    assert api.get(f"/v1/waybills/{store}/chain", "carrier:zto").status_code == 403
+    assert api.get(f"/v1/waybills/{_no()}/chain").status_code == 404
+
+
+def _items(trunk: str, store: str, carrier_trunk: str = "sf") -> tuple[dict[str, object], ...]:
+    """A west trunk drop (CDC → FW-B), the east store waybill it fed, and its delivery."""
+    tr = {**waybill(trunk, carrier=carrier_trunk, region="west"), "sender_site": "CDC",
+          "receiver_site": "FW-B"}
+    st = {**waybill(store, region="east"), "sender_site": "FW-B", "receiver_site": "S1",
+          "parent_waybill_no": trunk}
+    return tr, st, event(trunk, "delivered", "2026-11-19T02:00:00Z", carrier=carrier_trunk)

@@ -13,6 +13,8 @@ import pytest
 from fwdnet.logistics.kernel.files import (
     atomic_open,
     atomic_path,
+    is_gzip,
+    open_read,
     write_json_atomic,
     write_lines_atomic,
     write_text_atomic,
@@ -51,6 +53,18 @@ def test_compressed_lines_are_byte_identical_for_the_same_content(tmp_path: Path
     assert a.read_bytes() == b.read_bytes()
     assert [json.loads(x) for x in gzip.decompress(a.read_bytes()).splitlines()] == [
         {"x": 1}, {"x": 2}]
+
+
+def test_open_read_reads_plain_and_gzip_files_alike(tmp_path: Path) -> None:
+    """By content, not by name: a gzip file without .gz and a plain one with it both read."""
+    packed, plain = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    write_lines_atomic(packed, ["x", "前置仓"], compress=True, level=1)
+    write_lines_atomic(plain, ["x", "前置仓"])
+    assert is_gzip(packed)
+    assert not is_gzip(plain)
+    for p in (packed, plain):
+        with open_read(p) as fh:
+            assert fh.read().decode("utf-8") == "x\n前置仓\n"
 
 
 def test_atomic_path_serves_writers_that_want_a_file_name(tmp_path: Path) -> None:

@@ -57,6 +57,9 @@ def test_domain_objects_are_frozen(tiny_toml: Path) -> None:
         ("duplicate_site", r"sites_duplicate_id\.csv: row 6: duplicate site id 'S1'"),
         ("unknown_region",
          r"affinity_unknown_region\.csv: row 3: field 'region': unknown region 'XX'"),
+        ("store_region_typo",
+         r"sites_unknown_region\.csv: row 7: field 'region': unknown region 'ZZ' of site 'S3'; "
+         r"expected one of the regions of .*seasonality\.csv: CD, CQ"),
         ("negative_capacity",
          r"sites_negative_capacity\.csv: row 4: field 'capacity_units': .*greater than or equal"),
     ],
@@ -124,3 +127,40 @@ def test_demand_rate_applies_season_promotion_and_size(tiny_toml: Path) -> None:
     cd = [i for i, x in enumerate(s.network.stores) if x.region == "CD"]
     assert np.allclose(summer[cq, tee], 2.0 * base[cq, tee])
     assert np.allclose(summer[cd, tee], base[cd, tee])
+
+
+def _tiny_copy(tmp_path: Path, tiny_toml: Path, network: str = "") -> Path:
+    """The tiny scenario copied to tmp_path with its [network] section replaced."""
+    import shutil
+
+    for f in tiny_toml.parent.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(tiny_toml.read_text().replace("[network]\n", f"[network]\n{network}\n"))
+    return toml
+
+
+def test_declared_regions_key_replaces_the_seasonality_list(tmp_path: Path,
+                                                            tiny_toml: Path) -> None:
+    """`[network] regions` is the list sites may name: a region outside it is refused even
+    though the seasonality file has it, and a listed region loads."""
+    toml = _tiny_copy(tmp_path, tiny_toml, 'regions = ["CD"]')
+    with pytest.raises(InputError, match=r"sites\.csv: row 4: field 'region': unknown region "
+                                         r"'CQ' of site 'FW-B'; expected one of .*\[network\] "
+                                         r"regions: CD$"):
+        load_scenario(toml)
+    toml = _tiny_copy(tmp_path, tiny_toml, 'regions = ["CD", "CQ", "XC"]')
+    assert load_scenario(toml).network.regions == ("CD", "CQ")
+
+
+def test_a_region_missing_from_the_seasonality_file_is_an_error(tmp_path: Path,
+                                                                tiny_toml: Path) -> None:
+    """Without `[network] regions`, the seasonality file declares the regions: a site in a
+    region it never lists is named, with the file it was checked against."""
+    toml = _tiny_copy(tmp_path, tiny_toml)
+    season = tmp_path / "seasonality.csv"
+    season.write_text("\n".join(x for x in season.read_text().splitlines()
+                                if not x.startswith("CQ,")) + "\n")
+    with pytest.raises(InputError, match=r"sites\.csv: row 4: .*unknown region 'CQ' of site "
+                                         r"'FW-B'; expected one of the regions of "):
+        load_scenario(toml)

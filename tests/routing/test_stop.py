@@ -10,6 +10,7 @@ from fwdnet.logistics.routing import (
     AnyOf,
     Converged,
     FirstFeasible,
+    MaxCpuTime,
     MaxRuntime,
     NoImprovement,
     default_stop,
@@ -35,6 +36,40 @@ def test_arguments_are_checked():
 def test_no_improvement_counts_checks_since_the_last_better_cost():
     check = NoImprovement(2).start()
     assert [check(c) for c in (10, 9, 9, 8, 8, 8)] == [False, False, False, False, False, True]
+
+
+def test_min_gain_ignores_tiny_gains_but_counts_from_the_first_plan():
+    """With min_gain 1%, 100 → 99.5 is no gain (the count goes on); 100 → 98 restarts it,
+    measured from 98 on."""
+    check = NoImprovement(3, min_gain=0.01).start()
+    assert [check(c) for c in (math.inf, 100, 99.5, 99.2, 98, 97.5, 97.3, 97.2)] == [
+        False, False, False, False, False, False, False, True]
+    conv = Converged(0, min_gain=0.01)
+    k = conv.patience("pyvrp")
+    check = conv.start()
+    assert not any(check(100.0 - 0.001 * i) for i in range(k))
+    assert check(99.0) is True
+    with pytest.raises(ValueError, match="min_gain"):
+        NoImprovement(3, min_gain=1.0)
+    with pytest.raises(ValueError, match="min_gain"):
+        Converged(3, min_gain=-0.1)
+
+
+def test_max_cpu_time_counts_this_process_cpu_not_sleep():
+    """Sleeping (what a loaded machine looks like to a process) does not use up the cap;
+    computing does. It is no hard limit."""
+    import time
+
+    check = MaxCpuTime(0.05).start()
+    time.sleep(0.1)
+    assert check(1.0) is False
+    t0 = time.process_time()
+    while time.process_time() - t0 < 0.06:
+        pass
+    assert check(1.0) is True
+    assert MaxCpuTime(1).hard_limit_s() is None
+    with pytest.raises(ValueError, match="seconds > 0"):
+        MaxCpuTime(0)
 
 
 def test_each_start_is_fresh():

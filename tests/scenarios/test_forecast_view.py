@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from fwdnet.logistics.network import load_scenario
-from fwdnet.scenarios.forecast_view import HORIZON_WEEKS, forecast_view
+from fwdnet.scenarios.forecast_view import BACKTEST_WINDOWS, HORIZON_WEEKS, forecast_view
 
 
 def test_forecast_view_on_a_generated_scenario(small_toml: Path) -> None:
@@ -20,7 +24,7 @@ def test_forecast_view_on_a_generated_scenario(small_toml: Path) -> None:
     assert {"naive", "window_average", "lgbm", "ensemble"} <= set(totals)
     assert set(totals) <= {"naive", "seasonal_naive", "window_average", "lgbm", "ensemble",
                            "reconciled"}
-    assert all(0 <= a.wape < 5 for a in view.accuracy)
+    assert all(a.wape >= 0 for a in view.accuracy)
     cats = {a.key for a in view.accuracy if a.level == "category"}
     assert cats <= set(scn.network.categories)
     assert cats
@@ -35,3 +39,35 @@ def test_forecast_view_on_a_generated_scenario(small_toml: Path) -> None:
             assert lo <= f <= hi
         # history weeks carry actuals and no interval
         assert all(s.low[i] is None for i in range(len(s.dates)) if i not in future)
+
+
+def _naive_wape(y: np.ndarray) -> float:
+    """Rolling-origin naive forecast of one series, origins HORIZON_WEEKS apart (oracle)."""
+    err = act = 0.0
+    for w in range(BACKTEST_WINDOWS):
+        cut = len(y) - (BACKTEST_WINDOWS - w) * HORIZON_WEEKS - 1  # last week the model sees
+        test = y[cut + 1: cut + 1 + HORIZON_WEEKS]
+        err += float(np.abs(test - y[cut]).sum())
+        act += float(test.sum())
+    return err / act
+
+
+@pytest.mark.parametrize("jump_weeks_before_end", [None, 5, 9])
+def test_backtest_accuracy_has_the_known_answer(small_toml: Path,
+                                                jump_weeks_before_end: int | None) -> None:
+    """A flat history is forecast exactly; a step from 5 to 10 units costs the naive model
+    exactly the error of the one window whose origin precedes the step."""
+    scn = load_scenario(small_toml)
+    qty = np.full(np.asarray(scn.history.quantity).shape, 5.0)
+    if jump_weeks_before_end is not None:
+        qty[:, :, -jump_weeks_before_end:] = 10.0
+    flat = dataclasses.replace(scn, history=dataclasses.replace(scn.history, quantity=qty))
+    totals = {a.key: a.wape for a in forecast_view(flat).accuracy if a.level == "total"}
+    expected = _naive_wape(qty[0, 0])
+    assert totals["naive"] == pytest.approx(expected, abs=1e-9)
+    if jump_weeks_before_end is None:
+        assert expected == 0.0
+        assert totals["window_average"] == pytest.approx(0.0, abs=1e-9)
+    else:
+        assert expected > 0.0  # the step lands inside a backtest window
+        assert totals["ensemble"] <= totals["window_average"] + 1e-9

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from fwdnet.logistics.network import load_scenario
 from fwdnet.scenarios.generate import Sizes, generate, seasonality
@@ -67,3 +68,126 @@ def test_regional_taste_shows_in_history_and_demand(tmp_path: Path) -> None:
         assert per_store[home, k] == per_store[present, k].max()
     model = DemandModel.from_network(net)
     assert np.allclose(model.region_base(), size[:, None] * model.sku_base[None, :] * taste)
+
+
+# --- `fwdnet generate`: any accepted size is feasible, the defaults rewrite the bundled default
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from fwdnet.scenarios.cli import app
+
+    res = CliRunner().invoke(app, ["generate", *args])
+    return res.exit_code, res.stdout, res.stderr
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_generate_command_writes_a_loadable_feasible_chain(tmp_path: Path) -> None:
+    """40 stores × 50 SKUs: the TOML and its data load, every store is served (by a FW in reach,
+    or from the CDC in the two Aba/Ganzi towns the twelve default candidates leave out), and
+    the FWs can carry well over the demand the design plans for."""
+    from fwdnet.logistics.design.costs import design_context, location_problem
+
+    code, out, err = _cli("--stores", "40", "--skus", "50", "--out", str(tmp_path))
+    assert code == 0, err
+    toml = Path(out.strip())
+    assert toml == tmp_path / "s40x50.toml"
+    assert {p.name for p in (tmp_path / "data" / "s40x50").iterdir()} == {
+        "sites.csv", "skus.csv", "seasonality.csv", "promotions.csv", "affinity.csv",
+        "demand_history.csv.gz"}
+    s = load_scenario(toml)
+    assert (len(s.network.stores), len(s.network.skus), len(s.network.fw_candidates)) == \
+        (40, 50, 12)
+    ctx = design_context(s)
+    problem, served = location_problem(ctx)
+    assert problem.capacity.sum() >= 2 * problem.demand.sum()
+    outside = {s.network.stores[j].city for j in np.flatnonzero(~ctx.reach.any(axis=0))}
+    assert outside <= {"康定 Kangding", "马尔康 Ma'erkang"}
+    assert len(served) >= 40 - 4
+
+
+def test_larger_chains_get_more_candidates_and_every_store_in_reach(tmp_path: Path) -> None:
+    """600 stores: 18 candidates, the first extra ones cover the mountain towns, so every store
+    has a FW in reach, and the candidates still hold twice the demand."""
+    from fwdnet.logistics.design.costs import design_context, location_problem
+
+    code, out, err = _cli("--stores", "600", "--skus", "40", "--out", str(tmp_path))
+    assert code == 0, err
+    s = load_scenario(Path(out.strip()))
+    assert len(s.network.fw_candidates) == 18
+    ctx = design_context(s)
+    assert ctx.reach.any(axis=0).all()
+    problem, _ = location_problem(ctx)
+    assert problem.capacity.sum() >= 2 * problem.demand.sum()
+    assert problem.capacity_m3 is not None
+    assert problem.demand_m3 is not None
+    assert problem.capacity_m3.sum() >= problem.demand_m3.sum()
+
+
+def test_candidate_count_and_capacity_scale_known_answers() -> None:
+    """12 candidates up to 400 stores, 30 at 1,000, never more than the 60 real sites; a demand
+    equal to the first FW's throughput needs its capacity doubled (headroom 2), its fixed cost
+    × √2."""
+    from fwdnet.scenarios.generate import (
+        FW_CANDIDATES,
+        FW_TURNS_PER_YEAR,
+        capacity_scale,
+        fw_candidates_for,
+        fw_rows,
+    )
+
+    assert [fw_candidates_for(n) for n in (1, 300, 400, 1000, 3000)] == [12, 12, 12, 30, 60]
+    fws = FW_CANDIDATES[:1]
+    cap = fws[0][6]
+    rate = np.full((1, 1, 52), cap * FW_TURNS_PER_YEAR / 52)
+    scale, yearly = capacity_scale(fws, rate, np.array([0.001]), 52)
+    assert yearly == pytest.approx(cap * FW_TURNS_PER_YEAR)
+    assert scale == pytest.approx(2.0)
+    row = fw_rows(fws, 4.0)[0]
+    assert row[7] == 4 * cap
+    assert row[9] == 2 * fws[0][7]
+    assert fw_rows(fws, 1.0)[0][7:10] == [cap, round(cap * 0.012, 1), fws[0][7]]
+
+
+def test_generate_is_deterministic_per_seed(tmp_path: Path) -> None:
+    """The same seed writes the same bytes; another seed writes another chain."""
+    for sub, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        code, _, err = _cli("--stores", "40", "--skus", "30", "--seed", seed,
+                            "--out", str(tmp_path / sub))
+        assert code == 0, err
+    a, b, c = (_files(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a["data/s40x30/sites.csv"] != c["data/s40x30/sites.csv"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--stores", "0"], "stores must be between 1 and 9,999 (got 0)"),
+    (["--stores", "10000"], "store ids are S0001…S9999"),
+    (["--skus", "100000"], "skus must be between 1 and 99,999"),
+    (["--stores", "50", "--fw-candidates", "61"], "fw_candidates must be between 1 and 60"),
+    (["--stores", "50", "--name", "../x"], "--name: expected letters, digits"),
+])
+def test_sizes_it_cannot_make_feasible_get_a_clear_error(
+        tmp_path: Path, args: list[str], words: str) -> None:
+    """One line naming the limit, exit code 2, no traceback and nothing written."""
+    code, out, err = _cli(*args, "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "x").exists()
+
+
+def test_default_arguments_rewrite_the_bundled_default_byte_for_byte(tmp_path: Path) -> None:
+    """`fwdnet generate --out DIR` (300 stores × 2,000 SKUs, the default seed) writes exactly the
+    bundled scenarios/default.toml and scenarios/data/default/."""
+    import fwdnet.scenarios as pkg
+
+    code, out, err = _cli("--out", str(tmp_path))
+    assert code == 0, err
+    here = Path(pkg.__file__).resolve().parent
+    assert Path(out.strip()).read_bytes() == (here / "default.toml").read_bytes()
+    assert _files(tmp_path / "data" / "default") == _files(here / "data" / "default")

@@ -87,4 +87,26 @@ def test_cli_run_prints_dashboard_path(tiny_toml: Path, tmp_path: Path) -> None:
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "tiny" / "dashboard.html")
+    # tiny ships no rules/: the run says which chain remedies it skipped
+    notes = [line.strip() for line in proc.stderr.splitlines() if "note:" in line]
+    assert [n.split(": no rules file")[0] for n in notes] == [
+        "note: regional vs national assortment skipped",
+        "note: fixed vs flexible supplier contracts skipped"]
+    assert notes[0].endswith(str(tiny_toml.parent / "rules" / "default_assortment.toml"))
     assert re.search(r"\[3/\d+\] design", proc.stderr)  # progress per stage
+    assert (tmp_path / "tiny" / "waybill_events.jsonl.gz").stat().st_size > 0
+    assert not (tmp_path / "tiny" / "waybill_events.jsonl").exists()
+
+
+def test_chain_remedies_name_every_skipped_remedy(tiny_toml: Path) -> None:
+    """Without rules/ beside the scenario nothing is computed and each skip is told."""
+    from fwdnet.logistics.network import load_scenario
+    from fwdnet.scenarios.pipeline import chain_remedies
+
+    told: list[str] = []
+    assert chain_remedies(load_scenario(tiny_toml), told.append) == {}
+    assert len(told) == 2
+    assert "assortment skipped" in told[0]
+    assert "default_assortment.toml" in told[0]
+    assert "contracts skipped" in told[1]
+    assert "default_contracts.toml" in told[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: 
                           workers=1, console=_quiet(), dashboard=False)
     b = simulate_designs(tiny_toml, tmp_path / "b", ["optimal", "cdc-only", "FW-A"], 2,
                           workers=1, console=_quiet(), dashboard=False)
-    for name in ("results.json", "designs.csv", "waybill_events.jsonl"):
+    for name in ("results.json", "designs.csv", "waybill_events.jsonl.gz"):
         assert (tmp_path / "a" / "tiny" / name).read_bytes() == (
             tmp_path / "b" / "tiny" / name).read_bytes(), name
     res = read_results(a.results_json)
@@ -116,9 +117,40 @@ def test_cli_simulate_is_byte_identical_and_complete(tiny_toml: Path, tmp_path: 
     assert b.results == a.results
 
 
+def test_the_feed_is_the_replays_lines_gzipped_and_a_sample_a_subset(
+        tiny_toml: Path, tmp_path: Path) -> None:
+    """waybill_events.jsonl.gz holds exactly the replay's JSONL lines; --waybill-sample 0.5
+    keeps whole waybills, a subset in the same order, and the same results.json."""
+    from fwdnet.logistics.design.matrices import network_matrices
+    from fwdnet.logistics.network import load_scenario
+    from fwdnet.scenarios.pipeline import design, replay_with_progress
+    from fwdnet.simulation.inputs import replay_input
+
+    full = simulate_designs(tiny_toml, tmp_path / "a", ["optimal"], 1, workers=1,
+                            console=_quiet(), dashboard=False)
+    half = simulate_designs(tiny_toml, tmp_path / "b", ["optimal"], 1, workers=1,
+                            console=_quiet(), dashboard=False, waybill_sample=0.5)
+    scn = load_scenario(tiny_toml)
+    mats = network_matrices(scn)
+    inp = replay_input(scn, design(scn, mats, "optimal"), mats)
+    sim = replay_with_progress(inp, scn.seed, _quiet(), min(28, scn.horizon_days // 5))
+    assert sim.waybills is not None
+    feed = full.results_json.parent / "waybill_events.jsonl.gz"
+    lines = gzip.decompress(feed.read_bytes()).decode("utf-8").splitlines()
+    assert lines == list(sim.waybills.lines())
+    part = gzip.decompress((half.results_json.parent / "waybill_events.jsonl.gz").read_bytes()
+                           ).decode("utf-8").splitlines()
+    assert 0 < len(part) < len(lines)
+    assert part == [x for x in lines if x in set(part)]
+    assert half.results_json.read_bytes() == full.results_json.read_bytes()
+    with pytest.raises(InputError, match="waybill-sample"):
+        simulate_designs(tiny_toml, tmp_path / "c", ["optimal"], 1, workers=1,
+                         console=_quiet(), dashboard=False, waybill_sample=0.0)
+
+
 def test_interrupt_while_writing_keeps_the_old_files_whole(
         tiny_toml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C in the middle of writing waybill_events.jsonl (after 10 lines went out) leaves the
+    """Ctrl-C in the middle of writing waybill_events.jsonl.gz (after 10 lines went out) leaves the
     previous run's files byte for byte, no temp file, and no new results.json."""
     from fwdnet.simulation.waybills import WaybillLog
 
@@ -126,7 +158,7 @@ def test_interrupt_while_writing_keeps_the_old_files_whole(
                              console=_quiet(), dashboard=False)
     folder = first.results_json.parent
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert len(before["waybill_events.jsonl"].splitlines()) > 10
+    assert len(gzip.decompress(before["waybill_events.jsonl.gz"]).splitlines()) > 10
     real_lines = WaybillLog.lines
 
     def cut(self: WaybillLog) -> Iterator[str]:

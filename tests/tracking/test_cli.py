@@ -179,6 +179,31 @@ def test_cli_ingest_show_late_export_label(db: Db, tmp_path: Path) -> None:
     assert svg.read_text().startswith("<svg")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_gzip_feed_ingests_like_the_plain_one(db: Db, tmp_path: Path, workers: str) -> None:
+    """`track ingest feed.jsonl.gz` reads the gzip as it is (unpacked to a temp file for
+    several workers): same counts, same rejects (line numbers of the plain lines, in
+    feed.jsonl.rejects.jsonl), same stored events as the plain feed."""
+    import gzip
+
+    from .test_ingest import stored_keys
+
+    url, engine = db
+    plain = feed_file(tmp_path)
+    packed = tmp_path / "g.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    r = CliRunner().invoke(app, ["track", "ingest", str(packed), "--db", url,
+                                 "--workers", workers])
+    assert r.exit_code == 0, r.output
+    assert parse_counts(r.output) == {"read": 5, "stored": 4, "duplicates": 0, "rejected": 1}
+    rejects = [json.loads(x) for x in
+               (tmp_path / "g.jsonl.rejects.jsonl").read_text().splitlines()]
+    assert [x["line"] for x in rejects] == [5]
+    assert len(stored_keys(engine)) == 3  # and one waybill
+    r = CliRunner().invoke(app, ["track", "ingest", str(plain), "--db", url])
+    assert parse_counts(r.output) == {"read": 5, "stored": 0, "duplicates": 4, "rejected": 1}
+
+
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     r = subprocess.run(fwdnet("track", "show", "NOPE", "--db", url), cwd=ROOT,

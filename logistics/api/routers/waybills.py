@@ -24,6 +24,8 @@ from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.tracking import (
     EventIn,
     WaybillIn,
+    WaybillTrace,
+    get_chain,
     get_trace,
     ingest_events,
     list_waybills,
@@ -81,6 +83,16 @@ class TraceOut(BaseModel):
     waybill: dict[str, Any] | None
     status: StatusOut
     events: list[dict[str, Any]]
+
+
+class ChainOut(BaseModel):
+    """A waybill and its parents, source first (e.g. CDC → FW trunk drop, then FW → store);
+    links the caller may not read are left out and counted in `withheld`."""
+
+    waybill_no: str
+    chain: list[TraceOut]
+    missing_parent: str | None
+    withheld: int
 
 
 class SummaryOut(BaseModel):
@@ -169,24 +181,10 @@ def post_events(items: Batch, ctx: ContextDep, who: EventPoster,
 WaybillNo = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-@router.get("/{waybill_no}", response_model=TraceOut,
-            responses={**_ERR, 404: {"model": ErrorOut, "description": "unknown waybill"}})
-def get_waybill_trace(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader) -> TraceOut:
-    """Timeline and derived status of one waybill."""
-    tr = get_trace(ctx.engine, waybill_no)
-    unknown = HTTPException(404, f"unknown waybill {waybill_no!r}")
-    if tr is None or (tr.waybill is None and not tr.events):
-        raise unknown
-    if who.kind == "region" and (tr.waybill is None or tr.waybill.region != who.code):
-        raise unknown  # "absent or not yours": a region key cannot tell which
-    if who.kind == "carrier":
-        with ctx.engine.connect() as conn:
-            owner = owners_of(conn, [waybill_no]).get(waybill_no)
-        if owner != who.code:
-            raise HTTPException(403, f"waybill {waybill_no!r} belongs to another carrier")
+def _trace_out(tr: WaybillTrace) -> TraceOut:
     st = tr.status
     return TraceOut(
-        waybill_no=waybill_no,
+        waybill_no=tr.waybill_no,
         waybill=tr.waybill.to_json_dict() if tr.waybill is not None else None,
         status=StatusOut(status=st.status.value if st.status else None,
                          delivered_at=st.delivered_at, last_event_time=st.last_event_time,
@@ -194,6 +192,61 @@ def get_waybill_trace(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader
                                      "event_time": a.event_time, "after": a.after,
                                      "reason": a.reason} for a in st.anomalies]),
         events=[e.to_json_dict() for e in tr.events])
+
+
+def _refusal(who: Principal, traces: list[WaybillTrace], owner: dict[str, str]
+             ) -> dict[str, int]:
+    """Per waybill the status a read would be refused with (404 region, 403 carrier)."""
+    out: dict[str, int] = {}
+    for tr in traces:
+        if who.kind == "region" and (tr.waybill is None or tr.waybill.region != who.code):
+            out[tr.waybill_no] = 404  # "absent or not yours": a region key cannot tell which
+        elif who.kind == "carrier" and owner.get(tr.waybill_no) != who.code:
+            out[tr.waybill_no] = 403
+    return out
+
+
+def _owners(ctx: Any, who: Principal, numbers: list[str]) -> dict[str, str]:
+    if who.kind != "carrier":
+        return {}
+    with ctx.engine.connect() as conn:
+        return owners_of(conn, numbers)
+
+
+@router.get("/{waybill_no}", response_model=TraceOut,
+            responses={**_ERR, 404: {"model": ErrorOut, "description": "unknown waybill"}})
+def get_waybill_trace(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader) -> TraceOut:
+    """Timeline and derived status of one waybill."""
+    tr = get_trace(ctx.engine, waybill_no)
+    if tr is None or (tr.waybill is None and not tr.events):
+        raise HTTPException(404, f"unknown waybill {waybill_no!r}")
+    _check_read(who, tr, _owners(ctx, who, [waybill_no]))
+    return _trace_out(tr)
+
+
+def _check_read(who: Principal, tr: WaybillTrace, owner: dict[str, str]) -> None:
+    code = _refusal(who, [tr], owner).get(tr.waybill_no)
+    if code == 404:
+        raise HTTPException(404, f"unknown waybill {tr.waybill_no!r}")
+    if code == 403:
+        raise HTTPException(403, f"waybill {tr.waybill_no!r} belongs to another carrier")
+
+
+@router.get("/{waybill_no}/chain", response_model=ChainOut,
+            responses={**_ERR, 404: {"model": ErrorOut, "description": "unknown waybill"}})
+def get_waybill_chain(waybill_no: WaybillNo, ctx: ContextDep, who: WaybillReader) -> ChainOut:
+    """The waybill and the waybills that fed it (its parent trunk drop, and so on), source
+    first, with the same read rules as the trace: the asked waybill must be readable."""
+    chain = get_chain(ctx.engine, waybill_no)
+    if chain is None:
+        raise HTTPException(404, f"unknown waybill {waybill_no!r}")
+    asked = chain.links[-1]
+    owner = _owners(ctx, who, [t.waybill_no for t in chain.links])
+    _check_read(who, asked, owner)
+    refused = _refusal(who, list(chain.links), owner)
+    shown = [_trace_out(t) for t in chain.links if t.waybill_no not in refused]
+    return ChainOut(waybill_no=waybill_no, chain=shown, missing_parent=chain.missing_parent,
+                    withheld=len(refused))
 
 
 @router.get("", response_model=list[SummaryOut], responses=_ERR)
