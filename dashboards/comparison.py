@@ -13,7 +13,7 @@ from fwdnet.dashboards.panel import Panel, Section
 from fwdnet.simulation.results import Comparison, DesignRow, Interval, Results
 
 COST_ORDER = ("fixed", "transport_cdc_fw", "transport_fw_store", "transfers", "handling",
-              "holding")
+              "holding", "lost_sales", "late_sales")
 _LABELLED = {f"cost_{k}" for k in COST_ORDER}
 _METRIC_LABEL = {"fill_rate": "fill_rate", "lead_time_days": "lead_time",
                  "total_cost_rmb": "total_cost", "co2_kg": "co2", "lost_sales_units": "lost"}
@@ -55,6 +55,11 @@ def cost_bars(cmp: Comparison, lang: Lang) -> Panel:
         marker={"symbol": "line-ew-open", "size": 30, "color": "#222"},
         error_y=_err([r.total_cost_rmb for r in cmp.designs]), name=t(lang, "total_cost"),
         hovertemplate="¥%{y:,.0f}<extra></extra>"))
+    if any(r.model_cost_rmb is not None for r in cmp.designs):
+        fig.add_trace(go.Scatter(
+            x=names, y=[r.model_cost_rmb for r in cmp.designs], mode="markers",
+            marker={"symbol": "diamond-open", "size": 14, "color": "#d62728"},
+            name=t(lang, "model_cost"), hovertemplate="¥%{y:,.0f}<extra></extra>"))
     fig.update_layout(barmode="stack", title=t(lang, "cmp_cost_title"), height=460,
                       yaxis={"tickprefix": "¥", "tickformat": ",.0f"})
     return Panel("fig-cmp-cost", fig, note=t(lang, "cmp_note", n=cmp.replications,

@@ -100,6 +100,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "cost_handling": ("操作费", "handling"),
     "co2": ("二氧化碳排放（千克）", "CO₂ (kg)"),
     "cost_holding": ("持有成本", "holding"),
+    "cost_lost_sales": ("缺货损失", "lost sales"),
+    "cost_late_sales": ("延迟交付损失", "late sales"),
+    "model_cost": ("设计模型估算", "design model's estimate"),
     # stock
     "stock_heat_title": ("各区域 × 品类的库存可售天数", "Days of cover by region × category"),
     "region": ("区域", "region"),

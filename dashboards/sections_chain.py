@@ -39,16 +39,24 @@ def assortment_figures(view: AssortmentView) -> list[go.Figure]:
     fig.update_layout(barmode="group", height=440,
                       title=(f"Regional vs national assortment 区域选品 vs 全国统一 "
                              f"({view.replications} replications, same demand; "
-                             f"substitution {view.substitution:.0%})"))
+                             + (f"replayed on the {view.design} network"
+                                + (f", {view.local_promotions} local promotion(s)"
+                                   if view.local_promotions else "")
+                                if view.replay == "network"
+                                else f"substitution {view.substitution:.0%}") + ")"))
     diffs = [d for d in view.paired if d.metric == "fill_rate"]
-    delta = go.Figure(go.Scatter(
-        x=[d.region for d in diffs], y=[d.difference.mean for d in diffs], mode="markers",
-        error_y=_err([d.difference for d in diffs]), marker={"size": 10},
-        hovertemplate="%{x}: %{y:+.3%}<extra></extra>"))
+    delta = go.Figure()
+    for name in dict.fromkeys(d.assortment for d in diffs):  # one trace per range vs baseline
+        ds = [d for d in diffs if d.assortment == name]
+        delta.add_trace(go.Scatter(
+            x=[d.region for d in ds], y=[d.difference.mean for d in ds], mode="markers",
+            error_y=_err([d.difference for d in ds]), marker={"size": 10}, name=name,
+            hovertemplate="%{x}: %{y:+.3%}<extra></extra>"))
     delta.add_hline(y=0.0, line={"color": "#999", "dash": "dot"})
-    other = diffs[0].assortment if diffs else "regional"
+    others = list(dict.fromkeys(d.assortment for d in diffs)) or ["regional"]
     delta.update_layout(height=380, yaxis={"tickformat": "+.2%"},
-                        title=f"Fill rate {other} − {view.baseline} per region, paired 95% CI")
+                        title=f"Fill rate {' / '.join(others)} − {view.baseline} per region, "
+                              "paired 95% CI")
     return [fig, delta]
 
 

@@ -461,6 +461,16 @@ road_factor = 1.3                 # road metres per great-circle metre
 holding_rate_per_year = 0.25      # share of unit cost per unit-year on hand
 lost_sale_penalty_rate = 0.5      # share of price lost per unit not sold
 cdc_fw_handling_rmb_per_unit = 0.3
+late_sale_share_per_day = 0.05    # share of the lost-sale penalty per day beyond the FW's
+parcel_rmb_per_kg = 1.2           # third-party parcels from the CDC to stores
+
+[costs.calibration]               # replay ÷ design model: benchmarks/costs.py --calibrate
+transport_cdc_fw = 1.697          # trucks run weekly routes with a fixed cost per trip
+transport_fw_store = 4.096        # vans: a typical day's routes every day (parcels are exact)
+handling = 0.972
+holding = 1.058
+lost_sales = 0.814                # (R, S) shortfall formula vs the replay's losses
+late_sales = 1.011
 
 [policy]
 service_level = 0.95              # target cycle service level at FWs
@@ -471,6 +481,8 @@ cdc_direct_lead_days = 3          # stores no open FW can reach are served from 
 max_store_distance_km = 300       # road km from FW to store
 min_open_fw = 1
 lost_sales = true
+supplier_lead_days = 10           # mean supplier → CDC lead time
+cdc_cover_days = 21               # CDC warehouse order-up-to = demand × (supplier lead + cover)
 
 [[vehicles]]
 name = "truck 9.6 m"

@@ -25,9 +25,11 @@ from fwdnet.logistics.design.matrices import NetworkMatrices, network_matrices
 from fwdnet.logistics.design.network_design import (
     NetworkDesign,
     compare_designs,
+    design_costs,
     design_dict,
     parse_design,
     plan_network,
+    with_ranges,
 )
 from fwdnet.logistics.design.routes import DesignRoutes, plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
@@ -35,12 +37,17 @@ from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.kernel.files import atomic_path, write_lines_atomic
 from fwdnet.logistics.network import Scenario, load_scenario
 from fwdnet.logistics.network.history import store_daily_units
+from fwdnet.logistics.network.model import Promotion
 from fwdnet.simulation.engine import SimulationInput, SimulationResult, simulate
 from fwdnet.simulation.exports import write_exports
 from fwdnet.simulation.inputs import replay_input
+from fwdnet.simulation.kpis import summary_of, with_costs
 from fwdnet.simulation.report import replay_results, routing_out
 from fwdnet.simulation.results import (
     TYPICAL_DAY,
+    AssortmentView,
+    Comparison,
+    ContractsView,
     ForecastView,
     Results,
     RoutingDay,
@@ -56,7 +63,8 @@ DEFAULT_DESIGNS = ("optimal", "all-open", "cdc-only")
 WAYBILL_FEED = "waybill_events.jsonl.gz"  # `fwdnet track ingest` reads it as it is
 WAYBILL_GZIP_LEVEL = 6
 ASSORTMENT_REPLICATIONS = 3
-CONTRACT_REPLICATIONS = 5
+CONTRACT_REPLICATIONS = 3
+RUN_REPLICATIONS = 3  # per design in `fwdnet run`'s design comparison
 T = TypeVar("T")
 
 
@@ -145,24 +153,114 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
                         warmup_days=warmup_days)
 
 
-def chain_remedies(scn: Scenario, note: Callable[[str], None] = print) -> dict[str, Any]:
-    """Regional vs national assortment and fixed vs flexible contracts, on the same demand,
-    for scenarios that ship their rules (rules/ beside the TOML); `note` is told of each
-    remedy skipped for want of its rules file, so none is skipped silently."""
-    from fwdnet.simulation.assortment import assortment_view, default_rules_path
-    from fwdnet.simulation.contracts import contracts_view, default_contracts_path
+def chain_remedies(scn: Scenario, note: Callable[[str], None] = print, *,
+                   network: tuple[NetworkMatrices, NetworkDesign, SimulationInput] | None = None,
+                   overrides: Path | None = None) -> dict[str, Any]:
+    """Regional vs national ranges replayed through the chosen design's network (`network`:
+    its matrices, design and replay input; the approved `overrides` as a third variant), and
+    fixed vs flexible contracts on its supplier side, for scenarios that ship their rules
+    (rules/ beside the TOML); `note` is told of each remedy skipped for want of its rules
+    file, so none is skipped silently."""
+    from fwdnet.simulation.assortment import default_rules_path
+    from fwdnet.simulation.contracts import default_contracts_path
 
     out: dict[str, Any] = {}
     rules, contracts = default_rules_path(scn), default_contracts_path(scn)
+    if (rules.is_file() or contracts.is_file()) and network is None:
+        raise ValueError("chain remedies need the chosen design's network to replay on")
     if rules.is_file():
-        out["assortment"] = assortment_view(scn, replications=ASSORTMENT_REPLICATIONS)
+        assert network is not None
+        mats, chosen, _ = network
+        out["assortment"] = network_ranges(scn, mats, chosen, overrides)
     else:
+        if overrides is not None:
+            raise InputError(f"--overrides needs the assortment rules {rules}",
+                             source=str(overrides))
         note(f"regional vs national assortment skipped: no rules file {rules}")
     if contracts.is_file():
-        out["contracts"] = contracts_view(scn, replications=CONTRACT_REPLICATIONS)
+        assert network is not None
+        _, chosen, inp = network
+        out["contracts"] = network_contracts(contracts, chosen, inp, scn.seed,
+                                             CONTRACT_REPLICATIONS)
     else:
         note(f"fixed vs flexible supplier contracts skipped: no rules file {contracts}")
     return out
+
+
+def network_contracts(path: Path, chosen: NetworkDesign, inp: SimulationInput, seed: int,
+                      replications: int, warmup: int = 0, pool: Executor | None = None
+                      ) -> ContractsView:
+    """Every contract of `path` (the first is the baseline) on the supplier side of the chosen
+    design's replay, common random numbers, paired CIs."""
+    from fwdnet.logistics.inventory.contracts import load_contracts
+    from fwdnet.simulation.compare import open_executor
+    from fwdnet.simulation.contracts import contract_cases, contracts_view
+
+    contracts = load_contracts(path)
+    cases = contract_cases(inp, contracts, chosen.fixed_cost_per_year, chosen.open_fw)
+    if pool is not None:
+        return contracts_view(contracts, cases, seed=seed, replications=replications,
+                              warmup=warmup, executor=pool)
+    with open_executor() as own:
+        return contracts_view(contracts, cases, seed=seed, replications=replications,
+                              warmup=warmup, executor=own)
+
+
+def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
+                   overrides: Path | None = None, replications: int = ASSORTMENT_REPLICATIONS
+                   ) -> AssortmentView:
+    """National, regional and (with approved `overrides`: checked against the HQ rules,
+    refusals are an InputError) regional+overrides ranges, each stocked by the chosen design
+    (placement, stock targets, replay) and replayed on common random numbers."""
+    from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
+    from fwdnet.logistics.assortment.model import RangePlan
+    from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
+    from fwdnet.simulation.assortment import default_rules_path
+    from fwdnet.simulation.compare import open_executor
+    from fwdnet.simulation.ranges import network_ranges_view, range_case
+
+    path = default_rules_path(scn)
+    rules = load_rules(path)
+    resolved = resolve_rules(scn, rules, source=str(path))
+    regional, national, _ = plan_ranges(scn, resolved, season_weeks=rules.season_weeks,
+                                        shrinkage=rules.shrinkage, similar=rules.similar_regions)
+    promotions: tuple[Promotion, ...] = ()
+    plans: list[tuple[RangePlan, tuple[Promotion, ...]]] = [(national, ()), (regional, ())]
+    if overrides is not None:
+        rows = read_overrides(overrides, scn.network)
+        approved, _ = apply_overrides_plan(regional, resolved, scn.network, rows, strict=True,
+                                           source=str(overrides))
+        promotions = approved.ranges[0].promotions
+        plans.append((approved.replace(kind="regional+overrides"), promotions))
+    ctx = design_context(scn)
+    cases = [range_case(plan.kind, replay_input(scn, with_ranges(scn, chosen, plan, ctx), mats),
+                        plan, scn.network, promos) for plan, promos in plans]
+    with open_executor() as pool:
+        return network_ranges_view(cases, scn.network.regions, seed=scn.seed,
+                                   replications=replications, season_weeks=rules.season_weeks,
+                                   design=chosen.name, local_promotions=len(promotions),
+                                   executor=pool)
+
+
+def _run_comparison(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
+                    inp: SimulationInput, sim: SimulationResult, console: Console,
+                    executor: str = "local", scheduler: str | None = None,
+                    workers: int | None = None) -> Comparison:
+    """`fwdnet run`'s design comparison: the chosen design next to the other default designs,
+    each planned with its routes and replayed on common random numbers (simulate's warm-up)."""
+    from fwdnet.simulation.compare import open_executor
+
+    ctx = design_context(scn)
+    planned = {chosen.name: (chosen, inp)}
+    warmup = min(28, scn.horizon_days // 5)
+    with open_executor(executor, scheduler, workers) as pool:
+        for name in DEFAULT_DESIGNS:
+            if name in planned:
+                continue
+            console.print(f"      planning {name} (routes)", highlight=False)
+            d = design(scn, mats, name, ctx=ctx, executor=pool)
+            planned[name] = (d, replay_input(scn, d, mats))
+        return replay_comparison(scn, ctx, planned, RUN_REPLICATIONS, warmup, pool, sim, console)
 
 
 def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
@@ -222,18 +320,21 @@ class RunOutput:
 def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results"),
                  console: Console | None = None, route_date: date | None = None,
                  executor: str = "local", scheduler: str | None = None,
-                 workers: int | None = None, waybill_sample: float = 1.0) -> RunOutput:
-    """Load → network → design → routing → simulation → forecast → chain remedies →
-    results.json, route/placement/transfer exports → dashboard.html. Routes shown are a
-    typical day's unless `route_date` names a day of the horizon. Routing solves run on
-    `open_executor(executor, scheduler, workers)`; `waybill_sample` is the share of waybills
-    written to the feed."""
+                 workers: int | None = None, waybill_sample: float = 1.0,
+                 overrides: Path | None = None) -> RunOutput:
+    """Load → network → design → routing → simulation → design comparison (optimal, all-open,
+    cdc-only, the design model's estimate beside the replay's) → forecast → chain remedies
+    (ranges on the chosen design's network, with the approved region `overrides` CSV if given;
+    contracts on its supplier side) → results.json, route/placement/transfer exports →
+    dashboard.html. Routes shown are a typical day's unless `route_date` names a day of the
+    horizon. Routing solves run on `open_executor(executor, scheduler, workers)`;
+    `waybill_sample` is the share of waybills written to the feed."""
     from fwdnet.dashboards.page import write_dashboard
     from fwdnet.simulation.compare import open_executor
 
     console = console or Console(stderr=True)
     check_sample(waybill_sample)
-    rep = StageReporter(10 if route_date is None else 11, console)
+    rep = StageReporter(11 if route_date is None else 12, console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     day = routing_day(scn, route_date)  # a bad --date fails before minutes of solving
     mats = rep.call("network matrices", lambda: network_matrices(scn))
@@ -252,18 +353,23 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
     with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
-        sim = replace(sim, waybills=None)  # the log is written: free it before the forecast
+        sim = replace(sim, waybills=None)  # the log is written: free it before what follows
+        comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
+                        f"{RUN_REPLICATIONS} replications)",
+                        lambda: _run_comparison(scn, mats, chosen, inp, sim, console, executor,
+                                                scheduler, workers))
         forecast = rep.call("forecast (statsforecast/LightGBM)",
                             lambda: _forecast(scn, console))
 
         def note(message: str) -> None:
             console.print(f"      note: {message}", highlight=False, soft_wrap=True)
 
-        remedies = rep.call("chain remedies (assortment, contracts)",
-                            lambda: chain_remedies(scn, note))
+        remedies = rep.call("chain remedies (ranges on the network, contracts)",
+                            lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
+                                                   overrides=overrides))
         results = rep.call("results.json", lambda: replayed.model_copy(
             update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
-                    **remedies}))
+                    "comparison": comp, **remedies}))
         write_exports(out_dir, scn, chosen, inp, sim, results.routing, day,
                       iso_week_index(scn.start))
         write_results(results_json, results)
@@ -273,6 +379,37 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
                                                   "waybill_sample": waybill_sample,
                                                   "stage_seconds": rep.timings})
     return RunOutput(results_json, page, results)
+
+
+def replay_comparison(scn: Scenario, ctx: DesignContext,
+                      planned: dict[str, tuple[NetworkDesign, SimulationInput]],
+                      replications: int, warmup: int, pool: Executor | None,
+                      first: SimulationResult, console: Console) -> Comparison:
+    """Replications of every planned design on common random numbers (`first`: replication 0
+    of the first design, already replayed), paired CIs, and the design model's estimate of
+    each design's cost over the same days next to the replay's."""
+    from fwdnet.simulation.compare import DesignCase, comparison, run_replications
+
+    cases = [DesignCase(n, inp, d.open_fw, d.fixed_cost_per_year)
+             for n, (d, inp) in planned.items()]
+    base = cases[0]
+    known = {(base.name, 0): with_costs(summary_of(first.kpis, warmup),
+                                        scn.horizon_days - warmup, base.fixed_cost_per_year)}
+    total = len(cases) * replications - 1
+    done = [0]
+    last = [time.perf_counter()]
+
+    def tick(name: str, r: int) -> None:
+        done[0] += 1
+        if time.perf_counter() - last[0] > 5 or done[0] == total:
+            last[0] = time.perf_counter()
+            console.print(f"      replications done {done[0]}/{total}", highlight=False)
+
+    metrics = run_replications(cases, scn.seed, replications, warmup, pool, known, tick)
+    share = (scn.horizon_days - warmup) / scn.horizon_days  # the model prices the horizon
+    model = {n: {k: v * share for k, v in design_costs(scn, d, ctx).replay_terms().items()}
+             for n, (d, _) in planned.items()}
+    return comparison(cases, metrics, warmup, model)
 
 
 @dataclass(frozen=True)
@@ -286,71 +423,53 @@ def simulate_designs(path: Path, out_root: Path, designs: Sequence[str], replica
                      warmup_days: int | None = None, executor: str = "local",
                      scheduler: str | None = None, workers: int | None = None,
                      settings: SimSettings | None = None, console: Console | None = None,
-                     dashboard: bool = True, waybill_sample: float = 1.0) -> SimulateOutput:
+                     dashboard: bool = True, waybill_sample: float = 1.0,
+                     contracts: Path | None = None) -> SimulateOutput:
     """Plan and replay every named design with common random numbers, compare them with paired
-    CIs; write results.json (the first design + `comparison`), designs.csv,
-    waybill_events.jsonl.gz (the share `waybill_sample` of the waybills), run_meta.json and
-    dashboard.html atomically at the end."""
-    from fwdnet.simulation.compare import (
-        DesignCase,
-        comparison,
-        designs_csv_lines,
-        open_executor,
-        run_replications,
-        with_costs,
-    )
+    CIs (the design model's estimate beside each), and with `contracts` replay the first
+    design under each supplier contract; write results.json (the first design +
+    `comparison`, `contracts`), designs.csv, waybill_events.jsonl.gz (the share
+    `waybill_sample` of the waybills), run_meta.json and dashboard.html atomically at the end."""
+    from fwdnet.simulation.compare import designs_csv_lines, open_executor
 
     console = console or Console(stderr=True)
     if not designs or len(set(designs)) != len(designs):
         raise InputError("--designs needs distinct names, e.g. optimal,all-open,cdc-only")
     check_sample(waybill_sample)
-    rep = StageReporter(5 + len(designs), console)
+    rep = StageReporter(5 + len(designs) + (contracts is not None), console)
     scn = rep.call("load scenario", lambda: load_scenario(path))
     for name in designs:  # fail on a bad name before minutes of solving
         parse_design(scn, name)
-    settings = settings or SimSettings()
     warmup = warmup_days if warmup_days is not None else min(28, scn.horizon_days // 5)
     if not 0 <= warmup < scn.horizon_days:
         raise InputError(f"--warmup must be between 0 and {scn.horizon_days - 1} days "
                          f"(the horizon of {path} is {scn.horizon_days} days), got {warmup}")
     mats = network_matrices(scn)
     ctx = design_context(scn)
-    cases: list[DesignCase] = []
     planned: dict[str, tuple[NetworkDesign, SimulationInput]] = {}
     with open_executor(executor, scheduler, workers) as pool:
         for name in designs:
             with rep.stage(f"design {name}: plan, routes, replay input"):
                 d = design(scn, mats, name, ctx=ctx, executor=pool)
-                inp = replay_input(scn, d, mats, settings)
-                planned[name] = (d, inp)
-                cases.append(DesignCase(name, inp, d.open_fw, d.fixed_cost_per_year))
-        base = cases[0]
-        chosen, inp = planned[base.name]
-        with rep.stage(f"replay {base.name} (replication 0, waybills)"):
+                planned[name] = (d, replay_input(scn, d, mats, settings))
+        chosen, inp = planned[designs[0]]
+        with rep.stage(f"replay {designs[0]} (replication 0, waybills)"):
             sim = replay_with_progress(inp, scn.seed, console, warmup)
             replayed = replay_results(scn, chosen, inp, sim)
-        known = {(base.name, 0): with_costs(sim.summary(), scn.horizon_days - warmup,
-                                            base.fixed_cost_per_year)}
-        total = len(cases) * replications - 1
-        done = [0]
-        last = [time.perf_counter()]
-
-        def tick(name: str, r: int) -> None:
-            done[0] += 1
-            if time.perf_counter() - last[0] > 5 or done[0] == total:
-                last[0] = time.perf_counter()
-                console.print(f"      replications done {done[0]}/{total}", highlight=False)
-
         out_dir = out_root / scn.name
         results_json = out_dir / "results.json"
         designs_csv = out_dir / "designs.csv"
         with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
-            del sim  # its waybill log is written: free it before the replications
-            with rep.stage(f"replications: {len(cases)} designs × {replications}"):
-                metrics = run_replications(cases, scn.seed, replications, warmup, pool, known,
-                                           tick)
-            results = replayed.model_copy(
-                update={"comparison": comparison(cases, metrics, warmup)})
+            sim = replace(sim, waybills=None)  # its log is written: free it before the rest
+            with rep.stage(f"replications: {len(planned)} designs × {replications}"):
+                comp = replay_comparison(scn, ctx, planned, replications, warmup, pool, sim,
+                                         console)
+            extra: dict[str, Any] = {}
+            if contracts is not None:
+                with rep.stage(f"contracts on {designs[0]} × {replications}"):
+                    extra["contracts"] = network_contracts(contracts, chosen, inp, scn.seed,
+                                                           replications, warmup, pool)
+            results = replayed.model_copy(update={"comparison": comp, **extra})
             write_json_atomic(out_dir / "run_meta.json", {
                 "scenario": str(path), "designs": designs, "replications": replications,
                 "waybill_sample": waybill_sample, "stage_seconds": rep.timings})

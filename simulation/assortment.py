@@ -298,7 +298,11 @@ def restrict_to_assortment(inp: SimulationInput, ranges: Plan, network: Network
     the range in force) and the opening stock are zero where a node's region does not list a
     SKU. Returns a new input; `inp` is untouched."""
     plan = _as_plan(ranges)
-    masks = [r.site_mask(network, inp.node_ids) for r in plan.ranges]
+    masks = [np.array(r.site_mask(network, inp.node_ids)) for r in plan.ranges]
+    direct = inp.logistics.direct_node if inp.logistics is not None else -1
+    if direct >= 0:  # the CDC node serves every region (unreachable stores, unheld SKUs)
+        for m in masks:
+            m[direct] = True
     level = np.array(inp.order_up_to_by_week, dtype=np.float64)
     for w in range(level.shape[0]):
         level[w] *= masks[plan.season_of(w)]

@@ -20,14 +20,15 @@ import numpy as np
 from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.kernel.stats import mean_interval
 from fwdnet.simulation.engine import SimulationInput, simulate
+from fwdnet.simulation.kpis import COST_TERMS, with_costs
 from fwdnet.simulation.results import Comparison, DesignRow, Interval, PairedDifference
 from fwdnet.simulation.streams import Streams
 
+__all__ = ["with_costs"]
+
 Metrics = dict[str, float]
 PAIRED_METRICS = ("fill_rate", "total_cost_rmb", "lead_time_days", "co2_kg", "lost_sales_units")
-COST_PARTS = {"transport_cdc_fw": "transport_cdc_fw_rmb",
-              "transport_fw_store": "transport_fw_store_rmb", "transfers": "transfers_rmb",
-              "handling": "handling_cost_rmb", "holding": "holding_cost_rmb"}
+COST_PARTS = COST_TERMS
 
 
 def replicate(inp: SimulationInput, seed: int, replication: int, warmup_days: int,
@@ -35,16 +36,6 @@ def replicate(inp: SimulationInput, seed: int, replication: int, warmup_days: in
     """One replay on the streams of (seed, replication); metrics after the warm-up cut."""
     m = simulate(inp, Streams.of(seed, replication), warmup_days=warmup_days).summary()
     return with_costs(m, inp.days - warmup_days, fixed_cost_per_year)
-
-
-def with_costs(m: Metrics, counted_days: int, fixed_cost_per_year: float) -> Metrics:
-    """Add the FW fixed cost of the counted days and the total (fixed + transport + handling +
-    holding); the lost-sales penalty is not a cost here (see the fill rate)."""
-    out = dict(m)
-    out["fixed_cost_rmb"] = fixed_cost_per_year * counted_days / 365.0
-    out["total_cost_rmb"] = (out["fixed_cost_rmb"] + m["transport_cost_rmb"]
-                             + m["handling_cost_rmb"] + m["holding_cost_rmb"])
-    return out
 
 
 def interval(values: Sequence[float], level: float = 0.95) -> Interval:
@@ -103,13 +94,17 @@ def run_replications(cases: Sequence[DesignCase], seed: int, replications: int,
 
 
 def comparison(cases: Sequence[DesignCase], metrics: dict[str, list[Metrics]],
-               warmup_days: int) -> Comparison:
-    """One row per design (means with 95% CIs) and design − baseline paired differences."""
+               warmup_days: int, model: dict[str, dict[str, float]] | None = None
+               ) -> Comparison:
+    """One row per design (means with 95% CIs) and design − baseline paired differences;
+    `model` (design → term → RMB over the counted days) puts the design model's estimate
+    next to the replay's."""
     base = cases[0].name
     rows = []
     for c in cases:
         ms = metrics[c.name]
         mean = {k: float(np.mean([m[k] for m in ms])) for k in ms[0]}
+        terms = (model or {}).get(c.name)
         rows.append(DesignRow(
             design=c.name, open_fw=list(c.open_fw),
             fill_rate=interval([m["fill_rate"] for m in ms]),
@@ -120,7 +115,9 @@ def comparison(cases: Sequence[DesignCase], metrics: dict[str, list[Metrics]],
             lost_sales_units=mean["lost_sales_units"],
             average_stock_units=mean["average_stock_units"], co2_kg=mean["co2_kg"],
             truck_utilisation=mean["truck_utilisation"],
-            stockout_pairs_per_day=mean["stockout_pairs_per_day"]))
+            stockout_pairs_per_day=mean["stockout_pairs_per_day"],
+            model_cost_rmb=None if terms is None else float(sum(terms.values())),
+            model_cost_breakdown_rmb=terms))
     paired = []
     for c in cases[1:]:
         for metric in PAIRED_METRICS:

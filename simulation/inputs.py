@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from fwdnet.logistics.inventory.contracts import Contract
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the design package loads the solvers: replay workers need n
     from fwdnet.logistics.design.matrices import NetworkMatrices
     from fwdnet.logistics.design.network_design import NetworkDesign
 
+BoolArray = npt.NDArray[np.bool_]
 Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 
 
@@ -75,7 +77,12 @@ class Logistics:
     node_region: IntArray  # (nodes,)
     cdc_order_up_to_by_week: FloatArray | None = None  # (53, skus); None = unlimited CDC
     cdc_initial: FloatArray | None = None  # (skus,)
-    lost_sale_penalty_rate: float = 0.0
+    lost_sale_penalty_rate: float = 0.0  # share of price a lost sale costs (rebalancing)
+    store_cdc_km: FloatArray | None = None  # (stores,) road km from the CDC (spilled parcels)
+    cdc_daily_by_week: FloatArray | None = None  # (53, skus) planned network units/day
+    cdc_cover_days: float = 21.0  # CDC order-up-to = planned demand × (supplier lead + cover)
+    contract: Contract | None = None  # supplier contract (None: weekly orders, gamma lead time)
+    store_cdc_hours: FloatArray | None = None  # (stores,)
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,15 @@ class SimulationInput:
     settings: SimSettings = field(default_factory=SimSettings)
     disruptions: tuple[Disruption, ...] = ()  # scheduled ones; random ones are added per run
     random_disruptions: bool = True
+    lost_unit_rmb: FloatArray | None = None  # (skus,) penalty per unit not sold; None = 0
+    late_unit_day_rmb: FloatArray | None = None  # (skus,) penalty per unit and late day
+    late_days: IntArray | None = None  # (nodes,) days a node's sales arrive after the FW's
+    held: BoolArray | None = None  # (nodes, skus) what a node stocks for its stores; demand
+    # for the rest is served from the CDC node (`logistics.direct_node`). None = everything
 
     @property
     def nodes(self) -> int:
         return len(self.node_ids)
-
-
-CARRIER_RMB_PER_KG = 1.2  # third-party parcel rate for stores served straight from the CDC
 
 
 def _trunk_routes(design: NetworkDesign, mats: NetworkMatrices, cdc: str
@@ -145,7 +154,8 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
     if design.routes is None:
         raise ValueError(f"design '{design.name}' has no routes: plan them before the replay")
     p = scn.policy
-    settings = settings or SimSettings()
+    settings = settings or SimSettings(supplier_lead_days=p.supplier_lead_days,
+                                       cdc_cover_days=p.cdc_cover_days)
     net = scn.network
     cdc = net.cdc.id
     stock = design.stock
@@ -160,6 +170,7 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
     network_daily = stock.daily_mean_by_week.sum(axis=1)  # (53, skus)
     cdc_level = np.ceil(network_daily * (settings.supplier_lead_days + settings.cdc_cover_days))
     regions = {r: i for i, r in enumerate(net.regions)}
+    price = np.array([k.price_rmb for k in skus])
     logistics = Logistics(
         cdc_id=cdc,
         fw_candidates=tuple(f.id for f in net.fw_candidates),
@@ -176,7 +187,7 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
         store_lead_days=np.array([p.cdc_direct_lead_days if n == cdc else p.fw_store_lead_days
                                   for n in design.node_ids], dtype=np.int64),
         direct_node=direct,
-        carrier_rmb_per_kg=CARRIER_RMB_PER_KG,
+        carrier_rmb_per_kg=scn.costs.parcel_rmb_per_kg,
         handling_rmb_per_unit=np.array([net.site(n).handling_rmb_per_unit
                                         for n in design.node_ids]),
         cdc_handling_rmb_per_unit=scn.costs.cdc_fw_handling_rmb_per_unit,
@@ -187,8 +198,12 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
         node_region=np.array([regions[net.site(n).region] for n in design.node_ids],
                              dtype=np.int64),
         cdc_order_up_to_by_week=cdc_level,
+        cdc_daily_by_week=network_daily,
+        cdc_cover_days=settings.cdc_cover_days,
         cdc_initial=cdc_level[start_week],
         lost_sale_penalty_rate=scn.costs.lost_sale_penalty_rate,
+        store_cdc_km=mats.distance_m[mats.index[cdc], store_site] / 1000.0,
+        store_cdc_hours=mats.truck_s[mats.index[cdc], store_site] / 3600.0,
     )
     # CDC-served stores get third-party parcels (priced per kg in the replay), not vans
     vans = float(sum(r.cost_rmb for d in design.routes.of(Echelon.FW_STORE)
@@ -204,11 +219,15 @@ def replay_input(scn: Scenario, design: NetworkDesign, mats: NetworkMatrices,
         lead_days=stock.lead_days,
         initial_on_hand=stock.order_up_to_by_week[start_week],
         unit_cost=np.array([k.unit_cost_rmb for k in skus]),
-        price=np.array([k.price_rmb for k in skus]),
+        price=price,
         holding_rate_per_year=scn.costs.holding_rate_per_year,
         replenishment_cost_per_delivery=design.routes.cost_per_delivery,
         delivery_cost_per_day=vans,
         lost_sales=p.lost_sales,
         logistics=logistics,
         settings=settings,
+        lost_unit_rmb=scn.costs.lost_sale_rmb(price),
+        late_unit_day_rmb=scn.costs.late_sale_rmb_per_day(price),
+        late_days=np.maximum(logistics.store_lead_days - p.fw_store_lead_days, 0),
+        held=design.held,
     )

@@ -12,7 +12,13 @@ import numpy as np
 from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.network.model import FloatArray
 
-COST_KEYS = ("transport_cdc_fw", "transport_fw_store", "transfers", "handling", "holding")
+# the replay's cost terms (docs/costs.md) → their key in `summary_of`; fixed cost is added by
+# `with_costs` (it is a yearly rate, not a flow)
+COST_TERMS = {"transport_cdc_fw": "transport_cdc_fw_rmb",
+              "transport_fw_store": "transport_fw_store_rmb", "transfers": "transfers_rmb",
+              "handling": "handling_cost_rmb", "holding": "holding_cost_rmb",
+              "lost_sales": "lost_sales_cost_rmb", "late_sales": "late_sales_cost_rmb",
+              "supplier_premium": "supplier_premium_rmb"}
 
 
 def freeze(obj: object) -> None:
@@ -43,6 +49,11 @@ class DailyKpis:
     transfer_cost: FloatArray
     handling_cost: FloatArray
     holding_cost: FloatArray
+    lost_sales_cost: FloatArray  # lost units × lost-sale penalty
+    late_sales_cost: FloatArray  # units sold × late days × late-sale penalty per day
+    supplier_premium: FloatArray  # flexible contract: premium on delivered units + fees
+    supplier_units: FloatArray  # units the supplier delivered to the CDC
+    revised_units: FloatArray  # units added or removed by contract revisions
     co2_kg: FloatArray
     trunk_units: FloatArray  # units loaded on CDC → FW trucks that day
     trunk_capacity: FloatArray  # capacity of the trucks used that day
@@ -142,8 +153,24 @@ def summary_of(k: DailyKpis, warmup: int = 0) -> dict[str, float]:
         "transport_cdc_fw_rmb": float(k.transport_cdc_fw[s].sum()),
         "transport_fw_store_rmb": float(k.transport_fw_store[s].sum()),
         "transfers_rmb": float(k.transfer_cost[s].sum()),
+        "lost_sales_cost_rmb": float(k.lost_sales_cost[s].sum()),
+        "late_sales_cost_rmb": float(k.late_sales_cost[s].sum()),
+        "supplier_premium_rmb": float(k.supplier_premium[s].sum()),
+        "supplier_units": float(k.supplier_units[s].sum()),
+        "revised_units": float(k.revised_units[s].sum()),
+        "revision_days": float((k.revised_units[s] > 0).sum()),
         "co2_kg": float(k.co2_kg[s].sum()),
         "lead_time_days": (float(k.lead_unit_days[s].sum()) / lead_units) if lead_units else 0.0,
         "truck_utilisation": float(k.trunk_units[s].sum()) / cap if cap else 0.0,
         "stockout_pairs_per_day": float(k.stockout_pairs[s].mean()) if k.demand[s].size else 0.0,
     }
+
+
+def with_costs(m: dict[str, float], counted_days: int, fixed_cost_per_year: float
+               ) -> dict[str, float]:
+    """Add the FW fixed cost of the counted days and the total: fixed + every replay cost term
+    (transport, transfers, handling, holding, lost and late sales) — the one cost model."""
+    out = dict(m)
+    out["fixed_cost_rmb"] = fixed_cost_per_year * counted_days / 365.0
+    out["total_cost_rmb"] = out["fixed_cost_rmb"] + sum(m[v] for v in COST_TERMS.values())
+    return out

@@ -18,6 +18,7 @@ import simpy
 
 from fwdnet.logistics.design.transfers import plan_transfers
 from fwdnet.logistics.inventory import RS, InventoryState
+from fwdnet.logistics.inventory.contracts import revise_orders
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network.model import FloatArray, IntArray
 from fwdnet.simulation.demand import DailyDemand, DemandLayout
@@ -82,9 +83,15 @@ class Replay:
                                              (days, n_stores))
         self.carrier_exception = c.random((days, n_stores)) < self.cfg.carrier_exception_prob
         shape = self.cfg.supplier_lead_cv ** -2 if self.cfg.supplier_lead_cv > 0 else 0.0
-        self.supplier_lead = (
-            streams.supplier.gamma(shape, self.cfg.supplier_lead_days / shape, days)
-            if shape > 0 else np.full(days, self.cfg.supplier_lead_days))
+        contract = inp.logistics.contract if inp.logistics is not None else None
+        if contract is not None:  # the contract's lead times, by inverse CDF (CRN)
+            self.supplier_lead = contract.lead_time.quantile(
+                streams.supplier.random(days)).astype(np.float64)
+        else:
+            self.supplier_lead = (
+                streams.supplier.gamma(shape, self.cfg.supplier_lead_days / shape, days)
+                if shape > 0 else np.full(days, self.cfg.supplier_lead_days))
+        self.network_demand = np.zeros(inp.initial_on_hand.shape[1])  # today's, for forecasts
         self.cdc_dock = simpy.Resource(self.env, capacity=max(1, self.cfg.cdc_docks))
         self.fw_docks = [simpy.Resource(self.env, capacity=max(1, self.cfg.fw_docks))
                          for _ in range(self.n_nodes)]
@@ -92,6 +99,10 @@ class Replay:
         lg = self.lg
         self.store_region = (tuple(lg.regions[int(r)] for r in inp.demand.store_region)
                              if lg is not None else ())
+        self.held = None if inp.held is None or bool(np.all(inp.held)) else np.asarray(inp.held)
+        self.spill_node = lg.direct_node if lg is not None else -1
+        if self.held is not None and self.spill_node < 0:
+            raise ValueError("held SKUs need a CDC node (logistics.direct_node) to serve the rest")
         # per node: the trunk waybill whose drop last filled its stock (parent of store waybills)
         self.fed_by: list[str | None] = [None] * self.n_nodes
         # demand seen lately per node × SKU (units/day, exponentially smoothed over ~2 weeks),
@@ -110,6 +121,11 @@ class Replay:
         for day in range(inp.days):
             drawn = self.demand.draw(day)
             need = drawn.node
+            self.network_demand = need.sum(axis=0)
+            if self.held is not None:  # SKUs a FW does not hold: the CDC node serves them
+                spill = np.where(self.held, 0.0, need)
+                need = need - spill
+                need[self.spill_node] += spill.sum(axis=0)
             self.seen_rate += SEEN_RATE_WEIGHT * (need - self.seen_rate)
             down = np.array([bool(wait_until_clear(self.disruptions, OUTAGE, n, env.now)
                                   > env.now) for n in inp.node_ids])
@@ -128,21 +144,42 @@ class Replay:
                 st.backorders += short
                 lost = np.zeros_like(short)
             frac = np.divide(filled, need, out=np.ones_like(need), where=need > 0)
-            self._deliveries(day, drawn.store, drawn.group, frac, served_old, need)
-            self.kpi.sales(day, need, filled, served_old, lost, drawn.group, frac,
+            gn = self.lay.group_node
+            gfrac = (frac[gn] if self.held is None
+                     else np.where(self.held[gn], frac[gn], frac[self.spill_node][None, :]))
+            self._deliveries(day, drawn.store, drawn.group, frac, gfrac, served_old, need)
+            self.kpi.sales(day, need, filled, served_old, lost, drawn.group, gfrac,
                            inp.delivery_cost_per_day, inp.lost_sales)
+            self._penalties(day, filled + served_old, lost)
             yield env.timeout(1.0)
 
+    def _penalties(self, day: int, sold: FloatArray, lost: FloatArray) -> None:
+        """Lost sales (per-unit lost margin) and late sales (per unit and day of lead time
+        beyond the FW's) of the day, at the scenario's rates (`Costs`)."""
+        inp = self.inp
+        lost_rmb = float(lost.sum(axis=0) @ inp.lost_unit_rmb) if inp.lost_unit_rmb is not None \
+            else 0.0
+        late_rmb = 0.0
+        if inp.late_unit_day_rmb is not None and inp.late_days is not None:
+            late_rmb = float(inp.late_days @ (sold @ inp.late_unit_day_rmb))
+        self.kpi.penalties(day, lost_rmb, late_rmb)
+
     def _deliveries(self, day: int, demand: Any, gd: FloatArray, frac: FloatArray,
-                    served_old: FloatArray, need: FloatArray) -> None:
+                    gfrac: FloatArray, served_old: FloatArray, need: FloatArray) -> None:
         """Store deliveries of today's orders: units, weight, lead time, cost, CO2, waybills.
 
         Stores of one (node, region) group share its demand mix (same SKU rates up to store
         size), so a store gets the group's shipped units and kg in proportion to its own demand.
+        Units of SKUs their FW does not hold come from the CDC as parcels (no waybills).
         """
         lg, lay, inp = self.lg, self.lay, self.inp
         w = lg.sku_weight_kg if lg is not None else np.zeros(self.n_skus)
         gf = gd * frac[lay.group_node]
+        spilled = None
+        if self.held is not None:
+            held_g = self.held[lay.group_node]
+            gf = gd * np.where(held_g, gfrac, 0.0)
+            spilled = gd * np.where(held_g, 0.0, gfrac)
         g_total = gd.sum(axis=1)
         node_total = need.sum(axis=1)
         g_share = np.divide(g_total, node_total[lay.group_node], out=np.zeros_like(g_total),
@@ -175,6 +212,8 @@ class Replay:
             day, units.sum(), (units * (arrive - order_t)).sum(),
             float((tkm * np.where(third, ef.get("carrier", 0.0), ef.get("van", 0.0))).sum()),
             float((kg * third).sum()) * lg.carrier_rmb_per_kg)
+        if spilled is not None:
+            self._spilled_parcels(day, store, share, spilled @ w, spilled.sum(axis=1))
         if self.emit.log is None:
             return
         promised = np.asarray(day + lead_days + self.cfg.promised_hour / 24.0, dtype=np.float64)
@@ -182,6 +221,28 @@ class Replay:
         self.emit.stores(StoreLegs(day, store, lay.store_node, units, kg, leave, arrive, third,
                                    promised, self.carrier_exception[day], tuple(self.fed_by)),
                          inp.node_ids, lg.store_ids, self.store_region, vol_per_unit)
+
+    def _spilled_parcels(self, day: int, store: IntArray, share: FloatArray, g_kg: FloatArray,
+                         g_units: FloatArray) -> None:
+        """Parcels from the CDC for the SKUs a store's FW does not hold: carrier cost per kg,
+        CDC lead time, the carrier's delays, CO2."""
+        lg, lay = self.lg, self.lay
+        assert lg is not None
+        assert lg.store_cdc_km is not None
+        assert lg.store_cdc_hours is not None
+        gid = lay.store_group
+        units, kg = share * g_units[gid], share * g_kg[gid]
+        if not units.any():
+            return
+        delay_h = (self.carrier_delay_h[day, store]
+                   + self.carrier_exception[day, store] * self.cfg.carrier_exception_hours)
+        lead = int(lg.store_lead_days[self.spill_node])
+        arrive = (day + 1 + self.cfg.van_start_hour / 24.0 + max(lead - 1, 0)
+                  + (lg.store_cdc_hours[store] + delay_h) / 24.0)
+        tkm = kg / 1000.0 * lg.store_cdc_km[store]
+        self.kpi.deliveries(day, float(units.sum()), float((units * (arrive - day - 0.5)).sum()),
+                            float(tkm.sum()) * self.cfg.emission_kg_per_tkm.get("carrier", 0.0),
+                            float(kg.sum()) * lg.carrier_rmb_per_kg)
 
     # ---- replenishment -----------------------------------------------------------------------
     def review(self, group: int, nodes: IntArray, route: TrunkRoute | None) -> Proc:
@@ -303,6 +364,66 @@ class Replay:
                     env.process(self.supplier_delivery(day, qty))
             yield env.timeout(1.0)
 
+    def supplier_contract(self) -> Proc:
+        """The CDC's orders under a supplier contract: (R, S) every `review_days` on its
+        position, lots (MOQ, case pack); a flexible contract revises open orders each evening
+        to the latest forecast (exponential smoothing of network demand) within its band
+        until the cut-off (`logistics.inventory.contracts.revise_orders`)."""
+        inp, env, lg, st = self.inp, self.env, self.lg, self.stock
+        assert lg is not None
+        assert lg.contract is not None
+        assert lg.cdc_order_up_to_by_week is not None
+        c = lg.contract
+        first = week_of(inp, 0)
+        f = (np.array(lg.cdc_daily_by_week[first]) if lg.cdc_daily_by_week is not None
+             else np.zeros(self.n_skus))
+        safety_days = max(lg.cdc_cover_days - c.review_days, 0.0)
+        self.open_orders: list[list[Any]] = []  # [placed, due, base, qty]
+        yield env.timeout(0.8)
+        for day in range(inp.days):
+            f = 0.8 * f + 0.2 * self.network_demand
+            if c.flexible and self.open_orders:
+                nxt = -(-(day + 1) // c.review_days) * c.review_days
+                res = revise_orders(
+                    c, today=day, on_hand=st.cdc_on_hand,
+                    open_qty=np.array([o[3] for o in self.open_orders]),
+                    base_qty=np.array([o[2] for o in self.open_orders]),
+                    due_days=[o[1] for o in self.open_orders], forecast=f,
+                    safety_stock=f * safety_days, next_arrival=nxt + c.lead_time.mean)
+                moved = float(np.abs(res.changed_units).sum())
+                if moved > 0:
+                    for o, new in zip(self.open_orders, res.qty, strict=True):
+                        st.cdc_on_order += new - o[3]
+                        o[3] = np.array(new)
+                    self.kpi.revision(day, moved, res.fee_rmb)
+            if day % c.review_days == 0:
+                target = lg.cdc_order_up_to_by_week[week_of(inp, day)]
+                qty = c.lot(np.maximum(target - st.cdc_on_hand - st.cdc_on_order, 0.0))
+                if qty.sum() > 0:
+                    order = [day, day + int(self.supplier_lead[day]), qty, qty.copy()]
+                    self.open_orders.append(order)
+                    st.cdc_on_order += qty
+                    env.process(self.contract_delivery(order))
+            yield env.timeout(1.0)
+
+    def contract_delivery(self, order: list[Any]) -> Proc:
+        """A contract order lands on its due day (plus any supplier delay), as last revised."""
+        env, st, lg = self.env, self.stock, self.lg
+        assert lg is not None
+        assert lg.contract is not None
+        placed, due = float(order[0]) + 0.8, float(order[1]) + 0.05
+        extra = max((d.extra_days for d in self.disruptions
+                     if d.kind == DisruptionKind.SUPPLIER_DELAY and d.active(due)), default=0.0)
+        yield env.timeout(max(due + extra - env.now, 0.0))
+        self.open_orders.remove(order)
+        qty = order[3]
+        st.cdc_on_hand += qty
+        st.cdc_on_order -= qty
+        units = float(qty.sum())
+        premium = units * lg.contract.premium_rmb_per_unit if lg.contract.flexible else 0.0
+        self.kpi.supplier_receipt(ShipmentRecord("supplier", -1, placed, placed, env.now, units),
+                                  self._day_of(env.now), premium)
+
     def supplier_delivery(self, day: int, qty: FloatArray) -> Proc:
         env, st = self.env, self.stock
         ordered = env.now
@@ -313,7 +434,7 @@ class Replay:
         st.cdc_on_hand += qty
         st.cdc_on_order -= qty
         self.kpi.supplier_receipt(ShipmentRecord("supplier", -1, ordered, ordered, env.now,
-                                                 float(qty.sum())))
+                                                 float(qty.sum())), self._day_of(env.now))
 
     # ---- rebalancing -------------------------------------------------------------------------
     def rebalance(self) -> Proc:
@@ -407,7 +528,8 @@ class Replay:
         for g, (nodes, route) in enumerate(self.groups()):
             env.process(self.review(g, nodes, route))
         if self.stock.cdc_finite:
-            env.process(self.supplier())
+            contract = self.lg.contract if self.lg is not None else None
+            env.process(self.supplier() if contract is None else self.supplier_contract())
         if self.lg is not None and self.cfg.rebalance_every_days > 0 and self.n_nodes >= 2:
             env.process(self.rebalance())
         env.process(self.close())

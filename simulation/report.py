@@ -16,6 +16,7 @@ from fwdnet.logistics.design.network_design import NetworkDesign
 from fwdnet.logistics.design.routes import DesignRoutes
 from fwdnet.logistics.network.model import Scenario
 from fwdnet.simulation.engine import SimulationInput, SimulationResult
+from fwdnet.simulation.kpis import with_costs
 from fwdnet.simulation.results import (
     TYPICAL_DAY,
     DailySeries,
@@ -183,8 +184,9 @@ def replay_results(scn: Scenario, design: NetworkDesign, inp: SimulationInput,
                    sim: SimulationResult) -> Results:
     """results.json of one replayed design: scenario, sites, design, routes, KPIs, daily series,
     stock and waybill views (the optional sections of other stages are added by the caller)."""
-    s = sim.summary()
-    fixed = design.fixed_cost_rmb
+    s = with_costs(sim.summary(), scn.horizon_days - sim.warmup_days,
+                   design.fixed_cost_per_year)
+    fixed = s["fixed_cost_rmb"]
     k = sim.kpis
     skus = scn.network.skus
     dates = [(scn.start + timedelta(days=d)).isoformat() for d in range(scn.horizon_days)]
@@ -204,12 +206,14 @@ def replay_results(scn: Scenario, design: NetworkDesign, inp: SimulationInput,
             average_stock_units=s["average_stock_units"],
             transport_cost_rmb=s["transport_cost_rmb"], holding_cost_rmb=s["holding_cost_rmb"],
             fixed_cost_rmb=fixed,
-            total_cost_rmb=fixed + s["transport_cost_rmb"] + s["holding_cost_rmb"],
+            total_cost_rmb=s["total_cost_rmb"],
             handling_cost_rmb=s["handling_cost_rmb"],
             transport_cdc_fw_rmb=s["transport_cdc_fw_rmb"],
             transport_fw_store_rmb=s["transport_fw_store_rmb"] + s["transfers_rmb"],
             co2_kg=s["co2_kg"], lead_time_days=s["lead_time_days"],
-            truck_utilisation=s["truck_utilisation"]),
+            truck_utilisation=s["truck_utilisation"],
+            lost_sales_cost_rmb=s["lost_sales_cost_rmb"],
+            late_sales_cost_rmb=s["late_sales_cost_rmb"]),
         node_fill_rate={n: float(f) for n, f in zip(design.node_ids, k.node_fill_rate,
                                                     strict=True)},
         daily=DailySeries(date=dates, demand=k.demand.tolist(), sales=k.sales.tolist(),

@@ -124,6 +124,8 @@ class KpiSummary(_Out):
     co2_kg: float | None = None
     lead_time_days: float | None = None  # order-to-delivery at the store, unit-weighted
     truck_utilisation: float | None = None  # CDC → FW units loaded / truck capacity used
+    lost_sales_cost_rmb: float | None = None  # lost units × price × lost_sale_penalty_rate
+    late_sales_cost_rmb: float | None = None  # units × late days × late-sale penalty per day
 
 
 class DailySeries(_Out):
@@ -156,8 +158,10 @@ class DesignRow(_Out):
     fill_rate: Interval
     lead_time_days: Interval  # order-to-delivery at the store
     total_cost_rmb: Interval
-    cost_breakdown_rmb: dict[str, float]  # fixed, transport_cdc_fw, transport_fw_store, handling,
-    #                                       holding (means)
+    cost_breakdown_rmb: dict[str, float]  # fixed, transport_cdc_fw, transport_fw_store,
+    #                                       transfers, handling, holding, lost_sales, late_sales
+    model_cost_rmb: float | None = None  # the design model's (calibrated) estimate, same terms
+    model_cost_breakdown_rmb: dict[str, float] | None = None
     lost_sales_units: float
     average_stock_units: float
     co2_kg: float
@@ -342,6 +346,9 @@ class AssortmentView(_Out):
     replications: int
     substitution: float  # share of an unlisted SKU's demand that moves to listed ones
     season_weeks: int = 0  # ranges re-planned every this many ISO weeks (0 = one a year)
+    replay: str = "pooled"  # pooled: one stock point per region; network: the design's replay
+    design: str | None = None  # the network design the ranges were replayed on
+    local_promotions: int = 0  # approved local promotions in the overrides' demand
     rows: list[AssortmentRow]
     paired: list[AssortmentDifference]
 

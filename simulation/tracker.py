@@ -66,8 +66,8 @@ class KpiTracker:
     def deliveries(self, day: int, units: float, unit_days: float, co2_kg: float = 0.0,
                    parcel_rmb: float = 0.0) -> None:
         """Store deliveries of today's orders: units, units × days to delivery, CO2, parcels."""
-        self.daily["lead_units"][day] = units
-        self.daily["lead_unit_days"][day] = unit_days
+        self.daily["lead_units"][day] += units
+        self.daily["lead_unit_days"][day] += unit_days
         self.daily["co2_kg"][day] += co2_kg
         self.daily["transport_fw_store"][day] += parcel_rmb
 
@@ -89,11 +89,16 @@ class KpiTracker:
             self.n_lost += lost.sum(axis=1)
             self.k_demand += need
             self.k_lost += lost
-            gf = group_demand * fill[lay.group_node]
+            gf = group_demand * fill  # fill per group × SKU
             self.r_demand += lay.region_of_group @ (group_demand @ lay.category)
             self.r_filled += lay.region_of_group @ (gf @ lay.category)
             if lost_sales:
                 self.r_lost += lay.region_of_group @ ((group_demand - gf) @ lay.category)
+
+    def penalties(self, day: int, lost_rmb: float, late_rmb: float) -> None:
+        """The day's lost-sales and late-sales cost (RMB)."""
+        self.daily["lost_sales_cost"][day] += lost_rmb
+        self.daily["late_sales_cost"][day] += late_rmb
 
     def handling(self, day: int, rmb: float) -> None:
         self.daily["handling_cost"][day] += rmb
@@ -123,8 +128,18 @@ class KpiTracker:
         d["trunk_capacity"][day] += capacity
         self.n_trips[nodes] += 1
 
-    def supplier_receipt(self, record: rec.ShipmentRecord) -> None:
+    def supplier_receipt(self, record: rec.ShipmentRecord, day: int | None = None,
+                         premium_rmb: float = 0.0) -> None:
+        """Units landed at the CDC from the supplier (and the contract premium paid on them)."""
         self.shipments.append(record)
+        if day is not None:
+            self.daily["supplier_units"][day] += record.units
+            self.daily["supplier_premium"][day] += premium_rmb
+
+    def revision(self, day: int, units: float, fee_rmb: float) -> None:
+        """A flexible contract's revision of open orders: units moved and fees."""
+        self.daily["revised_units"][day] += units
+        self.daily["supplier_premium"][day] += fee_rmb
 
     def transfer_sent(self, day: int, record: rec.TransferRecord, co2_kg: float) -> None:
         """Rebalancing: units leave `record.src` today for `record.dst`."""

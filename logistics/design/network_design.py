@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from fwdnet.logistics.assortment.model import RangePlan, restrict_placement
 from fwdnet.logistics.design.costs import (
     DesignContext,
     DesignCosts,
@@ -26,9 +28,10 @@ from fwdnet.logistics.design.costs import (
     evaluate,
     location_problem,
     place_stock,
+    placement_problem,
 )
 from fwdnet.logistics.design.location import LocationResult, solve_location
-from fwdnet.logistics.design.placement import PlacementResult
+from fwdnet.logistics.design.placement import PlacementResult, solve_placement
 from fwdnet.logistics.design.routes import DesignRoutes
 from fwdnet.logistics.design.stock import StockTargets, stock_targets
 from fwdnet.logistics.errors import InputError
@@ -36,6 +39,8 @@ from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.kernel.status import SolveStatus
 from fwdnet.logistics.network.history import store_annual_units
 from fwdnet.logistics.network.model import IntArray, Scenario
+
+BoolArray = npt.NDArray[np.bool_]
 
 SOLVED = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIMED_OUT)
 
@@ -116,6 +121,8 @@ class NetworkDesign:
     stock: StockTargets
     horizon_days: int
     routes: DesignRoutes | None = None
+    held: BoolArray | None = None  # (nodes, skus) SKUs each node stocks; the CDC node serves
+    # the rest (None: every node stocks every SKU its stores buy)
 
     @property
     def assignment(self) -> dict[str, str]:
@@ -184,14 +191,20 @@ def plan_network(scn: Scenario, name: str = "optimal", *, time_limit_s: float | 
         store_fw[served] = np.asarray(rows)[np.argmax(res.assignment, axis=0)]
     node_ids = tuple(fws[i].id for i in open_idx)
     direct = store_fw < 0
-    if direct.any():
+    placed = place_stock(ctx, open_idx, store_fw) if open_idx else None
+    spills = placed is not None and not bool(placed.held.all())
+    if direct.any() or spills:  # the CDC serves unreachable stores and SKUs no FW holds
         node_ids = (*node_ids, cdc.id)
+    held = None
+    if spills:
+        assert placed is not None
+        held = np.ones((len(node_ids), len(net.skus)), dtype=bool)
+        held[:len(open_idx)] = placed.held
     node_of_fw = {i: n for n, i in enumerate(open_idx)}
     store_node = np.array([node_of_fw[int(i)] if i >= 0 else len(node_ids) - 1
                            for i in store_fw], dtype=np.int64)
     yearly = np.array([f.fixed_cost_rmb for f in fws]) * (scn.horizon_days / 365.0)
     fixed = float(yearly[open_idx].sum())
-    placed = place_stock(ctx, open_idx, store_fw) if open_idx else None
     return NetworkDesign(
         name=spec.name, scenario=scn.name, status=res.status, reason=res.reason,
         objective_rmb=float(res.objective), bound_rmb=float(res.bound), gap=float(res.gap),
@@ -203,8 +216,40 @@ def plan_network(scn: Scenario, name: str = "optimal", *, time_limit_s: float | 
         store_node=frozen(store_node),
         unreachable_stores=tuple(s.id for s, d in zip(stores, direct, strict=True) if d),
         fixed_cost_rmb=fixed, transport_cost_estimate_rmb=float(res.objective) - fixed,
-        placement=placed, stock=stock_targets(scn, store_node, node_ids),
-        horizon_days=scn.horizon_days)
+        placement=placed, stock=stock_targets(scn, store_node, node_ids, held),
+        horizon_days=scn.horizon_days, held=None if held is None else frozen(held))
+
+
+def with_ranges(scn: Scenario, design: NetworkDesign, ranges: RangePlan,
+                ctx: DesignContext | None = None) -> NetworkDesign:
+    """The design stocking only what each FW's region lists: placement re-solved on the
+    listed SKUs (`restrict_placement`, any season's range), stock targets without the unlisted
+    ones. A FW keeps the demand for SKUs its region does not list (no stock: those sales are
+    lost); listed SKUs it does not hold are served from the CDC node. Same open FWs,
+    assignment and routes; the replay applies each season's range (`restrict_to_assortment`).
+    """
+    ctx = ctx or design_context(scn)
+    ids = [f.id for f in scn.network.fw_candidates]
+    open_idx = [ids.index(f) for f in design.open_fw]
+    if not open_idx:
+        return design
+    first = ranges.ranges[0]
+    year = first.replace(listed=np.logical_or.reduce([a.listed for a in ranges.ranges]))
+    listed = year.site_mask(scn.network, design.open_fw)  # (open FWs, skus)
+    placed = solve_placement(restrict_placement(
+        placement_problem(ctx, open_idx, store_fw(scn, design)), year, scn.network,
+        design.open_fw))
+    cdc = scn.network.cdc.id
+    node_ids = design.node_ids if cdc in design.node_ids else (*design.node_ids, cdc)
+    held = np.ones((len(node_ids), len(scn.network.skus)), dtype=bool)
+    held[:len(open_idx)] = placed.held | ~listed  # unlisted: stays at the FW, unstocked
+    stock = stock_targets(scn, np.asarray(design.store_node), node_ids, held)
+    level = np.array(stock.order_up_to_by_week)
+    level[:, :len(open_idx)] *= listed[None]
+    return dataclasses.replace(
+        design, name=f"{design.name} ({ranges.kind} range)", node_ids=node_ids,
+        placement=placed, held=frozen(held),
+        stock=dataclasses.replace(stock, order_up_to_by_week=frozen(level)))
 
 
 def store_fw(scn: Scenario, design: NetworkDesign) -> np.ndarray:
@@ -219,8 +264,11 @@ def design_costs(scn: Scenario, design: NetworkDesign, ctx: DesignContext | None
     """The design model's cost breakdown and service figures of a planned design."""
     ids = [f.id for f in scn.network.fw_candidates]
     open_idx = [ids.index(f) for f in design.open_fw]
+    fw_of = {f: i for i, f in enumerate(ids)}
+    node_fw = np.array([fw_of.get(n, -1) for n in design.node_ids], dtype=np.intp)
     return evaluate(ctx or design_context(scn), design.name, open_idx, store_fw(scn, design),
-                    design.placement)
+                    design.placement, design.stock, node_fw, np.asarray(design.store_node),
+                    None if design.held is None else np.asarray(design.held))
 
 
 def compare_designs(scn: Scenario, optimal: NetworkDesign, names: Sequence[str] | None = None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from fwdnet.logistics.design.lagrangian import _Knapsacks, transport_cost
+from fwdnet.logistics.design.lagrangian import _cover_lp, _Knapsacks, transport_cost
 from fwdnet.logistics.design.location import (
     LocationProblem,
     LocationResult,
@@ -33,7 +33,8 @@ FloatArray = NDArray[np.float64]
 
 REL_GAP = 1e-3  # stop when the plan is proven within 0.1 % of the optimum
 REPAIR_ROUNDS = 6  # LP re-solves with shrunk capacities when rounding overfills a FW
-NODE_ITERATIONS = 150  # subgradient steps per node (warm-started from the parent's multipliers)
+ROOT_ITERATIONS = 150  # subgradient steps at the root …
+NODE_ITERATIONS = 40  # … and at every other node (warm-started from the parent's multipliers)
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,14 @@ class _Search:
         ks = _Knapsacks(sub)
         if ks.k_min > len(keep):
             return math.inf, lam, np.zeros(0), np.zeros(0), np.zeros(0), []
-        best_lb, best_lam, best_y = -math.inf, lam, np.zeros(len(keep))
-        alpha, since = 1.0, 0
-        for _ in range(NODE_ITERATIONS):
+        best_lb, best_lam, best_y, best_mu = -math.inf, lam, np.zeros(len(keep)), 0.0
+        alpha, since, mu = 1.0, 0, 0.0
+        for _ in range(ROOT_ITERATIONS if self.nodes <= 1 else NODE_ITERATIONS):
             v, x = ks.solve(lam)
-            y, val = _cover(ks, v, p.max_open)
+            y, val, mu = _cover(ks, v, p.max_open, mu)
             lb = float(lam.sum() + val)
             if lb > best_lb + 1e-10 * abs(lb):
-                best_lb, best_lam, best_y, since = lb, lam, y, 0
+                best_lb, best_lam, best_y, best_mu, since = lb, lam, y, mu, 0
             else:
                 since += 1
                 if since >= 10:
@@ -106,6 +107,11 @@ class _Search:
             lam = lam + alpha * max(goal - lb, 1e-9 * abs(lb)) / norm * g
         v, _ = ks.solve(best_lam)
         opened_b, closed_b = ks.forced_bounds(float(best_lam.sum()), v)
+        if p.max_open is not None and p.max_open < len(keep):
+            capped_open, capped_closed = _forced_capped(ks, float(best_lam.sum()), v,
+                                                        p.max_open, best_mu)
+            opened_b = np.maximum(opened_b, capped_open)
+            closed_b = np.maximum(closed_b, capped_closed)
         full_y = np.zeros(p.n_candidates)
         full_y[keep] = best_y
         ob = np.full(p.n_candidates, -math.inf)
@@ -121,38 +127,87 @@ class _Search:
         if not open_set:
             return math.inf
         if open_set not in self.priced:
-            split, cost, assign = single_source_plan(self.p, tuple(sorted(open_set)))
+            split, cost, assign = single_source_plan(self.p, tuple(sorted(open_set)),
+                                                     above=self.ub)
             self.priced[open_set] = split
             if cost < self.ub:
                 self.ub, self.best_open, self.best_assign = cost, tuple(sorted(open_set)), assign
         return self.priced[open_set]
 
 
-def _cover(ks: _Knapsacks, v: FloatArray, cap: int | None) -> tuple[FloatArray, float]:
-    """Open fractions y and the y-subproblem's bound: the knapsack module's cover, and with an
-    open-count cap K also max over μ >= 0 of [cover LP of v + μ] − μK (weak duality on Σy ≤ K)."""
+def _cover(ks: _Knapsacks, v: FloatArray, cap: int | None, hint: float = 0.0
+           ) -> tuple[FloatArray, float, float]:
+    """Open fractions y, the y-subproblem's bound and the μ that gave it: the knapsack
+    module's cover, and with an open-count cap K also [cover LP of v + μ] − μK for μ >= 0
+    (weak duality on Σy ≤ K: any μ is valid), over a grid, or near the last μ (`hint`)."""
     y = ks.cover(v)
-    val = float(v @ y)
+    val, best_mu = float(v @ y), 0.0
     if cap is None or cap >= v.shape[0]:
-        return y, val
-    scale = max(float(np.abs(v).max()), 1.0)
-    for mu in scale * 2.0 ** -np.arange(0, 40, 0.5):
+        return y, val, 0.0
+    if hint > 0:  # multipliers move little between steps: look around the last μ
+        mus = hint * 2.0 ** np.arange(-2.0, 2.5, 0.5)
+    else:
+        mus = max(float(np.abs(v).max()), 1.0) * 2.0 ** -np.arange(0, 40, 1.0)
+    for mu in mus.tolist():
         y_mu = ks._cover_lp_y(v + mu)
-        got = float((v + mu) @ y_mu) - float(mu) * cap
+        got = float((v + mu) @ y_mu) - mu * cap
         if got > val:
-            y, val = y_mu, got
-    return y, val
+            y, val, best_mu = y_mu, got, mu
+    return y, val, best_mu
 
 
-def single_source_plan(problem: LocationProblem, open_idx: tuple[int, ...]
-                       ) -> tuple[float, float, FloatArray]:
+def _card_capped(values: FloatArray, k_min: int, k_max: int, forced: NDArray[np.bool_]
+                 ) -> float:
+    """min Σ v_i y_i with k_min <= Σy <= k_max, y binary, forced ones at 1 (inf if none)."""
+    total = float(values[forced].sum())
+    room = k_max - int(forced.sum())
+    free = np.sort(values[~forced])
+    need = max(0, k_min - int(forced.sum()))
+    if room < need or need > free.size:
+        return math.inf
+    take = need + int((free[need:room] < 0).sum())
+    return total + float(free[:take].sum())
+
+
+def _forced_capped(ks: _Knapsacks, base: float, v: FloatArray, cap: int, hint: float = 0.0
+                   ) -> tuple[FloatArray, FloatArray]:
+    """Bounds with candidate i forced open / closed under the open-count cap: the capacity
+    cover by weak duality on Σy <= cap (μ on a grid, or around the node's μ `hint`) and the
+    count bounds with the cap."""
+    m = v.shape[0]
+    opened, closed = np.full(m, math.inf), np.full(m, math.inf)
+    scale = max(float(np.abs(v).max()), 1.0)
+    grid = hint * 2.0 ** np.arange(-3.0, 3.5, 0.5) if hint > 0 else \
+        scale * 2.0 ** -np.arange(0, 40, 1.0)
+    mus = [0.0, *grid.tolist()]
+    for i in range(m):
+        mask = np.ones(m, dtype=np.bool_)
+        mask[i] = False
+        vm, cm, fm = v[mask], ks.cap[mask], ks.locked[mask]
+        if int(fm.sum()) + 1 <= cap:
+            best = _card_capped(vm, ks.k_min - 1, cap - 1, fm)
+            for mu in mus:
+                best = max(best, _cover_lp(vm + mu, cm, ks.need - float(ks.cap[i]), fm)
+                           - mu * (cap - 1))
+            opened[i] = base + float(v[i]) + best
+        if not ks.locked[i]:
+            best = _card_capped(vm, ks.k_min, cap, fm)
+            for mu in mus:
+                best = max(best, _cover_lp(vm + mu, cm, ks.need, fm) - mu * cap)
+            closed[i] = base + best
+    return opened, closed
+
+
+def single_source_plan(problem: LocationProblem, open_idx: tuple[int, ...],
+                       above: float = math.inf) -> tuple[float, float, FloatArray]:
     """(split LP value, single-source cost, its (m, n) 0/1 assignment) for the open set: each
     store to its largest share in the transportation LP, then stores moved off any FW over its
-    units or m³ capacity (cheapest move first); costs inf when the LP or the repair fails."""
+    units or m³ capacity (cheapest move first); costs inf when the LP or the repair fails, or
+    when the LP alone already costs `above` (no plan of this set can beat it)."""
     split, frac = transport_cost(problem, open_idx)
     m, n = problem.n_candidates, problem.n_customers
-    if not math.isfinite(split):
-        return math.inf, math.inf, np.zeros((m, n))
+    if not split < above:
+        return split, math.inf, np.zeros((m, n))
     rows = np.asarray(open_idx)
     reach = problem.reach()[rows]
     cost = np.where(reach, problem.assign_cost[rows], np.inf)

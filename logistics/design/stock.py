@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from fwdnet.logistics.inventory.safety import order_up_to_level
 from fwdnet.logistics.kernel.arrays import frozen
@@ -30,12 +31,20 @@ class StockTargets:
     review_days: int
 
 
-def stock_targets(scn: Scenario, store_node: IntArray, node_ids: tuple[str, ...]
-                  ) -> StockTargets:
-    """Weekly (R, S) levels for the nodes serving `store_node`'s stores (node index per store)."""
+def stock_targets(scn: Scenario, store_node: IntArray, node_ids: tuple[str, ...],
+                  held: npt.NDArray[np.bool_] | None = None) -> StockTargets:
+    """Weekly (R, S) levels for the nodes serving `store_node`'s stores (node index per store).
+
+    With `held` (nodes, skus), a node plans only the SKUs it holds; the demand for the others
+    is planned at the CDC node, which serves it (the placement's spill, as the replay does).
+    """
     p = scn.policy
     cdc = scn.network.cdc.id
     weekly = node_daily_mean_by_week(scn, scn.network.stores, store_node, len(node_ids))
+    if held is not None:
+        spill = (weekly * ~held[None]).sum(axis=1)
+        weekly = weekly * held[None]
+        weekly[:, node_ids.index(cdc)] += spill
     lead = np.array([CDC_STOCK_LEAD_DAYS if nid == cdc else p.cdc_fw_lead_days
                      for nid in node_ids], dtype=np.int64)
     sigma = DEMAND_OVERDISPERSION * np.sqrt(weekly)

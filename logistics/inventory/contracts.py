@@ -45,6 +45,13 @@ class LeadTime:
     def max(self) -> int:
         return max(self.days)
 
+    def quantile(self, u: npt.ArrayLike) -> IntArray:
+        """Lead times by inverse CDF of uniforms in [0, 1): every contract replayed on the same
+        uniforms sees the same luck (common random numbers)."""
+        days = np.array(self.days, dtype=np.int64)
+        idx = np.searchsorted(np.cumsum(self.probs), np.asarray(u), side="right")
+        return np.asarray(days[np.minimum(idx, len(days) - 1)], dtype=np.int64)
+
     def sample(self, rng: np.random.Generator, n: int) -> IntArray:
         """`n` independent lead times drawn from the supplier's random stream."""
         return np.asarray(rng.choice(np.array(self.days, dtype=np.int64), size=n,

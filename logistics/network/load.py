@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fwdnet.logistics.errors import InputError
 from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.network.model import (
+    CostCalibration,
     Costs,
     DemandHistory,
     Echelon,
@@ -71,10 +72,22 @@ class NetworkSection(_Strict):
     regions: list[Annotated[str, Field(min_length=1)]] | None = None
 
 
+class CalibrationSection(_Strict):
+    transport_cdc_fw: Pos = 1.0
+    transport_fw_store: Pos = 1.0
+    handling: Pos = 1.0
+    holding: Pos = 1.0
+    lost_sales: Pos = 1.0
+    late_sales: Pos = 1.0
+
+
 class CostsSection(_Strict):
     holding_rate_per_year: NonNeg = 0.25
     lost_sale_penalty_rate: NonNeg = 0.5
     cdc_fw_handling_rmb_per_unit: NonNeg = 0.3
+    late_sale_share_per_day: NonNeg = 0.05
+    parcel_rmb_per_kg: NonNeg = 1.2
+    calibration: CalibrationSection = CalibrationSection()
 
 
 class PolicySection(_Strict):
@@ -87,6 +100,8 @@ class PolicySection(_Strict):
     min_open_fw: int = Field(default=1, ge=0)
     max_open_fw: int | None = Field(default=None, ge=1)
     lost_sales: bool = True
+    supplier_lead_days: NonNeg = 10.0
+    cdc_cover_days: NonNeg = 21.0
 
 
 class VehicleSection(_Strict):
@@ -454,7 +469,8 @@ def load_scenario(path: str | Path) -> Scenario:
         network=Network(sites, skus, regions, categories, season, promos, affinity),
         history=history,
         vehicles=tuple(VehicleType(**v.model_dump()) for v in cfg.vehicles),
-        costs=Costs(**cfg.costs.model_dump()),
+        costs=Costs(**{**cfg.costs.model_dump(exclude={"calibration"}),
+                       "calibration": CostCalibration(**cfg.costs.calibration.model_dump())}),
         policy=Policy(**p.model_dump()),
         routing_time_limit_s=cfg.solver.routing_time_limit_s,
         design_time_limit_s=cfg.solver.design_time_limit_s,

@@ -105,12 +105,37 @@ class Promotion:
 
 
 @dataclass(frozen=True, slots=True)
+class CostCalibration:
+    """Replay ÷ design-model factors per cost term (1 = the model's formula as it stands),
+    measured by `benchmarks/costs.py --calibrate` and stored in `[costs.calibration]`."""
+
+    transport_cdc_fw: float = 1.0
+    transport_fw_store: float = 1.0
+    handling: float = 1.0
+    holding: float = 1.0
+    lost_sales: float = 1.0
+    late_sales: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Costs:
-    """Cost rates in RMB."""
+    """Cost rates in RMB: the one price list of the design model and the replay (docs/costs.md)."""
 
     holding_rate_per_year: float = 0.25  # fraction of unit cost per unit-year on hand
     lost_sale_penalty_rate: float = 0.5  # fraction of price lost per unit not sold
     cdc_fw_handling_rmb_per_unit: float = 0.3
+    late_sale_share_per_day: float = 0.05  # share of the lost-sale penalty per day of lead
+    # time beyond the FW's next-day delivery (policy.fw_store_lead_days)
+    parcel_rmb_per_kg: float = 1.2  # third-party parcels to stores served from the CDC
+    calibration: CostCalibration = field(default_factory=CostCalibration)
+
+    def lost_sale_rmb(self, price: FloatArray) -> FloatArray:
+        """RMB per unit not sold (lost margin): price × lost_sale_penalty_rate."""
+        return np.asarray(price, dtype=np.float64) * self.lost_sale_penalty_rate
+
+    def late_sale_rmb_per_day(self, price: FloatArray) -> FloatArray:
+        """RMB per unit and day of lead time beyond the FW's: lost-sale penalty × daily share."""
+        return self.lost_sale_rmb(price) * self.late_sale_share_per_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +151,8 @@ class Policy:
     min_open_fw: int = 1
     max_open_fw: int | None = None
     lost_sales: bool = True  # False = backorders
+    supplier_lead_days: float = 10.0  # mean supplier → CDC lead time
+    cdc_cover_days: float = 21.0  # CDC warehouse order-up-to: demand × (supplier lead + cover)
 
 
 @dataclass(frozen=True)

@@ -194,22 +194,33 @@ def contracts_cmd(
     contracts: Annotated[Path | None, typer.Option(
         help="Contracts TOML (default: rules/default_contracts.toml next to the scenario); "
              "the first contract is the baseline.")] = None,
-    replications: Annotated[int, typer.Option(min=1, help="Demand paths (common to all).")] = 5,
-    category: Annotated[list[str] | None, typer.Option(
-        help="Only SKUs of these categories (repeatable; default the baseline's, else all).")]
-    = None,
+    replications: Annotated[int, typer.Option(min=1, help="Replays per contract (common "
+                                                         "random numbers).")] = 5,
+    design: Annotated[str, typer.Option(
+        help="The network whose supplier side takes the contracts (optimal, all-open, …).")]
+    = "optimal",
     out: Annotated[Path | None, typer.Option(
         help="JSON (the results.json `contracts` section; default "
              "results/<scenario>/contracts.json).")] = None,
 ) -> None:
-    """Simulate fixed versus flexible supplier contracts on the same demand (paired 95% CIs)."""
+    """Replay fixed versus flexible supplier contracts on the supplier side of a design's
+    network (same demand and disruptions; paired 95% CIs). Plans the design and its routes
+    first (minutes on the default scenario); `fwdnet simulate --contracts` does the same."""
+    from fwdnet.logistics.design.matrices import network_matrices
     from fwdnet.logistics.network.load import load_scenario
-    from fwdnet.simulation.contracts import contracts_view
+    from fwdnet.scenarios.pipeline import design as plan_design
+    from fwdnet.scenarios.pipeline import network_contracts
+    from fwdnet.simulation.contracts import default_contracts_path
+    from fwdnet.simulation.inputs import replay_input
     from fwdnet.simulation.results import write_json_atomic
 
     sc = load_scenario(scenario)
-    view = contracts_view(sc, contracts, replications=replications, categories=category or (),
-                          on_replication=_progress(replications, "contracts"))
+    mats = network_matrices(sc)
+    typer.echo(f"planning {design} with its routes …", err=True)
+    planned = plan_design(sc, mats, design)
+    typer.echo(f"replaying {replications} × each contract …", err=True)
+    view = network_contracts(contracts or default_contracts_path(sc), planned,
+                             replay_input(sc, planned, mats), sc.seed, replications)
     target = out or Path("results") / sc.name / "contracts.json"
     write_json_atomic(target, view.model_dump(mode="json"))
     for c in view.contracts:

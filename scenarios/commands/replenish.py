@@ -153,6 +153,40 @@ def _read_design(path: Path, fws: dict[str, Any], stores: list[str]
     return open_ids, {str(k): str(v) for k, v in assignment.items()}
 
 
+NOT_IN_RANGE = "not in range"
+
+
+def range_mask(sc: Any, kind: str, site_ids: tuple[str, ...]) -> Any:
+    """(sites, skus) SKUs each site's region lists in the `kind` range (regional or national)
+    in force in the scenario's start week; InputError without the HQ rules."""
+    from fwdnet.logistics.assortment import load_rules, plan_ranges, resolve_rules
+    from fwdnet.logistics.kernel.calendar import iso_week_index
+    from fwdnet.simulation.assortment import default_rules_path
+
+    if kind not in ("regional", "national"):
+        raise InputError(f"--ranges must be regional or national, got {kind!r}",
+                         source="command line")
+    path = default_rules_path(sc)
+    if not path.is_file():
+        raise InputError(f"--ranges needs the HQ assortment rules {path}", source=sc.source)
+    rules = load_rules(path)
+    regional, national, _ = plan_ranges(sc, resolve_rules(sc, rules, source=str(path)),
+                                        season_weeks=rules.season_weeks,
+                                        shrinkage=rules.shrinkage, similar=rules.similar_regions)
+    plan = regional if kind == "regional" else national
+    return plan.at_week(iso_week_index(sc.start)).site_mask(sc.network, site_ids)
+
+
+def not_in_range(table: Any, listed: Any) -> Any:
+    """Lines (site-major, SKU-minor) whose SKU the site's region does not list: no stock
+    target, no order, reason 'not in range'."""
+    out = table.copy()
+    off = ~listed.ravel()
+    out.loc[off, ["order_up_to", "order_qty"]] = 0
+    out.loc[off, "reason"] = NOT_IN_RANGE
+    return out
+
+
 def _write_csv(frame: Any, target: Path) -> None:
     """Temp file + rename; Arrow's CSV writer (4× pandas' at a million store × SKU rows)."""
     import pyarrow as pa
@@ -186,6 +220,10 @@ def replenish(
     model: Annotated[str, typer.Option(
         help="Forecast model, or 'auto': an ensemble chosen by backtest.")] = "auto",
     threads: Annotated[int, typer.Option(help="Threads for model fitting.")] = 1,
+    ranges: Annotated[str | None, typer.Option(
+        help="Order only what each site's region lists: regional or national (HQ rules in "
+             "rules/default_assortment.toml beside the scenario; the range of the scenario's "
+             "start week). Other lines get no order and the reason 'not in range'.")] = None,
 ) -> None:
     """Forecast region × SKU demand once, then (R, S) orders per FW × SKU and store × SKU.
 
@@ -263,14 +301,20 @@ def replenish(
     stable = stable.rename(columns={"fw": "store"})
     stable.insert(1, "source", np.repeat(source, len(sku_ids)))
     stable.insert(3, "category", np.tile(cats, len(store_ids)))
+    if ranges is not None:
+        table = not_in_range(table, range_mask(sc, ranges, tuple(fw_ids)))
+        stable = not_in_range(stable, range_mask(sc, ranges, tuple(store_ids)))
+        say(f"ranges: {ranges}; {int((table['reason'] == NOT_IN_RANGE).sum()):,} FW×SKU lines "
+            "not in range")
     target = out or Path("results") / sc.name / "replenishment.csv"
     store_target = target.with_name(target.stem + "_stores.csv")
     _write_csv(table, target)
     _write_csv(stable, store_target)
     ordered = int((table["order_qty"] > 0).sum())
+    units = int(table["order_qty"].sum())
     say(f"wrote {len(table):,} FW×SKU rows to {target}: {ordered:,} order lines, "
-        f"{int(np.sum(plan.order)):,} units")
+        f"{units:,} units")
     typer.echo(f"wrote {len(table):,} FW×SKU rows to {target} ({ordered:,} order lines, "
-               f"{int(np.sum(plan.order)):,} units) and {len(stable):,} store×SKU rows to "
+               f"{units:,} units) and {len(stable):,} store×SKU rows to "
                f"{store_target} ({int((stable['order_qty'] > 0).sum()):,} order lines); "
                f"FWs from {where}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from fwdnet.simulation.results import Results
 
 
 def run(
@@ -27,6 +30,9 @@ def run(
     waybill_sample: Annotated[float, typer.Option(
         "--waybill-sample", help="Share of waybills (each with all its events) written to "
         "waybill_events.jsonl.gz, e.g. 0.1; the same seed picks the same ones.")] = 1.0,
+    overrides: Annotated[Path | None, typer.Option(
+        help="Region overrides CSV (as for `fwdnet assortment apply`): checked against the HQ "
+             "rules, then replayed as a third range with its local promotions.")] = None,
 ) -> None:
     """Run a scenario end to end: design (MIP) → routes → SimPy replay → results → dashboard.
 
@@ -47,7 +53,34 @@ def run(
         except ValueError:
             raise InputError(f"--date: expected a date YYYY-MM-DD, got {date!r}") from None
     output = run_scenario(scenario or DEFAULT_SCENARIO, out, route_date=day, executor=executor,
-                          scheduler=scheduler, workers=workers, waybill_sample=waybill_sample)
+                          scheduler=scheduler, workers=workers, waybill_sample=waybill_sample,
+                          overrides=overrides)
     k = output.results.kpis
     typer.echo(f"fill rate {k.fill_rate:.1%}, total cost ¥{k.total_cost_rmb:,.0f}", err=True)
+    for line in range_lines(output.results):
+        typer.echo(line, err=True)
     typer.echo(str(output.dashboard_html))
+
+
+def range_lines(res: Results) -> list[str]:
+    """One line per range variant: its network fill rate and lost sales next to the national
+    range's, with the paired 95% CI of the difference."""
+    view = res.assortment
+    if view is None:
+        return []
+    rows = {r.assortment: r for r in view.rows if r.region == "all"}
+    base = rows[view.baseline]
+    out = [f"ranges on the {view.design or 'chosen'} network: {view.baseline} fill "
+           f"{base.fill_rate.mean:.2%}, lost {base.lost_sales_units.mean:,.0f} units"]
+    for p in view.paired:
+        if p.region != "all" or p.metric not in ("fill_rate", "lost_sales_units"):
+            continue
+        d = p.difference
+        if p.metric == "fill_rate":
+            out.append(f"  {p.assortment}: fill {rows[p.assortment].fill_rate.mean:.2%} "
+                       f"(Δ {d.mean * 100:+.2f} pp, 95% CI [{d.low * 100:+.2f}, "
+                       f"{d.high * 100:+.2f}])")
+        else:
+            out.append(f"  {p.assortment}: lost Δ {d.mean:+,.0f} units "
+                       f"(95% CI [{d.low:+,.0f}, {d.high:+,.0f}])")
+    return out

@@ -40,8 +40,13 @@ def simulate(
     waybill_sample: Annotated[float, typer.Option(
         "--waybill-sample", help="Share of waybills (each with all its events) written to "
         "waybill_events.jsonl.gz, e.g. 0.1; the same seed picks the same ones.")] = 1.0,
+    contracts: Annotated[Path | None, typer.Option(
+        help="Supplier contracts TOML (e.g. scenarios/rules/default_contracts.toml): replay "
+             "the first design under each contract on the same demand, paired CIs against "
+             "the first contract.")] = None,
 ) -> None:
-    """Replay several network designs on the same demand and disruptions; compare them.
+    """Replay several network designs on the same demand and disruptions; compare them
+    (and, with --contracts, the supplier contracts on the first design's network).
 
     Writes results/<name>/results.json (baseline design, stock and waybill views, and the
     comparison with paired 95% CIs), designs.csv (one row per design), waybill_events.jsonl.gz
@@ -53,11 +58,21 @@ def simulate(
     names = [d.strip() for d in designs.split(",") if d.strip()]
     output = simulate_designs(scenario, out, names, replications, warmup, executor, scheduler,
                               workers, load_settings(settings) if settings else None,
-                              waybill_sample=waybill_sample)
+                              waybill_sample=waybill_sample, contracts=contracts)
     comp = output.results.comparison
     assert comp is not None
     for r in comp.designs:
         typer.echo(f"{r.design:>24}: fill {r.fill_rate.mean:.1%} "
                    f"[{r.fill_rate.low:.1%}, {r.fill_rate.high:.1%}]  cost "
                    f"¥{r.total_cost_rmb.mean:,.0f}  lead {r.lead_time_days.mean:.2f} d", err=True)
+    view = output.results.contracts
+    if view is not None:
+        cost = {p.design: p.difference for p in view.paired if p.metric == "total_cost_rmb"}
+        for c in view.contracts:
+            d = cost.get(c.contract)
+            vs = (f"  Δ cost vs {view.baseline} ¥{d.mean:+,.0f} [{d.low:+,.0f}, {d.high:+,.0f}]"
+                  if d is not None else "")
+            typer.echo(f"{c.contract:>24}: fill {c.fill_rate.mean:.2%}  cost "
+                       f"¥{c.total_cost_rmb.mean:,.0f}  premium ¥{c.premium_rmb.mean:,.0f}{vs}",
+                       err=True)
     typer.echo(str(output.designs_csv))
