@@ -213,13 +213,9 @@ def bench_scale(stores: int, skus: int, work: Path) -> list[dict[str, Any]]:
 
 
 def _write(payload: dict[str, Any]) -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=".design.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, OUT)
+    from fwdnet.logistics.kernel.files import write_json_atomic
+
+    write_json_atomic(OUT, payload, indent=2)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fwdnet.logistics.design.status import SolveStatus
+from fwdnet.logistics.kernel.arrays import frozen, frozen_copy
 
 __all__ = [
     "LocationProblem",
@@ -38,10 +39,9 @@ LINK_MIN, LINK_SHARE = 6, 0.4  # reduced MIPs: x_ij <= y_i cuts for the cheapest
 
 
 def _frozen(values: object, dtype: type, name: str, ndim: int) -> NDArray[Any]:
-    arr: NDArray[Any] = np.array(values, dtype=dtype, copy=True)
+    arr: NDArray[Any] = frozen_copy(values, dtype)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
-    arr.setflags(write=False)
     return arr
 
 
@@ -371,7 +371,7 @@ def _solve_reduced(
         gap=gap,
         runtime_s=runtime,
         open=tuple(sorted(best_open)),
-        assignment=_readonly(best_assign),
+        assignment=frozen(best_assign),
         fixed_total=float(problem.fixed_cost[list(best_open)].sum()),
         assign_total=float((best_assign * problem.assign_cost).sum()),
     )
@@ -491,7 +491,7 @@ def _solve_mip(
         gap=gap,
         runtime_s=runtime,
         open=opened,
-        assignment=_readonly(assignment),
+        assignment=frozen(assignment),
         fixed_total=float(problem.fixed_cost[list(opened)].sum()) if opened else 0.0,
         assign_total=float((assignment * cost).sum()),
     )
@@ -516,7 +516,7 @@ def _no_plan(m: int, n: int, runtime: float, time_limit_s: float, why: str) -> L
         gap=math.inf,
         runtime_s=runtime,
         open=(),
-        assignment=_readonly(np.zeros((m, n))),
+        assignment=frozen(np.zeros((m, n))),
         reason="" if timed else why,
     )
 
@@ -527,11 +527,6 @@ def _gap(obj: float, bound: float) -> float:
     return max(0.0, obj - bound) / max(abs(obj), 1e-9)
 
 
-def _readonly(a: FloatArray) -> FloatArray:
-    a.setflags(write=False)
-    return a
-
-
 def _infeasible(problem: LocationProblem, reason: str, runtime: float) -> LocationResult:
     return LocationResult(
         status=SolveStatus.INFEASIBLE,
@@ -540,6 +535,6 @@ def _infeasible(problem: LocationProblem, reason: str, runtime: float) -> Locati
         gap=math.inf,
         runtime_s=runtime,
         open=(),
-        assignment=_readonly(np.zeros((problem.n_candidates, problem.n_customers))),
+        assignment=frozen(np.zeros((problem.n_candidates, problem.n_customers))),
         reason=reason,
     )

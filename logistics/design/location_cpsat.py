@@ -21,9 +21,9 @@ from fwdnet.logistics.design.location import (
     _gap,
     _infeasible,
     _no_plan,
-    _readonly,
     _status,
 )
+from fwdnet.logistics.kernel.arrays import frozen
 
 COST_SCALE = 100
 DEMAND_SCALE = 1000
@@ -117,7 +117,7 @@ def solve_location_cpsat(problem: LocationProblem, time_limit_s: float = 30.0) -
         gap=_gap(obj, bound),
         runtime_s=runtime,
         open=opened,
-        assignment=_readonly(assignment),
+        assignment=frozen(assignment),
         fixed_total=fixed_total,
         assign_total=assign_total,
     )

@@ -25,9 +25,9 @@ from fwdnet.logistics.design.location import (
     LocationProblem,
     LocationResult,
     _gap,
-    _readonly,
     _status,
 )
+from fwdnet.logistics.kernel.arrays import frozen
 
 FloatArray = NDArray[np.float64]
 
@@ -432,7 +432,7 @@ def solve_open_set(problem: LocationProblem, time_limit_s: float = 30.0,
         gap=gap,
         runtime_s=runtime,
         open=s.best_open,
-        assignment=_readonly(s.best_assign),
+        assignment=frozen(s.best_assign),
         reason=(f"proven within {gap:.3%} of the optimum (branch and bound over the open set, "
                 f"{s.nodes} nodes, stop at {rel_gap:.1%})" if done else ""),
         fixed_total=fixed,
