@@ -11,13 +11,14 @@ import csv
 import io
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.parallel import map_in_order
 from fwdnet.logistics.kernel.stats import mean_interval
 from fwdnet.simulation.engine import SimulationInput, simulate
 from fwdnet.simulation.kpis import COST_TERMS, with_costs
@@ -72,24 +73,12 @@ def run_replications(cases: Sequence[DesignCase], seed: int, replications: int,
     for (name, r), m in known.items():
         out[name][r] = m
     todo = [(c, r) for r in range(replications) for c in cases if out[c.name][r] is None]
-    if executor is None:
-        for c, r in todo:
-            out[c.name][r] = replicate(c.inp, seed, r, warmup_days, c.fixed_cost_per_year)
-            if on_done is not None:
-                on_done(c.name, r)
-    else:
-        futures: list[tuple[str, int, Future[Metrics]]] = [
-            (c.name, r, executor.submit(replicate, c.inp, seed, r, warmup_days,
-                                        c.fixed_cost_per_year)) for c, r in todo]
-        try:
-            for name, r, fut in futures:
-                out[name][r] = fut.result()
-                if on_done is not None:
-                    on_done(name, r)
-        except BaseException:
-            for _, _, fut in futures:
-                fut.cancel()
-            raise
+    metrics = map_in_order(replicate, [(c.inp, seed, r, warmup_days, c.fixed_cost_per_year)
+                                       for c, r in todo], executor,
+                           on_done=None if on_done is None else
+                           (lambda i: on_done(todo[i][0].name, todo[i][1])))
+    for (c, r), m in zip(todo, metrics, strict=True):
+        out[c.name][r] = m
     return {k: [m for m in v if m is not None] for k, v in out.items()}
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.parallel import map_in_order
 from fwdnet.logistics.kernel.stats import Interval, mean_interval, paired_interval
 from fwdnet.simulation.engine import SimulationInput, simulate
 from fwdnet.simulation.streams import Streams
@@ -78,24 +79,10 @@ def compare_rebalancing(inp: SimulationInput, seed: int, replications: int, warm
     every = inp.settings.rebalance_every_days or 7
     inputs = {"without": arm_input(inp, 0), "with": arm_input(inp, every)}
     jobs = [(arm, r) for r in range(replications) for arm in ARMS]
-    out: dict[tuple[str, int], Arm] = {}
-    if executor is None:
-        for arm, r in jobs:
-            out[(arm, r)] = replicate_arm(inputs[arm], seed, r, warmup_days)
-            if on_done is not None:
-                on_done(arm, r)
-    else:
-        futures = [(arm, r, executor.submit(replicate_arm, inputs[arm], seed, r, warmup_days))
-                   for arm, r in jobs]
-        try:
-            for arm, r, fut in futures:
-                out[(arm, r)] = fut.result()
-                if on_done is not None:
-                    on_done(arm, r)
-        except BaseException:
-            for _, _, fut in futures:
-                fut.cancel()
-            raise
+    arms = map_in_order(replicate_arm, [(inputs[arm], seed, r, warmup_days) for arm, r in jobs],
+                        executor, on_done=None if on_done is None else
+                        (lambda i: on_done(*jobs[i])))
+    out = dict(zip(jobs, arms, strict=True))
     runs = {arm: [out[(arm, r)] for r in range(replications)] for arm in ARMS}
     return summarise(runs, warmup_days, every)
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from fwdnet.logistics.design.matrices import NetworkMatrices
 from fwdnet.logistics.kernel.arrays import frozen
+from fwdnet.logistics.kernel.parallel import map_in_order
 from fwdnet.logistics.kernel.status import SolveStatus
 from fwdnet.logistics.network.history import store_daily_units as store_daily_units_of
 from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario, VehicleType
@@ -262,14 +263,7 @@ def plan_routes(scn: Scenario, mats: NetworkMatrices, node_ids: tuple[str, ...],
     on `executor` when given: the largest first, so the pool stays busy) and assemble them in
     task order."""
     tasks = route_tasks(scn, mats, node_ids, store_node, node_daily_units, store_daily_units)
-    if executor is None:
-        return assemble(node_ids, merge_sectors([solve_task(t) for t in tasks]))
-    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].problem.clients))
-    futures = {i: executor.submit(solve_task, tasks[i]) for i in order}
-    try:
-        return assemble(node_ids, merge_sectors([futures[i].result()
-                                                 for i in range(len(tasks))]))
-    except BaseException:
-        for f in futures.values():
-            f.cancel()
-        raise
+    largest_first = sorted(range(len(tasks)), key=lambda i: -len(tasks[i].problem.clients))
+    solved = map_in_order(solve_task, [(t,) for t in tasks], executor,
+                          submit_order=largest_first)
+    return assemble(node_ids, merge_sectors(solved))
