@@ -155,12 +155,13 @@ def replay_with_progress(inp: SimulationInput, seed: int, console: Console,
 
 def chain_remedies(scn: Scenario, note: Callable[[str], None] = print, *,
                    network: tuple[NetworkMatrices, NetworkDesign, SimulationInput] | None = None,
-                   overrides: Path | None = None) -> dict[str, Any]:
+                   overrides: Path | None = None, pool: Executor | None = None,
+                   ctx: DesignContext | None = None) -> dict[str, Any]:
     """Regional vs national ranges replayed through the chosen design's network (`network`:
     its matrices, design and replay input; the approved `overrides` as a third variant), and
     fixed vs flexible contracts on its supplier side, for scenarios that ship their rules
     (rules/ beside the TOML); `note` is told of each remedy skipped for want of its rules
-    file, so none is skipped silently."""
+    file, so none is skipped silently. The replays run on `pool` (default: a local pool)."""
     from fwdnet.simulation.assortment import default_rules_path
     from fwdnet.simulation.contracts import default_contracts_path
 
@@ -171,7 +172,7 @@ def chain_remedies(scn: Scenario, note: Callable[[str], None] = print, *,
     if rules.is_file():
         assert network is not None
         mats, chosen, _ = network
-        out["assortment"] = network_ranges(scn, mats, chosen, overrides)
+        out["assortment"] = network_ranges(scn, mats, chosen, overrides, pool=pool, ctx=ctx)
     else:
         if overrides is not None:
             raise InputError(f"--overrides needs the assortment rules {rules}",
@@ -181,7 +182,7 @@ def chain_remedies(scn: Scenario, note: Callable[[str], None] = print, *,
         assert network is not None
         _, chosen, inp = network
         out["contracts"] = network_contracts(contracts, chosen, inp, scn.seed,
-                                             CONTRACT_REPLICATIONS)
+                                             CONTRACT_REPLICATIONS, pool=pool)
     else:
         note(f"fixed vs flexible supplier contracts skipped: no rules file {contracts}")
     return out
@@ -193,21 +194,30 @@ def network_contracts(path: Path, chosen: NetworkDesign, inp: SimulationInput, s
     """Every contract of `path` (the first is the baseline) on the supplier side of the chosen
     design's replay, common random numbers, paired CIs."""
     from fwdnet.logistics.inventory.contracts import load_contracts
-    from fwdnet.simulation.compare import open_executor
     from fwdnet.simulation.contracts import contract_cases, contracts_view
 
     contracts = load_contracts(path)
     cases = contract_cases(inp, contracts, chosen.fixed_cost_per_year, chosen.open_fw)
+    with pool_or_own(pool) as ex:
+        return contracts_view(contracts, cases, seed=seed, replications=replications,
+                              warmup=warmup, executor=ex)
+
+
+@contextmanager
+def pool_or_own(pool: Executor | None) -> Iterator[Executor | None]:
+    """The caller's executor, or a local pool of this call's own (closed when it ends)."""
     if pool is not None:
-        return contracts_view(contracts, cases, seed=seed, replications=replications,
-                              warmup=warmup, executor=pool)
+        yield pool
+        return
+    from fwdnet.simulation.compare import open_executor
+
     with open_executor() as own:
-        return contracts_view(contracts, cases, seed=seed, replications=replications,
-                              warmup=warmup, executor=own)
+        yield own
 
 
 def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
-                   overrides: Path | None = None, replications: int = ASSORTMENT_REPLICATIONS
+                   overrides: Path | None = None, replications: int = ASSORTMENT_REPLICATIONS,
+                   *, pool: Executor | None = None, ctx: DesignContext | None = None
                    ) -> AssortmentView:
     """National, regional and (with approved `overrides`: checked against the HQ rules,
     refusals are an InputError) regional+overrides ranges, each stocked by the chosen design
@@ -216,7 +226,6 @@ def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
     from fwdnet.logistics.assortment.model import RangePlan
     from fwdnet.logistics.assortment.overrides import apply_overrides_plan, read_overrides
     from fwdnet.simulation.assortment import default_rules_path
-    from fwdnet.simulation.compare import open_executor
     from fwdnet.simulation.ranges import network_ranges_view, range_case
 
     path = default_rules_path(scn)
@@ -232,35 +241,30 @@ def network_ranges(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
                                            source=str(overrides))
         promotions = approved.ranges[0].promotions
         plans.append((approved.replace(kind="regional+overrides"), promotions))
-    ctx = design_context(scn)
+    ctx = ctx or design_context(scn)
     cases = [range_case(plan.kind, replay_input(scn, with_ranges(scn, chosen, plan, ctx), mats),
                         plan, scn.network, promos) for plan, promos in plans]
-    with open_executor() as pool:
+    with pool_or_own(pool) as ex:
         return network_ranges_view(cases, scn.network.regions, seed=scn.seed,
                                    replications=replications, season_weeks=rules.season_weeks,
                                    design=chosen.name, local_promotions=len(promotions),
-                                   executor=pool)
+                                   executor=ex)
 
 
-def _run_comparison(scn: Scenario, mats: NetworkMatrices, chosen: NetworkDesign,
-                    inp: SimulationInput, sim: SimulationResult, console: Console,
-                    executor: str = "local", scheduler: str | None = None,
-                    workers: int | None = None) -> Comparison:
+def _run_comparison(scn: Scenario, mats: NetworkMatrices, ctx: DesignContext,
+                    chosen: NetworkDesign, inp: SimulationInput, sim: SimulationResult,
+                    console: Console, pool: Executor | None) -> Comparison:
     """`fwdnet run`'s design comparison: the chosen design next to the other default designs,
     each planned with its routes and replayed on common random numbers (simulate's warm-up)."""
-    from fwdnet.simulation.compare import open_executor
-
-    ctx = design_context(scn)
     planned = {chosen.name: (chosen, inp)}
     warmup = min(28, scn.horizon_days // 5)
-    with open_executor(executor, scheduler, workers) as pool:
-        for name in DEFAULT_DESIGNS:
-            if name in planned:
-                continue
-            console.print(f"      planning {name} (routes)", highlight=False)
-            d = design(scn, mats, name, ctx=ctx, executor=pool)
-            planned[name] = (d, replay_input(scn, d, mats))
-        return replay_comparison(scn, ctx, planned, RUN_REPLICATIONS, warmup, pool, sim, console)
+    for name in DEFAULT_DESIGNS:
+        if name in planned:
+            continue
+        console.print(f"      planning {name} (routes)", highlight=False)
+        d = design(scn, mats, name, ctx=ctx, executor=pool)
+        planned[name] = (d, replay_input(scn, d, mats))
+    return replay_comparison(scn, ctx, planned, RUN_REPLICATIONS, warmup, pool, sim, console)
 
 
 def _forecast(scn: Scenario, console: Console) -> ForecastView | None:
@@ -338,8 +342,9 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
     scn = rep.call("load scenario", lambda: load_scenario(path))
     day = routing_day(scn, route_date)  # a bad --date fails before minutes of solving
     mats = rep.call("network matrices", lambda: network_matrices(scn))
+    ctx = design_context(scn)  # one cost context for the design, the comparison and ranges
     planned = rep.call("design (OR-Tools MIP)",
-                       lambda: design(scn, mats, "optimal", routes=False))
+                       lambda: design(scn, mats, "optimal", ctx=ctx, routes=False))
     with open_executor(executor, scheduler, workers) as pool:
         chosen = rep.call("routing (PyVRP)", lambda: with_routes(scn, mats, planned, pool))
         shown = chosen.routes
@@ -352,12 +357,13 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
         replayed = replay_results(scn, chosen, inp, sim)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
-    with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
+    with (pending_feed(out_dir, sim, waybill_sample, scn.seed, rep),
+          open_executor(executor, scheduler, workers) as pool):  # one pool for the studies
         sim = replace(sim, waybills=None)  # the log is written: free it before what follows
         comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
                         f"{RUN_REPLICATIONS} replications)",
-                        lambda: _run_comparison(scn, mats, chosen, inp, sim, console, executor,
-                                                scheduler, workers))
+                        lambda: _run_comparison(scn, mats, ctx, chosen, inp, sim, console,
+                                                pool))
         forecast = rep.call("forecast (statsforecast/LightGBM)",
                             lambda: _forecast(scn, console))
 
@@ -366,7 +372,7 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
 
         remedies = rep.call("chain remedies (ranges on the network, contracts)",
                             lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
-                                                   overrides=overrides))
+                                                   overrides=overrides, pool=pool, ctx=ctx))
         results = rep.call("results.json", lambda: replayed.model_copy(
             update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
                     "comparison": comp, **remedies}))
