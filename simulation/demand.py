@@ -17,7 +17,8 @@ import numpy.typing as npt
 from scipy import sparse
 
 from fwdnet.logistics.network.model import FloatArray, IntArray
-from fwdnet.simulation.inputs import SimulationInput
+from fwdnet.simulation.inputs import SimulationInput, poisson_sampler
+from fwdnet.simulation.poisson import poisson_inversion
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class DailyDemand:
         self.factors = [inp.demand.factor(inp.start + timedelta(days=d))[:, cats]
                         for d in range(inp.days)]
         self.rate = np.empty_like(layout.wb)
+        self.p_zero = np.empty_like(layout.wb)  # e^−rate for the default Poisson draw
 
     def draw(self, day: int) -> DayDemand:
         lay, fk = self.lay, self.factors[day]
@@ -99,7 +101,11 @@ class DailyDemand:
             # seasons change weekly and promotions by day: most days reuse the rates
             for r, a, b in lay.blocks:
                 np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
-        demand = np.asarray(self.inp.sampler(self.rng, self.rate))
+            if self.inp.sampler is poisson_sampler:
+                np.exp(-self.rate, out=self.p_zero)
+        demand = (poisson_inversion(self.rng, self.rate, self.p_zero)
+                  if self.inp.sampler is poisson_sampler
+                  else np.asarray(self.inp.sampler(self.rng, self.rate)))
         grouping = lay.group_int if demand.dtype.kind in "iu" else lay.group
         gd = np.asarray(grouping @ demand, dtype=np.float64)  # (groups, skus)
         return DayDemand(demand, gd, lay.node_of_group @ gd)

@@ -99,38 +99,36 @@ class RebalanceResult:
 
 
 def rebalance(problem: RebalanceProblem) -> RebalanceResult:
-    """Min-cost flow per SKU; lanes below the minimum transfer size are closed and re-solved."""
-    from ortools.graph.python import min_cost_flow
-
-    f, n_sku = problem.on_hand.shape
+    """Min-cost flow per SKU (all SKUs in one graph of disjoint parts, built with numpy);
+    lanes below the minimum transfer size are closed and their SKUs re-solved."""
+    f, _ = problem.on_hand.shape
     cdc = f
-    per_unit = problem.truck_cost / problem.truck_capacity_units
     excess = np.maximum(problem.on_hand - problem.target, 0)
     short = np.maximum(problem.target - problem.on_hand, 0)
-    transfers: list[Transfer] = []
-    objective = 0.0
-    covered = 0
-    for k in range(n_sku):
-        ex, sh = excess[:, k], short[:, k]
-        if sh.sum() == 0 and (not problem.return_to_cdc or ex.sum() == 0):
-            objective += float(ex.sum() * problem.excess_cost[k])
-            continue
-        lanes = [(i, j) for i in range(f) if ex[i] > 0 for j in range(f) if sh[j] > 0 and i != j]
-        if problem.return_to_cdc:
-            lanes += [(i, cdc) for i in range(f) if ex[i] > 0]
-        closed: set[tuple[int, int]] = set()
-        while True:
-            flows, cost = _solve_sku(min_cost_flow, problem, k, ex, sh, per_unit, lanes, closed)
-            small = {ln for ln, q in flows.items() if 0 < q < problem.min_transfer_units}
-            if not small:
-                break
-            closed |= small
-        objective += cost
-        for (i, j), q in sorted(flows.items()):
-            if q > 0:
-                transfers.append(Transfer(sku=k, src=i, dst=j, units=q))
-                if j != cdc:
-                    covered += q
+    ex_tot, sh_tot = excess.sum(axis=0), short.sum(axis=0)
+    active = (sh_tot > 0) | ((ex_tot > 0) & problem.return_to_cdc)
+    objective = float(ex_tot[~active] @ problem.excess_cost[~active])
+    skus = np.flatnonzero(active)
+    lanes = _candidate_lanes(excess[:, skus] > 0, short[:, skus] > 0, problem.return_to_cdc)
+    flow = np.zeros(len(lanes[0]), dtype=np.int64)
+    cost = np.zeros(skus.size)
+    is_open = np.ones(flow.size, dtype=bool)
+    todo = np.ones(skus.size, dtype=bool)
+    while todo.any():
+        part = todo[lanes[2]]
+        flow[part] = 0
+        _solve_skus(problem, skus, todo, excess[:, skus], short[:, skus], lanes, is_open,
+                    flow, cost)
+        small = part & (flow > 0) & (flow < problem.min_transfer_units)
+        is_open &= ~small
+        todo = np.zeros(skus.size, dtype=bool)
+        todo[lanes[2][small]] = True
+    objective += float(cost.sum())
+    moved = np.flatnonzero(flow > 0)
+    moved = moved[np.lexsort((lanes[1][moved], lanes[0][moved], lanes[2][moved]))]
+    transfers = [Transfer(sku=int(skus[lanes[2][a]]), src=int(lanes[0][a]),
+                          dst=int(lanes[1][a]), units=int(flow[a])) for a in moved]
+    covered = sum(t.units for t in transfers if t.dst != cdc)
     if problem.whole_trucks:
         transfers = _paying_lanes(problem, transfers)
         covered = sum(t.units for t in transfers if t.dst != cdc)
@@ -208,48 +206,83 @@ def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: Fl
     return need.astype(np.int64), spare.astype(np.int64)
 
 
-def _solve_sku(
-    mcf_mod: object,
-    problem: RebalanceProblem,
-    k: int,
-    ex: IntArray,
-    sh: IntArray,
-    per_unit: FloatArray,
-    lanes: list[tuple[int, int]],
-    closed: set[tuple[int, int]],
-) -> tuple[dict[tuple[int, int], int], float]:
-    """One SKU's flow: FW/CDC nodes 0..f, KEEP (excess stays) f+1, UNMET (shortage stays) f+2."""
-    f = ex.shape[0]
-    keep, unmet = f + 1, f + 2
-    mcf = mcf_mod.SimpleMinCostFlow()  # type: ignore[attr-defined]
-    big = int(ex.sum() + sh.sum())
-    arcs: dict[int, tuple[int, int]] = {}
-    for ln in lanes:
-        if ln in closed:
-            continue
-        i, j = ln
-        cost = per_unit[i, j] - (problem.excess_cost[k] if j == f else 0.0)
-        # back at the CDC the unit no longer carries the FW's excess cost: cost may be negative
-        a = mcf.add_arc_with_capacity_and_unit_cost(i, j, big, round(cost * COST_SCALE))
-        arcs[a] = ln
+def _candidate_lanes(has_excess: NDArray[np.bool_], has_short: NDArray[np.bool_],
+                     return_to_cdc: bool) -> tuple[IntArray, IntArray, IntArray]:
+    """(src, dst, SKU position) of every lane a transfer may use: a FW with excess to another
+    FW short of the SKU, and with `return_to_cdc` a FW with excess to the CDC (node f)."""
+    f = has_excess.shape[0]
+    pair = has_excess[:, None, :] & has_short[None, :, :]
+    pair[np.arange(f), np.arange(f), :] = False
+    src, dst, pos = (a.astype(np.int64) for a in np.nonzero(pair))
+    if return_to_cdc:
+        r_src, r_pos = (a.astype(np.int64) for a in np.nonzero(has_excess))
+        src = np.concatenate([src, r_src])
+        dst = np.concatenate([dst, np.full(r_src.size, f, dtype=np.int64)])
+        pos = np.concatenate([pos, r_pos])
+    return src, dst, pos
+
+
+def _solve_skus(problem: RebalanceProblem, skus: IntArray, todo: NDArray[np.bool_],
+                excess: IntArray, short: IntArray, lanes: tuple[IntArray, IntArray, IntArray],
+                is_open: NDArray[np.bool_], flow: IntArray, cost: FloatArray) -> None:
+    """Solve the SKUs marked `todo` in one min-cost flow; write their lanes' `flow` and their
+    `cost` (RMB). SKU part p has nodes FW 0..f-1, CDC f, KEEP (excess stays) f+1 and UNMET
+    (shortage stays) f+2, at offset p × (f+3); parts share no arc, so each is solved alone."""
+    from ortools.graph.python import min_cost_flow
+
+    f = excess.shape[0]
+    keep, unmet, width = f + 1, f + 2, f + 3
+    sel = np.flatnonzero(todo)
+    part = np.full(todo.size, -1, dtype=np.int64)
+    part[sel] = np.arange(sel.size)
+    ex, sh = excess[:, sel], short[:, sel]
+    k = skus[sel]
+    big = ex.sum(axis=0) + sh.sum(axis=0)
+    base = np.arange(sel.size, dtype=np.int64) * width
+    per_unit = problem.truck_cost / problem.truck_capacity_units
+    ex_cost = np.rint(problem.excess_cost[k] * COST_SCALE).astype(np.int64)
+    sh_cost = np.rint(problem.shortage_value[k] * COST_SCALE).astype(np.int64)
+
+    use = np.flatnonzero(is_open & todo[lanes[2]])
+    src, dst, p = lanes[0][use], lanes[1][use], part[lanes[2][use]]
+    # back at the CDC the unit no longer carries the FW's excess cost: cost may be negative
+    lane_cost = per_unit[src, dst] - np.where(dst == f, problem.excess_cost[k[p]], 0.0)
+    tails, heads, caps, costs, owner = [base[p] + src], [base[p] + dst], [big[p]], \
+        [np.rint(lane_cost * COST_SCALE).astype(np.int64)], [p]
+
+    def arcs(pp: IntArray, tail: IntArray, head: IntArray, cap: IntArray, unit: IntArray
+             ) -> None:
+        tails.append(base[pp] + tail)
+        heads.append(base[pp] + head)
+        caps.append(cap)
+        costs.append(unit)
+        owner.append(pp)
+
+    every = np.arange(sel.size, dtype=np.int64)
+    zero = np.zeros(sel.size, dtype=np.int64)
     if problem.return_to_cdc:
-        mcf.add_arc_with_capacity_and_unit_cost(f, keep, big, 0)
+        arcs(every, np.full_like(every, f), np.full_like(every, keep), big, zero)
     # UNMET's supply covers every shortage; what transfers cover instead drains to KEEP, whose
     # demand is then exactly the total excess (without this arc no transfer could ever happen).
-    mcf.add_arc_with_capacity_and_unit_cost(unmet, keep, big, 0)
-    ex_cost = round(float(problem.excess_cost[k]) * COST_SCALE)
-    sh_cost = round(float(problem.shortage_value[k]) * COST_SCALE)
-    for i in range(f):
-        if ex[i] > 0:
-            mcf.add_arc_with_capacity_and_unit_cost(i, keep, int(ex[i]), ex_cost)
-        if sh[i] > 0:
-            mcf.add_arc_with_capacity_and_unit_cost(unmet, i, int(sh[i]), sh_cost)
-        mcf.set_node_supply(i, int(ex[i]) - int(sh[i]))
-    mcf.set_node_supply(f, 0)
-    mcf.set_node_supply(keep, -int(ex.sum()))
-    mcf.set_node_supply(unmet, int(sh.sum()))
+    arcs(every, np.full_like(every, unmet), np.full_like(every, keep), big, zero)
+    fi, pi = np.nonzero(ex > 0)
+    arcs(pi, fi, np.full_like(fi, keep), ex[fi, pi], ex_cost[pi])
+    fi, pi = np.nonzero(sh > 0)
+    arcs(pi, np.full_like(fi, unmet), fi, sh[fi, pi], sh_cost[pi])
+
+    supply = np.zeros((sel.size, width), dtype=np.int64)
+    supply[:, :f] = (ex - sh).T
+    supply[:, keep] = -ex.sum(axis=0)
+    supply[:, unmet] = sh.sum(axis=0)
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    unit = np.concatenate(costs)
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), unit)
+    mcf.set_nodes_supplies(np.arange(supply.size, dtype=np.int64), supply.reshape(-1))
     status = mcf.solve()
     if status != mcf.OPTIMAL:  # pragma: no cover - balanced by construction
-        raise RuntimeError(f"min cost flow for SKU {k} ended with status {status}")
-    flows = {arcs[a]: int(mcf.flow(a)) for a in arcs}
-    return flows, float(mcf.optimal_cost()) / COST_SCALE
+        raise RuntimeError(f"min cost flow for {sel.size} SKUs ended with status {status}")
+    all_flow = np.asarray(mcf.flows(np.arange(unit.size, dtype=np.int64)), dtype=np.int64)
+    flow[use] = all_flow[:use.size]
+    cost[sel] = np.bincount(np.concatenate(owner), weights=(all_flow * unit).astype(np.float64),
+                            minlength=sel.size) / COST_SCALE
