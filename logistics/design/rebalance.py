@@ -106,10 +106,15 @@ def rebalance(problem: RebalanceProblem) -> RebalanceResult:
     excess = np.maximum(problem.on_hand - problem.target, 0)
     short = np.maximum(problem.target - problem.on_hand, 0)
     ex_tot, sh_tot = excess.sum(axis=0), short.sum(axis=0)
-    active = (sh_tot > 0) | ((ex_tot > 0) & problem.return_to_cdc)
-    objective = float(ex_tot[~active] @ problem.excess_cost[~active])
+    lanes = _candidate_lanes(excess, short, problem.min_transfer_units, problem.return_to_cdc)
+    # a SKU without a lane keeps its excess and its shortage: no flow to solve
+    active = np.zeros(excess.shape[1], dtype=bool)
+    active[lanes[2]] = True
+    objective = float(ex_tot[~active] @ problem.excess_cost[~active]
+                      + sh_tot[~active] @ problem.shortage_value[~active])
     skus = np.flatnonzero(active)
-    lanes = _candidate_lanes(excess[:, skus] > 0, short[:, skus] > 0, problem.return_to_cdc)
+    position = np.cumsum(active) - 1
+    lanes = (lanes[0], lanes[1], position[lanes[2]])
     flow = np.zeros(len(lanes[0]), dtype=np.int64)
     cost = np.zeros(skus.size)
     is_open = np.ones(flow.size, dtype=bool)
@@ -206,20 +211,22 @@ def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: Fl
     return need.astype(np.int64), spare.astype(np.int64)
 
 
-def _candidate_lanes(has_excess: NDArray[np.bool_], has_short: NDArray[np.bool_],
-                     return_to_cdc: bool) -> tuple[IntArray, IntArray, IntArray]:
-    """(src, dst, SKU position) of every lane a transfer may use: a FW with excess to another
-    FW short of the SKU, and with `return_to_cdc` a FW with excess to the CDC (node f)."""
-    f = has_excess.shape[0]
-    pair = has_excess[:, None, :] & has_short[None, :, :]
+def _candidate_lanes(excess: IntArray, short: IntArray, min_units: int, return_to_cdc: bool
+                     ) -> tuple[IntArray, IntArray, IntArray]:
+    """(src, dst, SKU) of every lane a transfer may use: a FW
+    with excess to another FW short of the SKU, and with `return_to_cdc` a FW with excess to
+    the CDC (node f). A lane carries at most min(excess, shortage) units: lanes that cannot
+    reach `min_units` are left out (the solver would only close them one round later)."""
+    f = excess.shape[0]
+    pair = np.minimum(excess[:, None, :], short[None, :, :]) >= min_units
     pair[np.arange(f), np.arange(f), :] = False
-    src, dst, pos = (a.astype(np.int64) for a in np.nonzero(pair))
+    src, dst, sku = (a.astype(np.int64) for a in np.nonzero(pair))
     if return_to_cdc:
-        r_src, r_pos = (a.astype(np.int64) for a in np.nonzero(has_excess))
+        r_src, r_sku = (a.astype(np.int64) for a in np.nonzero(excess >= min_units))
         src = np.concatenate([src, r_src])
         dst = np.concatenate([dst, np.full(r_src.size, f, dtype=np.int64)])
-        pos = np.concatenate([pos, r_pos])
-    return src, dst, pos
+        sku = np.concatenate([sku, r_sku])
+    return src, dst, sku
 
 
 def _solve_skus(problem: RebalanceProblem, skus: IntArray, todo: NDArray[np.bool_],
