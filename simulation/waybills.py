@@ -8,8 +8,8 @@ drops it. Events are kept as compact tuples during the replay and become JSONL l
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from json.encoder import encode_basestring as enc
@@ -55,24 +55,34 @@ class WaybillLog:
         self.as_of = as_of
         self.rows: list[WaybillRow] = []
         self.events: list[tuple[int, EventType, float, str]] = []
+        self._day_prefix: dict[int, str] = {}  # day → "YYYY-MM-DDT" for `iso`
+        self._offset = self.origin.isoformat()[19:]  # "+08:00": China has no daylight saving
 
     def add(self, row: WaybillRow, events: list[Event]) -> None:
-        i = len(self.rows)
+        i, as_of = len(self.rows), self.as_of
         self.rows.append(row)
-        self.events.extend((i, e, t, loc) for e, t, loc in events if t <= self.as_of)
+        self.events += [(i, e, t, loc) for e, t, loc in events if t <= as_of]
 
     def time(self, t: float) -> datetime:
         return self.origin + timedelta(seconds=round(t * 86400.0))
 
     def iso(self, t: float) -> str:
-        return self.time(t).isoformat()
+        """`time(t).isoformat()`, formatted from the whole second (4× faster: the feed
+        formats one per event)."""
+        day, sec = divmod(round(t * 86400.0), 86400)
+        prefix = self._day_prefix.get(day)
+        if prefix is None:
+            prefix = self._day_prefix[day] = (self.origin + timedelta(days=day)).isoformat()[:11]
+        hour, sec = divmod(sec, 3600)
+        minute, sec = divmod(sec, 60)
+        return f"{prefix}{hour:02d}:{minute:02d}:{sec:02d}{self._offset}"
 
-    def lines(self) -> Iterator[str]:
-        """JSONL: each waybill line followed by its events, in waybill then time order.
+    def lines(self, keep: Callable[[str], bool] | None = None) -> Iterator[str]:
+        """JSONL: each waybill line followed by its events, in waybill then time order; with
+        `keep`, only the waybills whose number it keeps (each with all its events).
 
         `add` appends a waybill's events right after it, so one pass over `events` finds them
         (no per-waybill index: at 1,000 stores it would hold ~150 MB while writing)."""
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         events = iter(self.events)
         pending = next(events, None)
         # Event lines are joined from JSON-encoded parts, 4× faster than dumps() per event and
@@ -80,18 +90,22 @@ class WaybillLog:
         kinds = {e: f',"event_type":{enc(e.value)},"event_time":' for e in EventType}
         places: dict[str, str] = {}
         for i, r in enumerate(self.rows):
-            line = {
-                "kind": "waybill", "waybill_no": r.waybill_no, "order_ref": f"SIM-{r.waybill_no}",
-                "sender_site": r.sender, "receiver_site": r.receiver, "carrier": r.carrier,
-                "service_level": r.service_level,
-                "parcels": {"count": max(1, int(np.ceil(r.units))),
-                            "weight_kg": round(r.weight_kg, 3), "volume_m3": round(r.volume_m3, 4)},
-                "promised_at": self.iso(r.promised), "region": r.region,
-                "created_at": self.iso(r.created)}
-            if r.parent is not None:
-                line["parent_waybill_no"] = r.parent
-            yield dumps(line)
-            head = '{"waybill_no":' + enc(r.waybill_no)
+            if keep is not None and not keep(r.waybill_no):
+                while pending is not None and pending[0] == i:
+                    pending = next(events, None)
+                continue
+            no = enc(r.waybill_no)
+            # dumps() of the waybill's dict, key for key, from encoded parts (3× faster)
+            yield (f'{{"kind":"waybill","waybill_no":{no},"order_ref":{enc("SIM-" + r.waybill_no)}'
+                   f',"sender_site":{enc(r.sender)},"receiver_site":{enc(r.receiver)}'
+                   f',"carrier":{enc(r.carrier)},"service_level":{enc(r.service_level)}'
+                   f',"parcels":{{"count":{max(1, math.ceil(r.units))}'
+                   f',"weight_kg":{round(r.weight_kg, 3)!r}'
+                   f',"volume_m3":{round(r.volume_m3, 4)!r}}}'
+                   f',"promised_at":{enc(self.iso(r.promised))},"region":{enc(r.region)}'
+                   f',"created_at":{enc(self.iso(r.created))}'
+                   + ("}" if r.parent is None else f',"parent_waybill_no":{enc(r.parent)}}}'))
+            head = '{"waybill_no":' + no
             carrier = f',"carrier":{enc(r.carrier)},"location":{{"code":'
             while pending is not None and pending[0] == i:
                 _, e, t, loc = pending
@@ -191,18 +205,25 @@ class WaybillEmitter:
         CDC also pass the carrier's hub (and may raise an exception there)."""
         assert self.log is not None
         order_t = legs.day + 0.5
-        for i in np.flatnonzero(legs.units > 0.5):
-            s, n = int(legs.store[i]), int(legs.node[i])
+        sel = np.flatnonzero(legs.units > 0.5)
+        exception = legs.exception.tolist()
+        parents = legs.node_parent
+        add, number = self.log.add, self.number
+        # python scalars (`tolist`) instead of numpy ones: this loop runs once per waybill
+        for s, n, leave, arrive, third_party, units, kg, promised in zip(
+                legs.store[sel].tolist(), legs.node[sel].tolist(), legs.leave[sel].tolist(),
+                legs.arrive[sel].tolist(), legs.third_party[sel].tolist(),
+                legs.units[sel].tolist(), legs.kg[sel].tolist(), legs.promised[sel].tolist(),
+                strict=True):
             src, dst = node_ids[n], store_ids[s]
-            leave, arrive = float(legs.leave[i]), float(legs.arrive[i])
             ev: list[Event]
-            if legs.third_party[i]:
+            if third_party:
                 carrier, svc = "3pl-express", "standard"
                 mid = (leave + arrive) / 2
                 ev = [(E.CREATED, order_t, src), (E.PICKED_UP, leave, src),
                       (E.IN_TRANSIT, leave + 0.001, src),
                       (E.ARRIVED_AT_HUB, max(mid, leave + 0.002), "HUB-3PL")]
-                if legs.exception[s]:
+                if exception[s]:
                     ev.append((E.EXCEPTION, mid + 0.01, "HUB-3PL"))
                 ofd = max(arrive - 0.05, mid + 0.02)
                 ev += [(E.OUT_FOR_DELIVERY, ofd, "HUB-3PL"),
@@ -211,9 +232,7 @@ class WaybillEmitter:
                 carrier, svc = "own-fleet", "scheduled"
                 ev = [(E.CREATED, order_t, src), (E.PICKED_UP, leave, src),
                       (E.OUT_FOR_DELIVERY, leave + 1e-3, src), (E.DELIVERED, arrive, dst)]
-            units = float(legs.units[i])
-            parent = legs.node_parent[n] if n < len(legs.node_parent) else None
-            row = WaybillRow(self.number("ST"), carrier, src, dst, store_region[s], svc, units,
-                             float(legs.kg[i]), units * volume_per_unit, order_t,
-                             float(legs.promised[i]), parent)
-            self.log.add(row, ev)
+            parent = parents[n] if n < len(parents) else None
+            row = WaybillRow(number("ST"), carrier, src, dst, store_region[s], svc, units,
+                             kg, units * volume_per_unit, order_t, promised, parent)
+            add(row, ev)

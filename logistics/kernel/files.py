@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import os
 import tempfile
@@ -16,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
+
+LINE_BATCH = 4096  # lines joined per write in `write_lines_atomic`
 
 
 def _umask() -> int:
@@ -79,11 +82,13 @@ def write_text_atomic(path: Path | str, text: str) -> None:
 
 def write_lines_atomic(path: Path | str, lines: Iterable[str], *, compress: bool = False,
                        level: int = 9) -> None:
-    """One line per item, each ended by '\\n' (JSON Lines, CSV rows); gzip with `compress`."""
+    """One line per item, each ended by '\\n' (JSON Lines, CSV rows); gzip with `compress`.
+    Lines are written in batches (one write per batch, not two per line)."""
     with atomic_open(path, compress=compress, level=level) as fh:
-        for line in lines:
-            fh.write(line)
-            fh.write("\n")
+        it = iter(lines)
+        while batch := list(itertools.islice(it, LINE_BATCH)):
+            batch.append("")
+            fh.write("\n".join(batch))
 
 
 def write_json_atomic(path: Path | str, payload: Any, *, indent: int | None = 1,

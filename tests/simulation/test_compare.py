@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -161,8 +161,8 @@ def test_interrupt_while_writing_keeps_the_old_files_whole(
     assert len(gzip.decompress(before["waybill_events.jsonl.gz"]).splitlines()) > 10
     real_lines = WaybillLog.lines
 
-    def cut(self: WaybillLog) -> Iterator[str]:
-        for i, line in enumerate(real_lines(self)):
+    def cut(self: WaybillLog, keep: Callable[[str], bool] | None = None) -> Iterator[str]:
+        for i, line in enumerate(real_lines(self, keep)):
             if i == 10:
                 raise KeyboardInterrupt
             yield line

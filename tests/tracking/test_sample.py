@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
-from fwdnet.logistics.tracking.sample import keeps, sample_lines
+from fwdnet.logistics.tracking.sample import keeps, waybill_sample
+from fwdnet.simulation.waybills import E, WaybillLog, WaybillRow
 
 
-def feed(n: int) -> list[str]:
-    """n waybills, each a waybill line followed by three event lines."""
-    out = []
+def log_of(n: int) -> WaybillLog:
+    """n waybills, each with three events."""
+    log = WaybillLog(date(2026, 1, 5), as_of=30.0)
     for i in range(n):
-        no = f"ST{i:08d}"
-        out.append(json.dumps({"kind": "waybill", "waybill_no": no}, separators=(",", ":")))
-        out += [json.dumps({"waybill_no": no, "event_type": t}) for t in ("a", "b", "c")]
-    return out
+        row = WaybillRow(f"ST{i:08d}", "own-fleet", "FW-A", f"S{i}", "R1", "scheduled",
+                         3.0, 1.5, 0.01, 1.5, 2.5)
+        log.add(row, [(E.CREATED, 1.5, "FW-A"), (E.PICKED_UP, 1.7, "FW-A"),
+                      (E.DELIVERED, 1.9, f"S{i}")])
+    return log
 
 
 def numbers(lines: list[str]) -> list[str]:
@@ -24,30 +27,32 @@ def numbers(lines: list[str]) -> list[str]:
 
 
 def test_a_sample_keeps_whole_waybills_near_the_share() -> None:
-    lines = feed(4000)
-    kept = list(sample_lines(lines, 0.1, seed=7))
-    per = {}
+    log = log_of(4000)
+    every = list(log.lines())
+    kept = list(log.lines(waybill_sample(0.1, seed=7)))
+    per: dict[str, int] = {}
     for no in numbers(kept):
         per[no] = per.get(no, 0) + 1
     assert set(per.values()) == {4}  # each kept waybill with all its lines
     assert 300 < len(per) < 500  # 10% of 4,000 = 400, binomial sd 19
-    assert kept == [x for x in lines if json.loads(x)["waybill_no"] in per]  # order kept
+    assert kept == [x for x in every if json.loads(x)["waybill_no"] in per]  # order kept
 
 
 def test_the_same_seed_keeps_the_same_waybills_and_smaller_shares_nest() -> None:
-    lines = feed(1000)
-    a = list(sample_lines(lines, 0.2, seed=1))
-    assert a == list(sample_lines(lines, 0.2, seed=1))
-    assert a != list(sample_lines(lines, 0.2, seed=2))
-    assert set(sample_lines(lines, 0.05, seed=1)) <= set(a)
-    assert list(sample_lines(reversed(lines), 0.2, seed=1)) == list(reversed(a))
+    log = log_of(1000)
+    a = list(log.lines(waybill_sample(0.2, seed=1)))
+    assert a == list(log.lines(waybill_sample(0.2, seed=1)))
+    assert a != list(log.lines(waybill_sample(0.2, seed=2)))
+    assert set(log.lines(waybill_sample(0.05, seed=1))) <= set(a)
+    kept = set(numbers(a))
+    assert kept == {f"ST{i:08d}" for i in range(1000) if keeps(1, f"ST{i:08d}", 0.2)}
     assert keeps(1, "ST00000001", 1.0)
 
 
 def test_share_one_is_everything_and_bad_shares_are_refused() -> None:
-    lines = [*feed(3), "not json"]
-    assert list(sample_lines(lines, 1.0, seed=0)) == lines
-    assert "not json" in list(sample_lines(lines, 0.01, seed=0))
+    assert waybill_sample(1.0, seed=0) is None
+    log = log_of(3)
+    assert len(list(log.lines(waybill_sample(1.0, seed=0)))) == 12
     for bad in (0.0, -0.1, 1.5):
         with pytest.raises(ValueError, match="share"):
-            list(sample_lines(lines, bad, seed=0))
+            waybill_sample(bad, seed=0)
