@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from fwdnet.logistics.kernel.arrays import frozen
 from fwdnet.logistics.network.model import FloatArray
@@ -90,7 +91,10 @@ def simulate(inp: SimulationInput, rng: np.random.Generator | Streams,
              if inp.random_disruptions else ())
     disruptions = (*inp.disruptions, *inp.settings.scheduled, *drawn)
     replay = Replay(inp, streams, layout, tracker, emitter, disruptions, on_day)
-    replay.run()
+    # one BLAS thread: the day's products are small, a second thread doubled the CPU time for
+    # no speed-up and starved the other replication running beside this one
+    with threadpool_limits(limits=1, user_api="blas"):
+        replay.run()
     final = frozen(replay.stock.on_hand)
     k = tracker.result(inp.initial_on_hand, final)
     return SimulationResult(k.daily, final, k.node, k.region, k.sku, k.transfers, k.shipments,

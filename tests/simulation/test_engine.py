@@ -93,3 +93,20 @@ def test_same_seed_same_result_different_seed_different_demand() -> None:
     c = simulate(inp, np.random.default_rng(2)).kpis.demand
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_the_replay_runs_on_one_blas_thread_and_gives_the_others_back() -> None:
+    """Inside the replay every BLAS pool has one thread (two doubled the CPU time for nothing
+    and starved the replication beside it); after it the caller's setting is back."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> set[int]:
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    before = blas_threads()
+    seen: list[set[int]] = []
+    simulate(_one_store(5, 45, review=3, lead=2), np.random.default_rng(1),
+             on_day=lambda d: seen.append(blas_threads()))
+    assert seen
+    assert all(s == {1} for s in seen)
+    assert blas_threads() == before
