@@ -18,7 +18,6 @@ from scipy import sparse
 
 from fwdnet.logistics.network.model import FloatArray, IntArray
 from fwdnet.simulation.inputs import SimulationInput, poisson_sampler
-from fwdnet.simulation.poisson import poisson_inversion
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ class DemandLayout:
     store_node: IntArray  # (stores,) in draw order
     category: FloatArray  # (skus, categories) 0/1
     group_share: FloatArray  # (groups, skus) a group's share of its node's base demand
+    region_base: FloatArray  # (regions, skus) weight × base summed over each region's stores
+    store_cum: FloatArray  # (stores,) draw order: cumulative share of its region's weight
 
 
 def demand_layout(inp: SimulationInput) -> DemandLayout:
@@ -70,21 +71,38 @@ def demand_layout(inp: SimulationInput) -> DemandLayout:
     gw = np.asarray(g @ wb)
     node_w = nog @ gw
     share = np.divide(gw, node_w[gn], out=np.zeros_like(gw), where=node_w[gn] > 0)
+    weight = np.asarray(dm.store_weight, dtype=np.float64)[perm]
+    region_base = np.zeros((n_regions, skus))
+    cum = np.zeros(perm.size)
+    for r, a, b in blocks:
+        region_base[r] = wb[a:b].sum(axis=0)
+        total = float(weight[a:b].sum())
+        cum[a:b] = (np.cumsum(weight[a:b]) / total if total > 0
+                    else np.arange(1, b - a + 1) / (b - a))
+        cum[b - 1] = 1.0
     return DemandLayout(perm, tuple(blocks), wb, g, g.astype(np.int64), gid.astype(np.int64),
-                        gn, gr, nog, rog, node, cat, share)
+                        gn, gr, nog, rog, node, cat, share, region_base, cum)
 
 
 @dataclass(frozen=True)
 class DayDemand:
-    """One day's draw: per drawn store, per (node, region) group, per node."""
+    """One day's draw: units per drawn store (all SKUs), per (node, region) group, per node."""
 
-    store: npt.NDArray[Any]  # (stores, skus) units, draw order (int64 from Poisson)
+    store: npt.NDArray[Any]  # (stores,) units, draw order
     group: FloatArray  # (groups, skus)
     node: FloatArray  # (nodes, skus)
 
 
 class DailyDemand:
-    """Draws each day's demand from the demand stream with the sampler of the input."""
+    """Draws each day's demand from the demand stream with the sampler of the input.
+
+    The default Poisson sampler draws by region, exactly: a store's rate is its weight × its
+    region's SKU rate, so a region's sales of a SKU are Poisson with the summed rate, and each
+    unit sold lands in one of the region's stores with probability weight / region weight,
+    whatever the SKU (Poisson thinning). Regions × SKUs draws and one uniform per unit sold,
+    instead of stores × SKUs draws. The draw does not depend on the design, so designs replay
+    the same demand. Other samplers (hand-computed tests) draw every store × SKU.
+    """
 
     def __init__(self, inp: SimulationInput, layout: DemandLayout, rng: np.random.Generator
                  ) -> None:
@@ -92,20 +110,44 @@ class DailyDemand:
         cats = inp.demand.sku_category
         self.factors = [inp.demand.factor(inp.start + timedelta(days=d))[:, cats]
                         for d in range(inp.days)]
-        self.rate = np.empty_like(layout.wb)
-        self.p_zero = np.empty_like(layout.wb)  # e^−rate for the default Poisson draw
+        self.by_region = inp.sampler is poisson_sampler
+        self.rate = np.empty_like(layout.region_base if self.by_region else layout.wb)
 
     def draw(self, day: int) -> DayDemand:
         lay, fk = self.lay, self.factors[day]
         if day == 0 or not np.array_equal(fk, self.factors[day - 1]):
             # seasons change weekly and promotions by day: most days reuse the rates
-            for r, a, b in lay.blocks:
-                np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
-            if self.inp.sampler is poisson_sampler:
-                np.exp(-self.rate, out=self.p_zero)
-        demand = (poisson_inversion(self.rng, self.rate, self.p_zero)
-                  if self.inp.sampler is poisson_sampler
-                  else np.asarray(self.inp.sampler(self.rng, self.rate)))
+            if self.by_region:
+                np.multiply(lay.region_base, fk, out=self.rate)
+            else:
+                for r, a, b in lay.blocks:
+                    np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
+        if self.by_region:
+            return self._draw_by_region()
+        demand = np.asarray(self.inp.sampler(self.rng, self.rate))
         grouping = lay.group_int if demand.dtype.kind in "iu" else lay.group
         gd = np.asarray(grouping @ demand, dtype=np.float64)  # (groups, skus)
-        return DayDemand(demand, gd, lay.node_of_group @ gd)
+        return DayDemand(demand.sum(axis=1), gd, lay.node_of_group @ gd)
+
+    def _draw_by_region(self) -> DayDemand:
+        lay, rng = self.lay, self.rng
+        stores, skus = lay.wb.shape
+        groups = lay.group_node.size
+        units = rng.poisson(self.rate)  # (regions, skus)
+        where, keys = [], []
+        for r, a, b in lay.blocks:
+            n = int(units[r].sum())
+            if n == 0:
+                continue
+            sku = np.repeat(np.arange(skus), units[r])  # the SKU of each unit sold
+            at = np.searchsorted(lay.store_cum[a:b], rng.random(n), side="right")
+            pos = a + np.minimum(at, b - a - 1)  # the store (draw order) that sold it
+            where.append(pos)
+            keys.append(lay.store_group[pos] * skus + sku)
+        if not where:
+            return DayDemand(np.zeros(stores), np.zeros((groups, skus)),
+                             np.zeros((lay.node_of_group.shape[0], skus)))
+        store = np.bincount(np.concatenate(where), minlength=stores)
+        gd = np.bincount(np.concatenate(keys), minlength=groups * skus).reshape(groups, skus)
+        gd = gd.astype(np.float64)
+        return DayDemand(store, gd, lay.node_of_group @ gd)

@@ -20,7 +20,6 @@ from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.model import Echelon, FloatArray, IntArray, Scenario
 from fwdnet.simulation.disruptions import Disruption
-from fwdnet.simulation.poisson import poisson_inversion, zero_probability
 from fwdnet.simulation.settings import SimSettings
 
 if TYPE_CHECKING:  # the design package loads the solvers: replay workers need none of them
@@ -33,8 +32,8 @@ Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 
 def poisson_sampler(rng: np.random.Generator, rate: FloatArray) -> npt.NDArray[Any]:
     """Units sold per store × SKU: Poisson with the day's expected demand (int64). The replay
-    keeps e^−λ between days and calls `poisson_inversion` itself; this is the same draw."""
-    return poisson_inversion(rng, rate, zero_probability(rate))
+    draws the same law per (node, region) group (`simulation.demand.DailyDemand`)."""
+    return rng.poisson(rate)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ class Replay:
             late_rmb = float(inp.late_days @ (sold @ inp.late_unit_day_rmb))
         self.kpi.penalties(day, lost_rmb, late_rmb)
 
-    def _deliveries(self, day: int, demand: Any, gd: FloatArray, frac: FloatArray,
+    def _deliveries(self, day: int, store_units: IntArray, gd: FloatArray, frac: FloatArray,
                     gfrac: FloatArray, served_old: FloatArray, need: FloatArray) -> None:
         """Store deliveries of today's orders: units, weight, lead time, cost, CO2, waybills.
 
@@ -186,7 +186,7 @@ class Replay:
                             where=node_total[lay.group_node] > 0)
         g_units = gf.sum(axis=1) + g_share * served_old.sum(axis=1)[lay.group_node]
         g_kg = gf @ w + g_share * (served_old @ w)[lay.group_node]
-        total = np.asarray(demand.sum(axis=1), dtype=np.float64)
+        total = np.asarray(store_units, dtype=np.float64)  # units per drawn store
         gid = lay.store_group
         share = np.divide(total, g_total[gid], out=np.zeros_like(total), where=g_total[gid] > 0)
         units = share * g_units[gid]

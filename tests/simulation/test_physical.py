@@ -64,10 +64,12 @@ def test_conservation_every_day_every_sku_with_disruptions_and_transfers(setup: 
     closure = Disruption(DisruptionKind.ROAD_CLOSURE, inp.node_ids[1], 5.0, 2.0)
     # the outage comes with the input, the closure from the settings file's [[disruptions]]
     # a daily rebalancing check: the first one runs before node 1's first truck lands
-    # lost sales made dear (50 × price) so that moving stock to node 1 pays for its trucks
+    # lost sales made dear (50 × price) so that moving stock to node 1 pays for its trucks,
+    # and any size of transfer allowed (this small chain's shortages are a few units each)
     dear = replace(inp.logistics, lost_sale_penalty_rate=50.0)
     case = replace(inp, initial_on_hand=oh, disruptions=(outage,), logistics=dear,
-                   settings=inp.settings.replace(rebalance_every_days=1, scheduled=(closure,)))
+                   settings=inp.settings.replace(rebalance_every_days=1, rebalance_min_units=1,
+                                                 scheduled=(closure,)))
     res = simulate(case, Streams.of(3), audit=True)
     _check_conservation(res)
     assert res.transfers, "the imbalance should have triggered transfers"
