@@ -35,6 +35,7 @@ from fwdnet.logistics.design.routes import DesignRoutes, plan_routes
 from fwdnet.logistics.errors import InputError, missing_extra_message
 from fwdnet.logistics.kernel.calendar import iso_week_index
 from fwdnet.logistics.kernel.files import atomic_path, write_lines_atomic
+from fwdnet.logistics.kernel.memory import release_freed_memory
 from fwdnet.logistics.network import Scenario, load_scenario
 from fwdnet.logistics.network.history import store_daily_units
 from fwdnet.logistics.network.model import Promotion
@@ -327,12 +328,13 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
                  workers: int | None = None, waybill_sample: float = 1.0,
                  overrides: Path | None = None) -> RunOutput:
     """Load → network → design → routing → simulation → design comparison (optimal, all-open,
-    cdc-only, the design model's estimate beside the replay's) → forecast → chain remedies
-    (ranges on the chosen design's network, with the approved region `overrides` CSV if given;
-    contracts on its supplier side) → results.json, route/placement/transfer exports →
-    dashboard.html. Routes shown are a typical day's unless `route_date` names a day of the
-    horizon. Routing solves run on `open_executor(executor, scheduler, workers)`;
-    `waybill_sample` is the share of waybills written to the feed."""
+    cdc-only, the design model's estimate beside the replay's) → chain remedies (ranges on the
+    chosen design's network, with the approved region `overrides` CSV if given; contracts on
+    its supplier side) → forecast (after the replay pool is gone) → results.json,
+    route/placement/transfer exports → dashboard.html. Routes shown are a typical day's unless
+    `route_date` names a day of the horizon. Routing solves and replays run on
+    `open_executor(executor, scheduler, workers)`; `waybill_sample` is the share of waybills
+    written to the feed."""
     from fwdnet.dashboards.page import write_dashboard
     from fwdnet.simulation.compare import open_executor
 
@@ -357,22 +359,23 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
         replayed = replay_results(scn, chosen, inp, sim)
     out_dir = out_root / scn.name
     results_json = out_dir / "results.json"
-    with (pending_feed(out_dir, sim, waybill_sample, scn.seed, rep),
-          open_executor(executor, scheduler, workers) as pool):  # one pool for the studies
+    with pending_feed(out_dir, sim, waybill_sample, scn.seed, rep):
         sim = replace(sim, waybills=None)  # the log is written: free it before what follows
-        comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
-                        f"{RUN_REPLICATIONS} replications)",
-                        lambda: _run_comparison(scn, mats, ctx, chosen, inp, sim, console,
-                                                pool))
-        forecast = rep.call("forecast (statsforecast/LightGBM)",
-                            lambda: _forecast(scn, console))
 
         def note(message: str) -> None:
             console.print(f"      note: {message}", highlight=False, soft_wrap=True)
 
-        remedies = rep.call("chain remedies (ranges on the network, contracts)",
-                            lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
-                                                   overrides=overrides, pool=pool, ctx=ctx))
+        with open_executor(executor, scheduler, workers) as pool:  # one pool for the studies
+            comp = rep.call(f"design comparison ({', '.join(DEFAULT_DESIGNS)} × "
+                            f"{RUN_REPLICATIONS} replications)",
+                            lambda: _run_comparison(scn, mats, ctx, chosen, inp, sim, console,
+                                                    pool))
+            remedies = rep.call("chain remedies (ranges on the network, contracts)",
+                                lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
+                                                       overrides=overrides, pool=pool, ctx=ctx))
+        release_freed_memory()  # the pool's workers are gone: the forecast needs its own
+        forecast = rep.call("forecast (statsforecast/LightGBM)",
+                            lambda: _forecast(scn, console))
         results = rep.call("results.json", lambda: replayed.model_copy(
             update={"forecast": forecast, "routing": routing_out(shown), "routing_day": day,
                     "comparison": comp, **remedies}))

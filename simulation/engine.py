@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from fwdnet.logistics.kernel.arrays import frozen
+from fwdnet.logistics.kernel.memory import release_freed_memory
 from fwdnet.logistics.network.model import FloatArray
 from fwdnet.simulation.demand import demand_layout
 from fwdnet.simulation.disruptions import Disruption, random_disruptions
@@ -96,6 +97,8 @@ def simulate(inp: SimulationInput, rng: np.random.Generator | Streams,
     with threadpool_limits(limits=1, user_api="blas"):
         replay.run()
     final = frozen(replay.stock.on_hand)
-    k = tracker.result(inp.initial_on_hand, final)
+    k, warmup = tracker.result(inp.initial_on_hand, final), tracker.warmup
+    del replay, tracker
+    release_freed_memory()  # the day arrays are gone: a pool worker would keep their pages
     return SimulationResult(k.daily, final, k.node, k.region, k.sku, k.transfers, k.shipments,
-                            disruptions, emitter.log, k.flows, tracker.warmup)
+                            disruptions, emitter.log, k.flows, warmup)
