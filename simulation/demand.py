@@ -148,6 +148,6 @@ class DailyDemand:
             return DayDemand(np.zeros(stores), np.zeros((groups, skus)),
                              np.zeros((lay.node_of_group.shape[0], skus)))
         store = np.bincount(np.concatenate(where), minlength=stores)
-        gd = np.bincount(np.concatenate(keys), minlength=groups * skus).reshape(groups, skus)
-        gd = gd.astype(np.float64)
+        sold = np.bincount(np.concatenate(keys), minlength=groups * skus)
+        gd = sold.reshape(groups, skus).astype(np.float64)
         return DayDemand(store, gd, lay.node_of_group @ gd)
