@@ -32,7 +32,7 @@ Sampler = Callable[[np.random.Generator, FloatArray], npt.NDArray[Any]]
 
 def poisson_sampler(rng: np.random.Generator, rate: FloatArray) -> npt.NDArray[Any]:
     """Units sold per store × SKU: Poisson with the day's expected demand (int64). The replay
-    draws the same law per (node, region) group (`simulation.demand.DailyDemand`)."""
+    draws the same law by region, thinned to stores (`simulation.demand.DailyDemand`)."""
     return rng.poisson(rate)
 
 

@@ -100,8 +100,8 @@ class WaybillLog:
                    f',"sender_site":{enc(r.sender)},"receiver_site":{enc(r.receiver)}'
                    f',"carrier":{enc(r.carrier)},"service_level":{enc(r.service_level)}'
                    f',"parcels":{{"count":{max(1, math.ceil(r.units))}'
-                   f',"weight_kg":{round(r.weight_kg, 3)!r}'
-                   f',"volume_m3":{round(r.volume_m3, 4)!r}}}'
+                   f',"weight_kg":{round(float(r.weight_kg), 3)!r}'
+                   f',"volume_m3":{round(float(r.volume_m3), 4)!r}}}'
                    f',"promised_at":{enc(self.iso(r.promised))},"region":{enc(r.region)}'
                    f',"created_at":{enc(self.iso(r.created))}'
                    + ("}" if r.parent is None else f',"parent_waybill_no":{enc(r.parent)}}}'))

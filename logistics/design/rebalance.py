@@ -1,9 +1,10 @@
 """Rebalancing: move excess stock of a SKU to FWs where it is short, as a min-cost flow.
 
-One flow per SKU (OR-Tools `SimpleMinCostFlow`): excess at a FW may move to a short FW (truck cost
-per unit on that lane), go back to the CDC, or stay; a shortage may stay unmet at the SKU's
-shortage value. Transfers smaller than the minimum size are forbidden and the flow re-solved.
-Units: units of stock, RMB; node `n_fw` is the CDC.
+One flow per SKU, all SKUs as disjoint parts of one OR-Tools `SimpleMinCostFlow` built with
+numpy: excess at a FW may move to a short FW (truck cost per unit on that lane), go back to the
+CDC, or stay; a shortage may stay unmet at the SKU's shortage value. Lanes that cannot carry
+the minimum transfer are left out; a flow still below it closes its lane and its SKU is
+re-solved. Units: units of stock, RMB; node `n_fw` is the CDC.
 """
 
 from __future__ import annotations
@@ -213,10 +214,10 @@ def hot_slow_targets(on_hand: FloatArray, on_order: FloatArray, daily_demand: Fl
 
 def _candidate_lanes(excess: IntArray, short: IntArray, min_units: int, return_to_cdc: bool
                      ) -> tuple[IntArray, IntArray, IntArray]:
-    """(src, dst, SKU) of every lane a transfer may use: a FW
-    with excess to another FW short of the SKU, and with `return_to_cdc` a FW with excess to
-    the CDC (node f). A lane carries at most min(excess, shortage) units: lanes that cannot
-    reach `min_units` are left out (the solver would only close them one round later)."""
+    """(src, dst, SKU) of every lane a transfer may use: a FW with excess to another FW short
+    of the SKU, and with `return_to_cdc` a FW with excess to the CDC (node f). A lane carries
+    at most min(excess, shortage) units: lanes that cannot reach `min_units` are left out
+    (the solver would only close them one round later)."""
     f = excess.shape[0]
     pair = np.minimum(excess[:, None, :], short[None, :, :]) >= min_units
     pair[np.arange(f), np.arange(f), :] = False
