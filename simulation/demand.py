@@ -26,7 +26,6 @@ class DemandLayout:
 
     perm: IntArray  # store order of the draw (by region: design independent)
     blocks: tuple[tuple[int, int, int], ...]  # (region, first, last+1) in draw order
-    wb: FloatArray  # (stores, skus) weight × base in draw order
     group: Any  # sparse (groups, stores) sum of the drawn stores into (node, region) groups
     group_int: Any  # the same with int64 entries (Poisson draws stay integers: no copy)
     store_group: IntArray  # (stores,) group of each drawn store
@@ -52,7 +51,6 @@ def demand_layout(inp: SimulationInput) -> DemandLayout:
         idx = np.flatnonzero(reg == r)
         if idx.size:
             blocks.append((r, int(idx[0]), int(idx[-1]) + 1))
-    wb = np.asarray(dm.store_base()[perm], dtype=np.float64)
     node = inp.store_node[perm]
     key = node * n_regions + reg
     keys, gid = np.unique(key, return_inverse=True)
@@ -64,23 +62,28 @@ def demand_layout(inp: SimulationInput) -> DemandLayout:
     nog[gn, np.arange(groups)] = 1.0
     rog = np.zeros((n_regions, groups))
     rog[gr, np.arange(groups)] = 1.0
-    skus, n_cats = wb.shape[1], int(dm.seasonality.shape[1])
+    skus, n_cats = dm.sku_base.size, int(dm.seasonality.shape[1])
     cat = np.zeros((skus, n_cats))
     cat[np.arange(skus), dm.sku_category] = 1.0
+    # base demand = store weight × SKU base × regional taste: summed per group and region from
+    # the weights (no stores × SKUs matrix: 480 MB at 3,000 × 20,000)
+    weight = np.asarray(dm.store_weight, dtype=np.float64)[perm]
+    taste = (np.ones((n_regions, skus)) if dm.affinity is None
+             else np.asarray(dm.affinity, dtype=np.float64))
+    sku_base = np.asarray(dm.sku_base, dtype=np.float64)
+    gw = np.bincount(gid, weights=weight, minlength=groups)[:, None] * sku_base * taste[gr]
     # a node's stock serves the regions of its stores: split it per SKU by their base demand
-    gw = np.asarray(g @ wb)
     node_w = nog @ gw
     share = np.divide(gw, node_w[gn], out=np.zeros_like(gw), where=node_w[gn] > 0)
-    weight = np.asarray(dm.store_weight, dtype=np.float64)[perm]
-    region_base = np.zeros((n_regions, skus))
+    region_w = np.bincount(reg, weights=weight, minlength=n_regions)
+    region_base = region_w[:, None] * sku_base * taste
     cum = np.zeros(perm.size)
-    for r, a, b in blocks:
-        region_base[r] = wb[a:b].sum(axis=0)
+    for _, a, b in blocks:
         total = float(weight[a:b].sum())
         cum[a:b] = (np.cumsum(weight[a:b]) / total if total > 0
                     else np.arange(1, b - a + 1) / (b - a))
         cum[b - 1] = 1.0
-    return DemandLayout(perm, tuple(blocks), wb, g, g.astype(np.int64), gid.astype(np.int64),
+    return DemandLayout(perm, tuple(blocks), g, g.astype(np.int64), gid.astype(np.int64),
                         gn, gr, nog, rog, node, cat, share, region_base, cum)
 
 
@@ -111,17 +114,19 @@ class DailyDemand:
         self.factors = [inp.demand.factor(inp.start + timedelta(days=d))[:, cats]
                         for d in range(inp.days)]
         self.by_region = inp.sampler is poisson_sampler
-        self.rate = np.empty_like(layout.region_base if self.by_region else layout.wb)
+        # the per-cell draw needs every store's base rates (draw order); the region draw does not
+        self.wb = None if self.by_region else np.asarray(inp.demand.store_base()[layout.perm])
+        self.rate = np.empty_like(layout.region_base if self.wb is None else self.wb)
 
     def draw(self, day: int) -> DayDemand:
         lay, fk = self.lay, self.factors[day]
         if day == 0 or not np.array_equal(fk, self.factors[day - 1]):
             # seasons change weekly and promotions by day: most days reuse the rates
-            if self.by_region:
+            if self.wb is None:
                 np.multiply(lay.region_base, fk, out=self.rate)
             else:
                 for r, a, b in lay.blocks:
-                    np.multiply(lay.wb[a:b], fk[r], out=self.rate[a:b])
+                    np.multiply(self.wb[a:b], fk[r], out=self.rate[a:b])
         if self.by_region:
             return self._draw_by_region()
         demand = np.asarray(self.inp.sampler(self.rng, self.rate))
@@ -131,7 +136,7 @@ class DailyDemand:
 
     def _draw_by_region(self) -> DayDemand:
         lay, rng = self.lay, self.rng
-        stores, skus = lay.wb.shape
+        stores, skus = lay.perm.size, self.rate.shape[1]
         groups = lay.group_node.size
         units = rng.poisson(self.rate)  # (regions, skus)
         where, keys = [], []
