@@ -114,6 +114,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def own_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database no other app uses (SQLite file or a fresh PostgreSQL schema): for tests
+    whose jobs must wait for their own runner. The session's shared `api` app keeps a job
+    runner on `db_url`, and it took queued jobs meant to wait for a restart."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'own.db'}"
+        return
+    with private_schema("fwdnet_own") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def api(db_url: str) -> Iterator[Api]:
     """A shared app (route jobs run on threads) on SQLite and on PostgreSQL."""

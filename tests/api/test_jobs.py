@@ -68,26 +68,26 @@ def test_bad_job_request_is_refused_at_once(api: Api) -> None:
     assert "jobs.0.location_index" in r.json()["error"]
 
 
-def test_queued_job_survives_a_restart(db_url: str) -> None:
+def test_queued_job_survives_a_restart(own_db_url: str) -> None:
     """Queued while no executor runs; the next app on the same database finishes it (a 5 s
     cap: the tiny job converges in milliseconds, and a loaded machine must not fail it)."""
-    with running_app(db_url, start_jobs=False) as a:
+    with running_app(own_db_url, start_jobs=False) as a:
         job = a.post("/v1/route-jobs", json=tiny_route(time_limit=5)).json()["id"]
         assert a.get(f"/v1/route-jobs/{job}").json()["status"] == "queued"
-    with running_app(db_url) as b:
+    with running_app(own_db_url) as b:
         out = _wait(b, job, ("done",))
         assert out["result"]["summary"]["cost"] == 300.0
 
 
-def test_stale_running_job_is_taken_over(db_url: str) -> None:
+def test_stale_running_job_is_taken_over(own_db_url: str) -> None:
     """A job left 'running' by a dead process (old heartbeat) is queued again and finished."""
-    with running_app(db_url, start_jobs=False) as a:
+    with running_app(own_db_url, start_jobs=False) as a:
         job = a.post("/v1/route-jobs", json=tiny_route(time_limit=5)).json()["id"]
         old = datetime.now(UTC) - timedelta(hours=1)
         with a.engine.begin() as c:
             c.execute(update(route_jobs).where(route_jobs.c.job_id == job)
                       .values(status="running", worker="dead:1:1", heartbeat_at=old))
-    with running_app(db_url, job_stale_s=60) as b:
+    with running_app(own_db_url, job_stale_s=60) as b:
         out = _wait(b, job, ("done",))
         assert out["result"]["code"] == 0
 
