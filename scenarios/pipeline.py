@@ -373,7 +373,7 @@ def run_scenario(path: Path = DEFAULT_SCENARIO, out_root: Path = Path("results")
             remedies = rep.call("chain remedies (ranges on the network, contracts)",
                                 lambda: chain_remedies(scn, note, network=(mats, chosen, inp),
                                                        overrides=overrides, pool=pool, ctx=ctx))
-        release_freed_memory()  # the pool's workers are gone: the forecast needs its own
+        release_freed_memory()  # the pool has exited: hand this process's freed heap back too
         forecast = rep.call("forecast (statsforecast/LightGBM)",
                             lambda: _forecast(scn, console))
         results = rep.call("results.json", lambda: replayed.model_copy(

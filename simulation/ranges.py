@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fwdnet.logistics.assortment.model import RangePlan
+from fwdnet.logistics.kernel.parallel import map_in_order
 from fwdnet.logistics.network import DemandModel
 from fwdnet.logistics.network.model import Network, Promotion
 from fwdnet.simulation.assortment import (
@@ -69,12 +70,8 @@ def network_ranges_view(cases: Sequence[RangeCase], regions: tuple[str, ...], *,
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
         raise ValueError(f"range variants must have distinct names, got {names}")
-    todo = [(c, r) for r in range(replications) for c in cases]
-    if executor is None:
-        done = [_region_run(c, regions, seed, r, warmup) for c, r in todo]
-    else:
-        futures = [executor.submit(_region_run, c, regions, seed, r, warmup) for c, r in todo]
-        done = [f.result() for f in futures]
+    done = map_in_order(_region_run, [(c, regions, seed, r, warmup)
+                                      for r in range(replications) for c in cases], executor)
     runs: dict[str, list[RegionRun]] = {n: [] for n in names}
     for run in done:
         runs[run.assortment].append(run)

@@ -28,9 +28,9 @@ def map_in_order(fn: Callable[..., T], calls: Sequence[tuple[Any, ...]],
                 on_done(i)
         return out
     order = range(len(calls)) if submit_order is None else submit_order
-    futures: dict[int, Future[T]] = {i: executor.submit(fn, *calls[i]) for i in order}
-    if sorted(futures) != list(range(len(calls))):
+    if sorted(order) != list(range(len(calls))):  # before any work is queued
         raise ValueError("submit_order must name every call exactly once")
+    futures: dict[int, Future[T]] = {i: executor.submit(fn, *calls[i]) for i in order}
     try:
         done = []
         for i in range(len(calls)):
