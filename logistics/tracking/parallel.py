@@ -7,12 +7,9 @@ key: ranges never overlap, and any overlap with other ingests is skipped by the 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import multiprocessing as mp
 import os
-import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from fwdnet.logistics.kernel.lifetime import die_with_parent
 from fwdnet.logistics.tracking.ingest import DEFAULT_BATCH, ingest_lines
 from fwdnet.logistics.tracking.model import IngestCounts, Reject
 
@@ -106,18 +104,7 @@ _bytes_done: Any = None  # a worker's shared progress counter (set by _init_work
 def _init_worker(counter: Any, parent: int) -> None:
     global _bytes_done
     _bytes_done = counter
-    _die_with_parent(parent)
-
-
-def _die_with_parent(parent: int) -> None:
-    """On Linux, ask the kernel to SIGKILL this worker when its parent dies: a killed ingest
-    then stops whole instead of leaving workers writing beside the re-run."""
-    if not sys.platform.startswith("linux"):
-        return
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
+    die_with_parent(parent)
 
 
 def _worker(url: str, path: str, r: LineRange, strict: bool, batch_size: int,
