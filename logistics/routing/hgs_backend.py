@@ -22,12 +22,16 @@ from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.result import Route
 from fwdnet.logistics.routing.scaling import integer_costs
 
-HGS_REPORT_S = 0.25
-"""Seconds before the caller's hard limit by which a time-bounded HGS run should report."""
-HGS_LOADED_SHARE = 0.5
-"""On a loaded machine the share estimate is rough (the load average lags): HGS plans to
-report at half the time (PyVRP then continues from the better plan) rather than risk being
-killed with nothing (at 0.75, 3 of 14 CVRP runs lost HGS's plan at load 7 on 2 cores)."""
+HGS_REPORT_S = 0.3
+"""Seconds before the caller's hard limit by which a time-bounded HGS run should report: HGS
+checks its clock between iterations only (0.1-0.2 s late on 400 stops, measured)."""
+CALM_PRESSURE_PCT = 10.0
+"""Below this share of the last 10 s with a task waiting for a CPU (Linux PSI), the machine
+has a core free for each search: a busy process gets a whole core."""
+HGS_MAX_VALUE = 2.0**16
+"""HGS-CVRP refuses a problem whose largest distance or demand is above 100,000 (or below
+0.1): both are divided by a power of two that brings them to at most this (exact in floating
+point, so capacities and duration limits hold exactly as before)."""
 HGS_DEFAULT_PATIENCE = 20_000
 """HGS-CVRP's own `nbIter`: used with a time limit, where it restarts instead of stopping."""
 
@@ -56,6 +60,8 @@ def supports(problem: RoutingProblem) -> list[str]:
         missing.append("optional stops")
     if any(c.skills for c in problem.clients) or problem.locked:
         missing.append("skills or locked routes")
+    if problem.num_dimensions == 1 and not any(c.delivery[0] for c in problem.clients):
+        missing.append("no deliveries to carry")
     if missing or not types:
         return missing
     vt = types[0]
@@ -67,6 +73,8 @@ def supports(problem: RoutingProblem) -> list[str]:
     cost = _cost_matrix(problem)
     if not np.array_equal(cost, cost.T):
         missing.append("asymmetric matrices")
+    if not cost.any():
+        missing.append("arcs without cost")
     if vt.max_duration_s is not None and _duration_scale(problem, cost) is None:
         missing.append("a duration limit with costs not proportional to driving time")
     return missing
@@ -133,11 +141,26 @@ class HgsRun:
     seed: int
 
 
+def preload() -> None:
+    """Import what an HGS run needs, so a forked child does not spend its time on it
+    (hygese and scipy.linalg: about 0.15 s the first time in a process)."""
+    import hygese  # noqa: F401
+    import scipy.linalg  # noqa: F401
+
+
+def hgs_seed(seed: int) -> int:
+    """HGS-CVRP's seed for ours: 1 … 2**31 - 2. Its generator (minstd_rand) replaces a seed
+    of 0 by 1, so seeds 0 and 1 used to give the same run."""
+    return seed % (2**31 - 2) + 1
+
+
 def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
     """Run HGS-CVRP to completion in this process and translate its best plan.
 
-    A time limit (`run.patience` None) counts CPU seconds, as in HGS-CVRP itself."""
+    A time limit (`run.patience` None) counts CPU seconds of the whole process, as in
+    HGS-CVRP itself: BLAS is held to one thread, whose idle spinning would count too."""
     import hygese
+    from threadpoolctl import threadpool_limits
 
     vt_index = [t for t, vt in enumerate(problem.vehicle_types) if vt.num_available > 0]
     vt = problem.vehicle_types[vt_index[0]]
@@ -147,21 +170,32 @@ def solve_hgs(problem: RoutingProblem, run: HgsRun) -> BackendOutput:
     service = np.array([0.0] + [float(c.service_s) for c in problem.clients])
     fleet = sum(problem.vehicle_types[t].num_available for t in vt_index)
     lower = math.ceil(demand.sum() / max(cap, 1))
+    per_cost = _power_of_two_at_least(float(cost.max()) / HGS_MAX_VALUE)
+    per_unit = _power_of_two_at_least(float(demand.max()) / HGS_MAX_VALUE)
     data: dict[str, object] = {
-        "distance_matrix": cost.astype(np.float64), "demands": demand,
-        "vehicle_capacity": cap, "service_times": np.zeros_like(service),
+        "distance_matrix": cost.astype(np.float64) / per_cost, "demands": demand / per_unit,
+        "vehicle_capacity": cap / per_unit, "service_times": np.zeros_like(service),
         "num_vehicles": min(fleet, len(problem.clients), math.ceil(1.3 * lower) + 3
                             if vt.max_duration_s is None else len(problem.clients))}
     if vt.max_duration_s is not None:
-        k = _duration_scale(problem, cost) or 1.0
+        k = (_duration_scale(problem, cost) or 1.0) / per_cost
         data["service_times"] = service * k
         data["duration_limit"] = float(vt.max_duration_s) * k
-    data["x_coordinates"], data["y_coordinates"] = _embedding(cost)
+    with threadpool_limits(1):
+        data["x_coordinates"], data["y_coordinates"] = _embedding(cost)
     params = hygese.AlgorithmParameters(
-        seed=run.seed % (2**31), nbIter=run.patience or HGS_DEFAULT_PATIENCE,
+        seed=hgs_seed(run.seed), nbIter=run.patience or HGS_DEFAULT_PATIENCE,
         timeLimit=0.0 if run.patience is not None else max(0.05, run.time_limit_s))
-    sol = hygese.Solver(parameters=params, verbose=False).solve_cvrp(data)
+    try:
+        sol = hygese.Solver(parameters=params, verbose=False).solve_cvrp(data)
+    except TypeError:  # HGS refused the data (it prints why): no plan, never a traceback
+        return BackendOutput((), tuple(range(len(problem.clients))), False, False, False)
     return _translate(problem, vt_index, [list(r) for r in sol.routes])
+
+
+def _power_of_two_at_least(x: float) -> float:
+    """The smallest power of two >= x, and 1 for x <= 1."""
+    return 1.0 if x <= 1.0 else 2.0 ** math.ceil(math.log2(x))
 
 
 def _translate(problem: RoutingProblem, vt_index: list[int], hgs_routes: list[list[int]]
@@ -203,23 +237,43 @@ def _translate(problem: RoutingProblem, vt_index: list[int], hgs_routes: list[li
     return BackendOutput(tuple(routes), (), True, False, False)
 
 
-def cpu_share(siblings: int = 0) -> float:
-    """Share of a core a busy process can expect now: cores / (1-minute load + `siblings`
-    searches started with it), at most 1.
+def cpu_pressure_pct(path: str = "/proc/pressure/cpu") -> float | None:
+    """Share (%) of the last 10 s in which some task waited for a CPU; None where the kernel
+    does not report pressure (not Linux, or PSI off)."""
+    try:
+        with open(path) as f:
+            first = f.readline().split()
+    except OSError:
+        return None
+    fields = dict(kv.split("=", 1) for kv in first[1:] if "=" in kv)
+    try:
+        return float(fields["avg10"])
+    except (KeyError, ValueError):
+        return None
 
-    HGS-CVRP's time limit counts CPU seconds; on a loaded machine the wall-clock budget is
-    scaled by this share so the search still reports before the caller's hard limit."""
+
+def cpu_share(siblings: int = 0) -> float:
+    """Share of a core a busy process can expect now, at most 1.
+
+    1 when CPU pressure is calm (`CALM_PRESSURE_PCT`); otherwise cores / (1-minute load +
+    `siblings` searches started with it). The load average alone is not enough: it still
+    counts a solve that has just ended for a minute, and would halve the next one's budget.
+    HGS-CVRP's time limit counts CPU seconds, so a wall-clock budget is scaled by this."""
+    pressure = cpu_pressure_pct()
+    if pressure is not None and pressure < CALM_PRESSURE_PCT:
+        return 1.0
     cores = os.cpu_count() or 1
     return max(0.1, min(1.0, cores / max(os.getloadavg()[0] + siblings, 1e-9)))
 
 
-def hgs_child_runs(problem: RoutingProblem, patience: int | None, deadline: float, seed: int
-                   ) -> Iterator[BackendOutput]:
-    """What a child process runs: one converged run (`patience`), or one run bounded by the
-    wall-clock `deadline` (perf_counter), converted to CPU seconds at the current share."""
+def hgs_child_runs(problem: RoutingProblem, patience: int | None, deadline: float, seed: int,
+                   share: float = 1.0) -> Iterator[BackendOutput]:
+    """What a child process runs: one converged run (`patience`), or one run bounded by
+    `share` of the wall-clock time to `deadline` (perf_counter), converted to CPU seconds at
+    the machine's current CPU share and reporting `HGS_REPORT_S` early."""
     if patience is not None:
         yield solve_hgs(problem, HgsRun(patience, 0.0, seed))
         return
-    left = deadline - time.perf_counter() - HGS_REPORT_S
-    budget = left if cpu_share(siblings=1) >= 1.0 else HGS_LOADED_SHARE * cpu_share(1) * left
-    yield solve_hgs(problem, HgsRun(None, max(0.05, budget), seed))
+    left = min(share * (deadline - time.perf_counter()),
+               deadline - time.perf_counter() - HGS_REPORT_S)
+    yield solve_hgs(problem, HgsRun(None, max(0.05, cpu_share(siblings=1) * left), seed))
