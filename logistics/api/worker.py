@@ -21,6 +21,8 @@ import sqlalchemy.dialects.sqlite.pysqlite  # preloaded: the job workers' databa
 from fwdnet.logistics.api import jobs, service
 from fwdnet.logistics.api.schemas import RouteRequest
 from fwdnet.logistics.errors import InputError
+from fwdnet.logistics.kernel.lifetime import die_with_parent
+from fwdnet.logistics.routing.portfolio import allow_search_children
 from fwdnet.logistics.tracking import db as tracking_db
 
 with contextlib.suppress(ImportError):  # the PostgreSQL driver too, when installed
@@ -29,15 +31,6 @@ with contextlib.suppress(ImportError):  # the PostgreSQL driver too, when instal
 ANSWER_RESERVE_S = 0.05
 ANSWER_RESERVE_SHARE = 0.05
 """Part of a time limit kept for writing the answer: 50 ms + 5 %."""
-
-
-def _die_with(parent: int | None) -> None:
-    if not sys.platform.startswith("linux") or parent is None:
-        return
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
 
 
 def _name(name: str) -> None:
@@ -50,7 +43,8 @@ def _name(name: str) -> None:
 
 def main(conn: Connection, parent: int | None, nice: int, name: str = "fwdnet-worker") -> None:
     """Serve tasks `(fn, args)` from the pipe until it closes; answer (kind, payload)."""
-    _die_with(parent)
+    die_with_parent(parent)
+    allow_search_children()
     _name(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
