@@ -132,6 +132,11 @@ def scale_check(n: int = 1000, seed: int = 0) -> dict[str, Any]:
     return out
 
 
+def _key(rec: dict[str, Any]) -> tuple[str, float, str, int]:
+    """One record per instance, time limit, engine and seed."""
+    return (rec["instance"], rec["time_limit_s"], rec["engine"], rec.get("seed", 0))
+
+
 def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, float, str], list[dict[str, Any]]] = {}
     for r in records:
@@ -139,7 +144,9 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for (fam, tl, eng), rs in sorted(groups.items()):
         gaps = [r["gap_pct"] for r in rs if r["gap_pct"] is not None and r["feasible"]]
-        out.append({"family": fam, "time_limit_s": tl, "engine": eng, "instances": len(rs),
+        out.append({"family": fam, "time_limit_s": tl, "engine": eng,
+                    "instances": len({r["instance"] for r in rs}),
+                    "seeds": sorted({r.get("seed", 0) for r in rs}), "runs": len(rs),
                     "feasible": sum(r["feasible"] for r in rs),
                     "mean_gap_pct": round(statistics.fmean(gaps), 3) if gaps else None,
                     "max_gap_pct": round(max(gaps), 3) if gaps else None,
@@ -156,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default="fwdnet,converged,hgs,pyvrp,ortools",
                     help="fwdnet (2-core race), converged (default stop), hgs (HGS-CVRP "
                     "alone, cvrp only), pyvrp (alone), ortools (plain)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0",
+                    help="comma-separated seeds; every run is repeated per seed and the "
+                    "summary's mean gap is over instances and seeds")
     ap.add_argument("--scale", action="store_true", help="also time 1,000 stops with windows")
     ap.add_argument("--quick", action="store_true", help="2 s, two instances per family")
     ap.add_argument("--out", type=Path, default=OUT)
@@ -171,28 +180,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and not args.fresh:
         doc = json.loads(args.out.read_text(encoding="utf-8"))
     records: list[dict[str, Any]] = doc.get("records", [])
-    plan = [(tl, fam, p, eng) for tl in limits for fam in families
+    seeds = [int(x) for x in args.seeds.split(",")]
+    plan = [(tl, fam, p, eng, seed) for tl in limits for fam in families
             for p in (instances(fam, names)[:2] if args.quick else instances(fam, names))
+            for seed in seeds
             for eng in engines if not (eng in ONLY_CVRP and fam != "cvrp")]
     log.info("%d runs planned (%.0f s of solving)", len(plan), sum(t for t, *_ in plan))
-    for k, (tl, fam, path, eng) in enumerate(plan, 1):
-        rec = run_one(path, fam, eng, tl, args.seed)
-        key = (rec["instance"], rec["time_limit_s"], rec["engine"])
-        records = [r for r in records
-                   if (r["instance"], r["time_limit_s"], r["engine"]) != key] + [rec]
+    for k, (tl, fam, path, eng, seed) in enumerate(plan, 1):
+        rec = run_one(path, fam, eng, tl, seed)
+        records = [r for r in records if _key(r) != _key(rec)] + [rec]
         log.info("[%d/%d] %s %s %gs: cost %s bks %s gap %s%% feasible %s", k, len(plan),
                  eng, path.stem, tl, rec["cost"], rec["bks"], rec["gap_pct"], rec["feasible"])
         doc.update(records=records, summary=summarise(records), meta=_meta())
         write_json_atomic(args.out, doc)
     if args.scale:
-        doc["scale"] = scale_check(seed=args.seed)
+        doc["scale"] = scale_check(seed=seeds[0])
         log.info("scale: %s", doc["scale"])
         doc.update(meta=_meta())
         write_json_atomic(args.out, doc)
     for row in doc.get("summary", []):
         print(f"{row['family']:6} {row['time_limit_s']:>5g}s {row['engine']:9} "
               f"mean gap {row['mean_gap_pct']}% max {row['max_gap_pct']}% "
-              f"feasible {row['feasible']}/{row['instances']} "
+              f"feasible {row['feasible']}/{row.get('runs', row['instances'])} "
               f"median wall {row.get('median_wall_s')} s")
     return 0
 
