@@ -252,28 +252,50 @@ def cpu_pressure_pct(path: str = "/proc/pressure/cpu") -> float | None:
         return None
 
 
-def cpu_share(siblings: int = 0) -> float:
-    """Share of a core a busy process can expect now, at most 1.
+def runnable_others(path: str = "/proc/loadavg", samples: int = 5) -> int | None:
+    """Tasks other than this one running or waiting to run right now (the 4th field of
+    /proc/loadavg, less this process), the least of `samples` reads 2 ms apart; None where
+    the kernel does not say."""
+    seen: list[int] = []
+    for k in range(samples):
+        try:
+            with open(path) as f:
+                seen.append(int(f.read().split()[3].split("/")[0]))
+        except (OSError, IndexError, ValueError):
+            return None
+        if k + 1 < samples:
+            time.sleep(0.002)
+    return max(0, min(seen) - 1)
 
-    1 when CPU pressure is calm (`CALM_PRESSURE_PCT`); otherwise cores / (1-minute load +
-    `siblings` searches started with it). The load average alone is not enough: it still
-    counts a solve that has just ended for a minute, and would halve the next one's budget.
-    HGS-CVRP's time limit counts CPU seconds, so a wall-clock budget is scaled by this."""
-    pressure = cpu_pressure_pct()
-    if pressure is not None and pressure < CALM_PRESSURE_PCT:
-        return 1.0
+
+def cpu_share(siblings: int = 0) -> float:
+    """Share of a core a busy process can expect now, at most 1, where this process and
+    `siblings` searches started with it are about to run beside what already runs.
+
+    Two readings, the lower wins: cores / (tasks running now + 1 + `siblings`), and, unless
+    CPU pressure is calm (`CALM_PRESSURE_PCT`), cores / (1-minute load + `siblings`). Pressure
+    alone misses busy cores nobody waits for yet; the load average alone still counts a solve
+    that has just ended for a minute, and would halve the next one's budget. HGS-CVRP's time
+    limit counts CPU seconds, so a wall-clock budget is scaled by this."""
     cores = os.cpu_count() or 1
-    return max(0.1, min(1.0, cores / max(os.getloadavg()[0] + siblings, 1e-9)))
+    others = runnable_others()
+    share = 1.0 if others is None else cores / (others + 1 + siblings)
+    pressure = cpu_pressure_pct()
+    if others is None or pressure is None or pressure >= CALM_PRESSURE_PCT:
+        share = min(share, cores / max(os.getloadavg()[0] + siblings, 1e-9))
+    return max(0.1, min(1.0, share))
 
 
 def hgs_child_runs(problem: RoutingProblem, patience: int | None, deadline: float, seed: int,
-                   share: float = 1.0) -> Iterator[BackendOutput]:
+                   share: float = 1.0, cpu: float | None = None) -> Iterator[BackendOutput]:
     """What a child process runs: one converged run (`patience`), or one run bounded by
     `share` of the wall-clock time to `deadline` (perf_counter), converted to CPU seconds at
-    the machine's current CPU share and reporting `HGS_REPORT_S` early."""
+    `cpu`, the CPU share the parent measured before it forked (default: measure it here,
+    alone), and reporting `HGS_REPORT_S` early."""
     if patience is not None:
         yield solve_hgs(problem, HgsRun(patience, 0.0, seed))
         return
+    cpu = cpu_share() if cpu is None else cpu
     left = min(share * (deadline - time.perf_counter()),
                deadline - time.perf_counter() - HGS_REPORT_S)
-    yield solve_hgs(problem, HgsRun(None, max(0.05, cpu_share(siblings=1) * left), seed))
+    yield solve_hgs(problem, HgsRun(None, max(0.05, cpu * left), seed))

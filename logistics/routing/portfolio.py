@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from fwdnet.logistics.kernel.lifetime import die_with_parent
-from fwdnet.logistics.routing.hgs_backend import hgs_child_runs, preload
+from fwdnet.logistics.routing.hgs_backend import cpu_share, hgs_child_runs, preload
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
@@ -133,12 +133,12 @@ def _pyvrp_child(problem: RoutingProblem, stop: StopCriterion, limit: float, see
     yield solve_pyvrp(problem, start_for(stop, "pyvrp"), limit, seed, initial)
 
 
-def _hgs_then_polish(problem: RoutingProblem, deadline: float, seed: int
+def _hgs_then_polish(problem: RoutingProblem, deadline: float, seed: int, cpu: float
                      ) -> Iterable[BackendOutput]:
-    """HGS for `HGS_TIME_SHARE` of the time to `deadline`; then PyVRP from HGS's plan with
-    the next seed until just before the parent kills this process."""
+    """HGS for `HGS_TIME_SHARE` of the time to `deadline` (at CPU share `cpu`); then PyVRP
+    from HGS's plan with the next seed until just before the parent kills this process."""
     out: BackendOutput | None = None
-    for out in hgs_child_runs(problem, None, deadline, seed, HGS_TIME_SHARE):
+    for out in hgs_child_runs(problem, None, deadline, seed, HGS_TIME_SHARE, cpu):
         yield out
     left = deadline - time.perf_counter() - KILL_MARGIN_S - SEND_MARGIN_S
     if out is not None and out.found and left > 0.1:
@@ -189,7 +189,7 @@ def _hand_across(problem: RoutingProblem, stop: StopCriterion, deadline: float, 
                  initial: tuple[PlannedRoute, ...]) -> tuple[BackendOutput, str]:
     """Time-only race: PyVRP here until HGS reports, then PyVRP from the better plan here
     while the child polishes HGS's plan; the best of all plans received by the deadline."""
-    child = Child(problem, _hgs_then_polish, problem, deadline, seed)
+    child = Child(problem, _hgs_then_polish, problem, deadline, seed, cpu_share(siblings=1))
     check = start_for(stop, "pyvrp")
     mine = solve_pyvrp(problem, lambda best: check(best) or child.drain() is not None,
                        deadline - time.perf_counter(), seed, initial)

@@ -201,9 +201,10 @@ def test_hgs_plans_with_one_blas_thread(monkeypatch):
     assert set(seen) == {1}
 
 
-def test_cpu_share_reads_pressure_not_our_own_load(tmp_path, monkeypatch):
-    """The 1-minute load average still counts a solve that just ended; CPU pressure (PSI)
-    says whether a search would wait for a core. Calm pressure: a whole core."""
+def test_cpu_share_from_tasks_running_now_and_pressure(tmp_path, monkeypatch):
+    """The 1-minute load average still counts a solve that just ended; what runs right now
+    and CPU pressure (PSI) say whether a search gets a core. Two busy tasks on two cores:
+    a race's two searches get half a core each, calm pressure or not."""
     from fwdnet.logistics.routing import hgs_backend
 
     psi = tmp_path / "cpu"
@@ -213,39 +214,45 @@ def test_cpu_share_reads_pressure_not_our_own_load(tmp_path, monkeypatch):
     assert hgs_backend.cpu_pressure_pct(str(tmp_path / "missing")) is None
     psi.write_text("garbage\n")
     assert hgs_backend.cpu_pressure_pct(str(psi)) is None
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("7.90 7.50 6.00 3/210 4242\n")
+    assert hgs_backend.runnable_others(str(loadavg), samples=2) == 2
+    assert hgs_backend.runnable_others(str(tmp_path / "missing")) is None
+
     monkeypatch.setattr(hgs_backend.os, "getloadavg", lambda: (8.0, 8.0, 8.0))
     monkeypatch.setattr(hgs_backend.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(hgs_backend, "cpu_pressure_pct", lambda: 3.5)
-    assert hgs_backend.cpu_share(siblings=1) == 1.0
+    monkeypatch.setattr(hgs_backend, "runnable_others", lambda: 0)
+    assert hgs_backend.cpu_share(siblings=1) == 1.0  # idle now; the load is our last solve
+    monkeypatch.setattr(hgs_backend, "runnable_others", lambda: 2)
+    assert hgs_backend.cpu_share(siblings=1) == 0.5
     monkeypatch.setattr(hgs_backend, "cpu_pressure_pct", lambda: 60.0)
     assert hgs_backend.cpu_share(siblings=1) == 2 / 9
+    monkeypatch.setattr(hgs_backend, "runnable_others", lambda: None)
     monkeypatch.setattr(hgs_backend, "cpu_pressure_pct", lambda: None)
     assert hgs_backend.cpu_share(siblings=1) == 2 / 9
 
 
-def test_time_bounded_race_hands_hgs_plan_to_pyvrp_on_both_cores(monkeypatch):
+def test_time_bounded_race_hands_hgs_plan_to_pyvrp_on_both_cores():
     """With a time limit only, the child runs HGS for part of the time and then polishes its
     plan with PyVRP, sending both plans before the parent's kill; the race returns a valid
     plan no worse than HGS's within the limit. (HGS is held to half a core's budget here, so
     a busy test machine still leaves time for the polish.)"""
     import time
 
-    from fwdnet.logistics.routing import hgs_backend
     from fwdnet.logistics.routing.portfolio import KILL_MARGIN_S, _hgs_then_polish
     from fwdnet.logistics.routing.scaling import route_cost_rmb
 
     p = random_cvrp(80, 2)
-    monkeypatch.setattr(hgs_backend, "cpu_share", lambda siblings=0: 0.5)
     deadline = time.perf_counter() + 3.0
     stamps: list[float] = []
     plans = []
-    for out in _hgs_then_polish(p, deadline, 0):
+    for out in _hgs_then_polish(p, deadline, 0, 0.5):
         stamps.append(time.perf_counter())
         plans.append(out)
     assert len(plans) == 2
     assert all(out.found for out in plans)
     assert stamps[1] <= deadline - KILL_MARGIN_S  # the polish reported before the kill
-    monkeypatch.undo()
 
     def cost(out):  # type: ignore[no-untyped-def]
         return sum(route_cost_rmb(p, r.vehicle_type, r.distance_m, r.duration_s, r.travel_s)
