@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import event, tiny_route, waybill
+from tests.api.procs import alive, children, tree
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 BIN = Path(sys.executable).parent
@@ -179,40 +180,6 @@ def test_graceful_shutdown_and_jobs_across_restarts(own_pg: str) -> None:
         assert s2.stop() == 0
 
 
-def _children() -> dict[int, list[int]]:
-    """Every process's children, from /proc."""
-    kids: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(d.name))
-    return kids
-
-
-def _tree(pid: int) -> set[int]:
-    kids = _children()
-    out, todo = set(), [pid]
-    while todo:
-        p = todo.pop()
-        for k in kids.get(p, []):
-            if k not in out:
-                out.add(k)
-                todo.append(k)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def test_two_workers_share_limits_and_a_killed_worker_leaves_no_orphans(
         own_pg: str, prefix: str) -> None:
     """`fwdnet serve --workers 2` with FWDNET_REDIS_URL: a key with burst 5 gets 5 answers in
@@ -229,14 +196,14 @@ def test_two_workers_share_limits_and_a_killed_worker_leaves_no_orphans(
                  for _ in range(12)]  # a new connection each: both workers answer
         assert codes.count(200) == 5, codes
         assert codes.count(429) == 7
-        workers = _children().get(s.proc.pid, [])
-        trees = {w: _tree(w) for w in workers}
+        workers = children().get(s.proc.pid, [])
+        trees = {w: tree(w) for w in workers}
         victim = max(trees, key=lambda w: len(trees[w]))
         assert len(trees[victim]) >= 4  # forkserver, 2 solver workers, 1 job worker
         os.kill(victim, signal.SIGKILL)
         t_end = time.monotonic() + 20
-        while any(_alive(p) for p in trees[victim]):
-            assert time.monotonic() < t_end, [p for p in trees[victim] if _alive(p)]
+        while any(alive(p) for p in trees[victim]):
+            assert time.monotonic() < t_end, [p for p in trees[victim] if alive(p)]
             time.sleep(0.1)
         t_end = time.monotonic() + 60
         while True:

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from fwdnet.logistics.api import service, worker
 from fwdnet.logistics.api.pool import WorkerPool
 from fwdnet.logistics.api.schemas import RouteRequest
 from fwdnet.logistics.routing.solve import default_workers
+from tests.api.procs import alive, children
 
 pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="races need two cores")
 
@@ -63,38 +63,18 @@ def test_a_solver_worker_races_and_answers_what_solve_answers(pool: WorkerPool) 
     assert over_pool["backend"] == result.backend
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(d.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_killed_worker_takes_its_search_child_with_it(pool: WorkerPool) -> None:
     body = capacity_request(60, 5, time_limit=20, full_time=True)
     w = pool.acquire(time.monotonic() + 30)
     assert w.proc.pid is not None
     pool.send(w, worker.solve_route, json.dumps(body), 20.0, 1.3, 40.0)
     t_end = time.monotonic() + 10
-    while not (kids := _children(w.proc.pid)):
+    while not (kids := children().get(w.proc.pid, [])):
         assert time.monotonic() < t_end, "the worker started no search child"
         time.sleep(0.05)
     os.kill(w.proc.pid, signal.SIGKILL)
     t_end = time.monotonic() + 5
-    while any(_alive(k) for k in kids):
+    while any(alive(k) for k in kids):
         assert time.monotonic() < t_end, "a search child outlived its worker"
         time.sleep(0.05)
     pool.discard(w, "killed by the test")
