@@ -193,7 +193,8 @@ def _hand_across(problem: RoutingProblem, stop: StopCriterion, deadline: float, 
     check = start_for(stop, "pyvrp")
     mine = solve_pyvrp(problem, lambda best: check(best) or child.drain() is not None,
                        deadline - time.perf_counter(), seed, initial)
-    best, name = _better(problem, mine, "pyvrp", child.drain(), "hgs")
+    hgs_plan = child.drain()
+    best, name = _better(problem, mine, "pyvrp", hgs_plan, "hgs")
     left = deadline - time.perf_counter() - KILL_MARGIN_S
     if left > 0.05 and best.found:
         start = tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
@@ -201,10 +202,9 @@ def _hand_across(problem: RoutingProblem, stop: StopCriterion, deadline: float, 
         if plan_rank(problem, polished) < plan_rank(problem, best):
             best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
     theirs = child.wait(deadline - KILL_MARGIN_S, 2)
-    if theirs is not None and child.received == 2:
-        # the child's second plan is PyVRP's polish of HGS's first
-        return _better(problem, best, name, theirs, "hgs+pyvrp")
-    return _better(problem, best, name, theirs, "hgs")
+    polished_there = (theirs is not None and hgs_plan is not None
+                      and plan_rank(problem, theirs) < plan_rank(problem, hgs_plan))
+    return _better(problem, best, name, theirs, "hgs+pyvrp" if polished_there else "hgs")
 
 
 def _better(problem: RoutingProblem, mine: BackendOutput, my_name: str,
