@@ -25,7 +25,9 @@ def lines(*objs: dict[str, Any]) -> list[str]:
     return [json.dumps(o, ensure_ascii=False) for o in objs]
 
 
-def parse_counts(stdout: str) -> dict[str, int]:
-    """`read 3  stored 2  duplicates 1  rejected 0` → dict."""
-    words = stdout.split("\n")[0].split()
+def parse_counts(output: str) -> dict[str, int]:
+    """`read 3  stored 2  duplicates 1  rejected 0` → dict. The summary line is found among
+    the others: with several workers a progress line ("52% of the feed") may come first when
+    one worker's slice ends before the other's (CliRunner's output mixes in stderr)."""
+    words = next(line for line in output.splitlines() if line.startswith("read ")).split()
     return {words[i]: int(words[i + 1]) for i in range(0, 8, 2)}
