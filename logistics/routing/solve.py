@@ -170,6 +170,7 @@ def _hgs_alone(problem: RoutingProblem, stop: StopCriterion, deadline: float, se
                ) -> BackendOutput:
     """HGS-CVRP by itself in a child process (one converged run, or one run bounded by the
     time limit), killed at the hard limit."""
+    hgs_backend.preload()  # before the fork: the child would spend its time importing
     child = Child(problem, hgs_backend.hgs_child_runs, problem, hgs_patience(stop), deadline,
                   seed)
     out = child.wait(deadline - KILL_MARGIN_S, 1)
