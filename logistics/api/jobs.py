@@ -294,11 +294,11 @@ def solve_claimed(engine: Engine, job_id: str, worker: str, road_factor: float,
     from fwdnet.logistics.errors import InputError
     from fwdnet.logistics.routing import (
         MaxRuntime,
-        PlannedRoute,
         RoutingResult,
         default_stop,
         solve,
     )
+    from fwdnet.logistics.routing.result import planned_routes
 
     t0 = time.perf_counter()
     with engine.connect() as c:
@@ -332,8 +332,7 @@ def solve_claimed(engine: Engine, job_id: str, worker: str, road_factor: float,
         stage = 1.0
         n = len(built.problem.clients)
         while (left := deadline - time.perf_counter()) > 0.05:
-            initial = (tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
-                       if best is not None else ())
+            initial = planned_routes(best.routes) if best is not None else ()
             cap = min(stage, left)
             stop = MaxRuntime(cap) if req.options.full_time else default_stop(n, cap)
             try:

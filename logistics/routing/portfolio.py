@@ -23,8 +23,10 @@ from fwdnet.logistics.routing.hgs_backend import cpu_share, hgs_child_runs, prel
 from fwdnet.logistics.routing.model import PlannedRoute, RoutingProblem
 from fwdnet.logistics.routing.ortools_backend import BackendOutput
 from fwdnet.logistics.routing.pyvrp_backend import solve_pyvrp
+from fwdnet.logistics.routing.result import planned_routes
 from fwdnet.logistics.routing.scaling import route_cost_rmb
 from fwdnet.logistics.routing.stop import (
+    Check,
     StopCriterion,
     is_time_only,
     patience,
@@ -142,8 +144,7 @@ def _hgs_then_polish(problem: RoutingProblem, deadline: float, seed: int, cpu: f
         yield out
     left = deadline - time.perf_counter() - KILL_MARGIN_S - SEND_MARGIN_S
     if out is not None and out.found and left > 0.1:
-        start = tuple(PlannedRoute(r.vehicle, r.stops) for r in out.routes)
-        yield solve_pyvrp(problem, lambda _best: False, left, seed + 1, start)
+        yield solve_pyvrp(problem, lambda _best: False, left, seed + 1, planned_routes(out.routes))
 
 
 def hgs_patience(stop: StopCriterion) -> int | None:
@@ -159,7 +160,7 @@ def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: in
     improved HGS's plan)."""
     time_only = is_time_only(stop)
     if use_hgs:
-        preload()
+        preload()  # before the fork: the child would spend its time importing
     if use_hgs and time_only:
         return _hand_across(problem, stop, deadline, seed, initial)
     if use_hgs and patience(stop, "hgs") is not None:
@@ -178,9 +179,8 @@ def race(problem: RoutingProblem, stop: StopCriterion, deadline: float, seed: in
     if name == "hgs" and left > 0.05:
         # HGS's converged plan, polished by PyVRP until it converges again: still a function
         # of the seed alone, as both steps stop on iteration counts
-        start = tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
-        polished = solve_pyvrp(problem, start_for(stop, "pyvrp"), left, seed, start)
-        if plan_rank(problem, polished) < plan_rank(problem, best):
+        polished = _polish(problem, best, start_for(stop, "pyvrp"), left, seed)
+        if polished is not None:
             return polished, "hgs+pyvrp"
     return best, name
 
@@ -196,15 +196,20 @@ def _hand_across(problem: RoutingProblem, stop: StopCriterion, deadline: float, 
     hgs_plan = child.drain()
     best, name = _better(problem, mine, "pyvrp", hgs_plan, "hgs")
     left = deadline - time.perf_counter() - KILL_MARGIN_S
-    if left > 0.05 and best.found:
-        start = tuple(PlannedRoute(r.vehicle, r.stops) for r in best.routes)
-        polished = solve_pyvrp(problem, check, left, seed, start)
-        if plan_rank(problem, polished) < plan_rank(problem, best):
-            best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
+    polished = _polish(problem, best, check, left, seed) if left > 0.05 and best.found else None
+    if polished is not None:
+        best, name = polished, ("hgs+pyvrp" if name == "hgs" else "pyvrp")
     theirs = child.wait(deadline - KILL_MARGIN_S, 2)
     polished_there = (theirs is not None and hgs_plan is not None
                       and plan_rank(problem, theirs) < plan_rank(problem, hgs_plan))
     return _better(problem, best, name, theirs, "hgs+pyvrp" if polished_there else "hgs")
+
+
+def _polish(problem: RoutingProblem, plan: BackendOutput, check: Check, limit: float,
+            seed: int) -> BackendOutput | None:
+    """PyVRP started from `plan` for at most `limit` s: its plan when strictly better."""
+    polished = solve_pyvrp(problem, check, limit, seed, planned_routes(plan.routes))
+    return polished if plan_rank(problem, polished) < plan_rank(problem, plan) else None
 
 
 def _better(problem: RoutingProblem, mine: BackendOutput, my_name: str,

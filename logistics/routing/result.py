@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from fwdnet.logistics.kernel.status import SolveStatus
+from fwdnet.logistics.routing.model import PlannedRoute
 
 Status = SolveStatus  # one status for every solver: optimal, feasible, infeasible, timed_out
 
@@ -58,6 +60,11 @@ class Route:
     @property
     def duration_s(self) -> int:
         return self.end_s - self.departure_s
+
+
+def planned_routes(routes: Iterable[Route]) -> tuple[PlannedRoute, ...]:
+    """Routes as a starting plan for another search (`solve(initial=...)`): vehicle and stops."""
+    return tuple(PlannedRoute(r.vehicle, r.stops) for r in routes)
 
 
 @dataclass(frozen=True)
